@@ -1,0 +1,168 @@
+"""Verification: read-only checks, the sign-in proof, clear failures, the test user always removed."""
+
+import json
+
+import pytest
+
+from wildrydes_nb import roles
+from wildrydes_nb.aws import count_calls
+from wildrydes_nb.identity_pool import ensure
+from wildrydes_nb.inputs import check_step_input
+from wildrydes_nb.report import FAIL, PASS, SKIP
+
+from test_identity_pool import fresh, writes
+
+
+def by_name(report):
+    return {c.name: c for c in report.checks}
+
+
+def users(session, user_pool_id):
+    return session.client("cognito-idp").list_users(UserPoolId=user_pool_id)["Users"]
+
+
+def test_a_correct_pool_passes_every_check(session, step):
+    from wildrydes_nb.verify import verify
+
+    result = ensure(session, step)
+    report = verify(session, step, result.identity_pool_id)
+    assert report.ok, report.to_text()
+    checks = by_name(report)
+    assert ":assumed-role/Cognito_wildrydes_identity_poolAuth_Role/" in \
+        checks["STS GetCallerIdentity names the authenticated role"].detail
+    assert users(session, step.user_pool_id) == []
+
+
+def test_verify_writes_nothing_to_the_pool_or_iam(session, step):
+    from wildrydes_nb.verify import verify
+
+    result = ensure(session, step)
+    counted = fresh(session)
+    counts = count_calls(counted)
+    assert verify(counted, step, result.identity_pool_id, proof=False).ok
+    assert writes(counts) == {}
+    counts.clear()
+    verify(counted, step, result.identity_pool_id)
+    # The proof's only writes are the throw-away user's, in the user pool.
+    assert set(writes(counts)) == {"cognito-idp.AdminCreateUser", "cognito-idp.AdminSetUserPassword",
+                                   "cognito-idp.AdminDeleteUser"}
+
+
+def test_secrets_never_appear_in_the_report(session, step):
+    from wildrydes_nb.verify import verify
+
+    result = ensure(session, step)
+    report = verify(session, step, result.identity_pool_id)
+    text = report.to_json() + report.to_text()
+    assert "eyJ" not in text and "SecretKey" not in text
+    assert "ASIA…(20 chars)" in report.to_text()
+
+
+def test_wrong_client_in_pool_fails_with_awss_message_and_user_is_removed(session, step):
+    from wildrydes_nb.verify import verify
+
+    result = ensure(session, step)
+    other = session.client("cognito-idp").create_user_pool_client(
+        UserPoolId=step.user_pool_id, ClientName="other")["UserPoolClient"]["ClientId"]
+    session.client("cognito-identity").update_identity_pool(
+        IdentityPoolId=result.identity_pool_id, IdentityPoolName=step.identity_pool_name,
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[{"ProviderName": step.provider_name, "ClientId": other}])
+    report = verify(session, step, result.identity_pool_id)
+    checks = by_name(report)
+    assert checks["provider is this user pool and app client"].status == FAIL
+    failed = checks["GetId returns an identity"]
+    assert failed.status == FAIL and "Token is not from a supported provider" in failed.detail
+    assert "app_client_id" in failed.fix
+    assert users(session, step.user_pool_id) == []
+
+
+def test_trust_for_another_pool_fails_aud_and_skips_the_proof(session, step):
+    from wildrydes_nb.verify import verify
+
+    result = ensure(session, step)
+    session.client("iam").update_assume_role_policy(
+        RoleName=roles.name_from_arn(result.authenticated_role_arn),
+        PolicyDocument=json.dumps(roles.trust_policy("us-east-2:00000000-1111-2222-3333-444444444444")))
+    checks = by_name(verify(session, step, result.identity_pool_id))
+    assert checks["authenticated role trusts only this pool (aud)"].status == FAIL
+    assert checks["authenticated role limited to authenticated identities (amr)"].status == PASS
+    assert checks["sign-in proof (user → ID token → identity → credentials → role)"].status == SKIP
+
+
+def test_detached_role_and_unauth_flag_fail_with_fixes(session, step):
+    from wildrydes_nb.verify import verify
+
+    result = ensure(session, step)
+    identity = session.client("cognito-identity")
+    identity.set_identity_pool_roles(IdentityPoolId=result.identity_pool_id, Roles={})
+    identity.update_identity_pool(IdentityPoolId=result.identity_pool_id, IdentityPoolName=step.identity_pool_name,
+                                  AllowUnauthenticatedIdentities=True,
+                                  CognitoIdentityProviders=[{"ProviderName": step.provider_name,
+                                                             "ClientId": step.app_client_id}])
+    report = verify(session, step, result.identity_pool_id)
+    checks = by_name(report)
+    assert not report.ok
+    assert checks["authenticated role attached"].status == FAIL and checks["authenticated role attached"].fix
+    assert checks["unauthenticated identities off"].status == FAIL
+
+
+def test_missing_pool_is_one_clear_failure(session, step):
+    from wildrydes_nb.verify import verify
+
+    report = verify(session, step, "us-east-2:00000000-1111-2222-3333-444444444444")
+    assert [c.status for c in report.checks] == [FAIL]
+    assert "not found" in report.checks[0].detail and report.checks[0].fix
+
+
+def test_client_without_password_auth_skips_proof_and_says_why(session, step):
+    from wildrydes_nb.verify import verify
+
+    idp = session.client("cognito-idp")
+    srp_only = idp.create_user_pool_client(UserPoolId=step.user_pool_id, ClientName="srp-only",
+                                           ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"])["UserPoolClient"]["ClientId"]
+    srp_step = check_step_input(step.region, step.user_pool_id, srp_only)
+    result = ensure(session, srp_step)
+    report = verify(session, srp_step, result.identity_pool_id)
+    proof = by_name(report)["sign-in proof (user → ID token → identity → credentials → role)"]
+    assert proof.status == SKIP and "USER_PASSWORD_AUTH" in proof.detail and proof.fix
+    assert not report.ok
+
+
+def test_no_permission_to_create_users_skips_proof(session, step, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from wildrydes_nb import verify as verify_module
+
+    result = ensure(session, step)
+    idp = verify_module.client(session, "cognito-idp")
+
+    def denied(**_):
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}},
+                          "AdminCreateUser")
+
+    monkeypatch.setattr(idp, "admin_create_user", denied)
+    proof = by_name(verify_module.verify(session, step, result.identity_pool_id))[
+        "sign-in proof (user → ID token → identity → credentials → role)"]
+    assert proof.status == SKIP and "access denied" in proof.detail and "AdminCreateUser" in proof.fix
+
+
+@pytest.mark.parametrize("fail_at", ["initiate_auth", "get_caller_identity"])
+def test_the_test_user_is_removed_when_a_step_fails(session, step, monkeypatch, fail_at):
+    import botocore.client
+
+    from wildrydes_nb.verify import verify
+
+    result = ensure(session, step)
+    real = botocore.client.BaseClient._make_api_call
+
+    def flaky(self, operation, params):
+        if operation == "".join(w.capitalize() for w in fail_at.split("_")):
+            raise RuntimeError("injected failure")
+        return real(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", flaky)
+    report = verify(fresh(session), step, result.identity_pool_id)
+    assert not report.ok and any("injected failure" in c.detail for c in report.checks)
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", real)
+    assert users(session, step.user_pool_id) == []

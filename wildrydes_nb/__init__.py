@@ -1,0 +1,17 @@
+"""A guided, testable workbook for the Wild Rydes step "Creating a Cognito Identity Pool".
+
+Layers (each importable without the one above it):
+
+1. logic over boto3: ``inputs``, ``aws``, ``user_pool``, ``roles``, ``identity_pool``,
+   ``verify``, ``cleanup``, ``scratchpad``, with ``errors`` and ``report`` shared by all;
+2. presentation: ``render`` (HTML/text) and ``forms`` (ipywidgets);
+3. drivers: the notebooks, ``cli`` and ``batch``.
+
+``sandbox`` (a local AWS endpoint built on moto) sits beside them.
+"""
+
+__version__ = "0.1.0"
+
+DEFAULT_IDENTITY_POOL_NAME = "wildrydes_identity_pool"
+DEFAULT_USER_POOL_NAME = "WildRydes"
+DEFAULT_APP_CLIENT_NAME = "wildrydes-web-app"

@@ -1,0 +1,107 @@
+"""Delete what the package made: identity pool, its roles, leftover test users, the user pool if asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import roles
+from .aws import calling, client, is_not_found, paginate
+from .identity_pool import delete_identity_pool, find_identity_pools
+from .report import FAIL, PASS, Report
+from .user_pool import delete_user_pool
+from .verify import TEST_USER_PREFIX
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing cleanup would delete."""
+
+    kind: str  # identity pool | IAM role | test user | user pool
+    name: str
+
+
+def plan_cleanup(session, *, identity_pool_name: str, identity_pool_id: str | None = None,
+                 user_pool_id: str | None = None, delete_user_pool: bool = False) -> list[Target]:
+    """What :func:`cleanup` would delete (reads only); absent things are left out."""
+    targets = []
+    pool_ids = {identity_pool_id} if identity_pool_id else set()
+    pool_ids |= set(find_identity_pools(session, identity_pool_name))
+    identity = client(session, "cognito-identity")
+    role_names = set()
+    for pool_id in sorted(pool_ids):
+        with calling("read the identity pool's roles"):
+            try:
+                attached = identity.get_identity_pool_roles(IdentityPoolId=pool_id).get("Roles", {})
+            except Exception as err:  # noqa: BLE001 - a pool already deleted is fine
+                if not is_not_found(err):
+                    raise
+                continue
+        targets.append(Target("identity pool", pool_id))
+        role_names |= {roles.name_from_arn(arn) for arn in attached.values()}
+    # The conventional names too: a half-finished run may have created a role it never attached.
+    for kind in (roles.AUTHENTICATED, roles.UNAUTHENTICATED):
+        name = roles.role_name(identity_pool_name, kind)
+        if name in role_names or _is_ours(session, name):
+            role_names.add(name)
+    targets += [Target("IAM role", name) for name in sorted(role_names) if roles.get_role(session, name)]
+    if user_pool_id:
+        targets += [Target("test user", u) for u in _test_users(session, user_pool_id)]
+        if delete_user_pool:
+            targets.append(Target("user pool", user_pool_id))
+    return targets
+
+
+def cleanup(session, targets: list[Target]) -> Report:
+    """Delete ``targets`` in a safe order; a thing already gone counts as deleted."""
+    report = Report("Cleanup")
+    idp = client(session, "cognito-idp")
+    for target in targets:
+        try:
+            if target.kind == "identity pool":
+                gone = delete_identity_pool(session, target.name)
+            elif target.kind == "IAM role":
+                gone = roles.delete_role(session, target.name)
+            elif target.kind == "test user":
+                pool_id, username = target.name.split("/", 1)
+                gone = _delete_user(idp, pool_id, username)
+            else:
+                gone = delete_user_pool(session, target.name)
+            report.add(f"delete {target.kind} {target.name}", PASS, "deleted" if gone else "was already gone")
+        except Exception as err:  # noqa: BLE001 - keep going; the report says what is left
+            report.add(f"delete {target.kind} {target.name}", FAIL, str(err),
+                       "Run cleanup again; it carries on from where it stopped.")
+    return report
+
+
+def _is_ours(session, role_name: str) -> bool:
+    role = roles.get_role(session, role_name)
+    if role is None:
+        return False
+    iam = client(session, "iam")
+    with calling(f"read the tags of {role_name}"):
+        tags = iam.list_role_tags(RoleName=role_name).get("Tags", [])
+    return roles.MANAGED_TAG in tags
+
+
+def _test_users(session, user_pool_id: str) -> list[str]:
+    idp = client(session, "cognito-idp")
+    with calling("list the user pool's users"):
+        try:
+            users = paginate(idp.list_users, "Users", UserPoolId=user_pool_id)
+        except idp.exceptions.ResourceNotFoundException:
+            return []
+    found = []
+    for user in users:
+        email = next((a["Value"] for a in user.get("Attributes", []) if a["Name"] == "email"), "")
+        if user["Username"].startswith(TEST_USER_PREFIX) or email.startswith(TEST_USER_PREFIX):
+            found.append(f"{user_pool_id}/{user['Username']}")
+    return found
+
+
+def _delete_user(idp, user_pool_id: str, username: str) -> bool:
+    with calling("delete a test user"):
+        try:
+            idp.admin_delete_user(UserPoolId=user_pool_id, Username=username)
+        except idp.exceptions.UserNotFoundException:
+            return False
+    return True

@@ -1,0 +1,228 @@
+"""The ``wildrydes-nb`` command: a thin layer over the library (heavy imports happen lazily)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+EXIT_FAILED = 1   # verification or a step failed
+EXIT_INPUT = 2    # a clear, expected error (bad input, missing prerequisite, AWS refusal)
+
+
+def _add_common(parser: argparse.ArgumentParser, *, identity_pool_id: bool = False) -> None:
+    group = parser.add_argument_group("values (taken from the scratchpad when not given)")
+    group.add_argument("--profile", help="AWS profile (default: the standard boto3 chain)")
+    group.add_argument("--region", help="AWS region, e.g. us-east-2")
+    group.add_argument("--user-pool-id", help="User Pool ID, e.g. us-east-2_AbC123xyz")
+    group.add_argument("--app-client-id", help="App client ID of that user pool")
+    group.add_argument("--name", dest="identity_pool_name",
+                       help="identity pool name (default: wildrydes_identity_pool)")
+    group.add_argument("--allow-unauthenticated", action="store_true",
+                       help="allow unauthenticated identities (the workshop leaves them off)")
+    if identity_pool_id:
+        group.add_argument("--identity-pool-id", help="Identity Pool ID, e.g. us-east-2:1a2b...")
+    group.add_argument("--scratchpad", metavar="PATH",
+                       help="scratchpad file (default: $WILDRYDES_SCRATCHPAD or ~/.wildrydes/scratchpad.json)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (importing nothing heavy, so ``--help`` is instant)."""
+    parser = argparse.ArgumentParser(
+        prog="wildrydes-nb",
+        description="Create and verify the Wild Rydes Cognito identity pool, against AWS or a local sandbox.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("sandbox", help="serve a local AWS endpoint (moto) on loopback")
+    p.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
+    p.add_argument("--region", default="us-east-2", help="region to print in the environment")
+
+    p = sub.add_parser("user-pool", help="create or reuse the WildRydes user pool and its app client")
+    p.add_argument("--profile")
+    p.add_argument("--region")
+    p.add_argument("--scratchpad", metavar="PATH")
+
+    p = sub.add_parser("identity-pool", help="create or repair the identity pool and its role")
+    _add_common(p)
+    p.add_argument("--plan", action="store_true", help="only show what would be created or changed")
+
+    p = sub.add_parser("verify", help="check the identity pool; exit 0 only if every check passes")
+    _add_common(p, identity_pool_id=True)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--no-proof", dest="proof", action="store_false",
+                   help="skip the sign-in proof (it creates and deletes a test user)")
+
+    p = sub.add_parser("cleanup", help="delete the identity pool, its roles and leftover test users")
+    _add_common(p, identity_pool_id=True)
+    p.add_argument("--delete-user-pool", action="store_true", help="delete the user pool too")
+    p.add_argument("--plan", action="store_true", help="only list what would be deleted")
+
+    p = sub.add_parser("demo", help="run the whole step against an embedded sandbox and print the report")
+    p.add_argument("--scratchpad", metavar="PATH", help="scratchpad for the demo (default: a temporary one)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    from .errors import WildrydesError
+
+    try:
+        return _COMMANDS[args.command](args)
+    except WildrydesError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+def _scratchpad(args):
+    from .scratchpad import Scratchpad
+
+    return Scratchpad(args.scratchpad)
+
+
+def _default_region(profile: str | None) -> str | None:
+    from .aws import make_session
+
+    return make_session(profile).region_name
+
+
+def _step(args, pad):
+    from .inputs import check_step_input
+
+    saved = pad.read()
+    return check_step_input(
+        region=args.region or saved.get("region") or _default_region(args.profile) or "",
+        user_pool_id=args.user_pool_id or saved.get("user_pool_id"),
+        app_client_id=args.app_client_id or saved.get("app_client_id"),
+        identity_pool_name=args.identity_pool_name or saved.get("identity_pool_name") or "",
+        allow_unauthenticated=args.allow_unauthenticated)
+
+
+def _print_notes(step) -> None:
+    for note in step.notes:
+        print(f"note: {note}")
+
+
+def cmd_sandbox(args) -> int:
+    from . import sandbox
+
+    with sandbox.start(port=args.port, region=args.region) as box:
+        print(f"# Local AWS sandbox on {box.endpoint_url} (Ctrl-C to stop). In another shell:")
+        for key, value in box.env().items():
+            print(f"export {key}={value}")
+        sys.stdout.flush()
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("\nsandbox stopped")
+    return 0
+
+
+def cmd_user_pool(args) -> int:
+    from .aws import make_session
+    from .inputs import check_region
+    from .user_pool import ensure_user_pool
+
+    pad = _scratchpad(args)
+    region = check_region(args.region or pad.get("region") or _default_region(args.profile) or "")
+    result = ensure_user_pool(make_session(args.profile, region))
+    pad.update(region=region, user_pool_id=result.user_pool_id, app_client_id=result.app_client_id)
+    made = ", ".join(result.created) or "nothing (reused the existing ones)"
+    print(f"user_pool_id   {result.user_pool_id}\napp_client_id  {result.app_client_id}\n"
+          f"created        {made}\nsaved to       {pad.path}")
+    return 0
+
+
+def cmd_identity_pool(args) -> int:
+    from .aws import make_session
+    from .identity_pool import ensure, plan
+
+    pad = _scratchpad(args)
+    step = _step(args, pad)
+    _print_notes(step)
+    session = make_session(args.profile, step.region)
+    if args.plan:
+        print(plan(session, step).to_text())
+        return 0
+
+    def progress(stage, state, detail):
+        if state != "running":
+            print(f"{state:>8}  {stage}: {detail}")
+
+    result = ensure(session, step, scratchpad=pad, progress=progress)
+    print(f"\nIdentity Pool ID: {result.identity_pool_id}")
+    return 0
+
+
+def _identity_pool_id(args, pad, session, step) -> str:
+    from .errors import InputError
+    from .identity_pool import find_identity_pools
+    from .inputs import check_identity_pool_id, strip_pasted
+
+    given = strip_pasted(args.identity_pool_id, "identity_pool_id")[0]
+    if given:
+        return check_identity_pool_id(given, step.region)
+    found = find_identity_pools(session, step.identity_pool_name)
+    if len(found) == 1:
+        return found[0]
+    saved = pad.get("identity_pool_id")
+    if saved and not found:
+        return check_identity_pool_id(saved, step.region)
+    raise InputError(f"{len(found)} identity pools are called '{step.identity_pool_name}'"
+                     + (f": {', '.join(found)}." if found else "."), field="identity_pool_id",
+                     fix="Give --identity-pool-id, or create the pool first (wildrydes-nb identity-pool).")
+
+
+def cmd_verify(args) -> int:
+    from .aws import make_session
+    from .verify import verify
+
+    pad = _scratchpad(args)
+    step = _step(args, pad)
+    session = make_session(args.profile, step.region)
+    report = verify(session, step, _identity_pool_id(args, pad, session, step), proof=args.proof)
+    print(report.to_json() if args.json else report.to_text())
+    return 0 if report.ok else EXIT_FAILED
+
+
+def cmd_cleanup(args) -> int:
+    from .aws import make_session
+    from .cleanup import cleanup, plan_cleanup
+    from .inputs import check_identity_pool_id
+
+    pad = _scratchpad(args)
+    step = _step(args, pad)
+    session = make_session(args.profile, step.region)
+    pool_id = args.identity_pool_id and check_identity_pool_id(args.identity_pool_id.strip(), step.region)
+    targets = plan_cleanup(session, identity_pool_name=step.identity_pool_name, identity_pool_id=pool_id,
+                           user_pool_id=step.user_pool_id, delete_user_pool=args.delete_user_pool)
+    if not targets:
+        print("Nothing to delete.")
+        return 0
+    print("\n".join(f"- {t.kind}: {t.name}" for t in targets))
+    if args.plan:
+        return 0
+    report = cleanup(session, targets)
+    print(report.to_text())
+    if report.ok:
+        pad.update(identity_pool_id=None, authenticated_role_arn=None, unauthenticated_role_arn=None,
+                   **({"user_pool_id": None, "app_client_id": None} if args.delete_user_pool else {}))
+    return 0 if report.ok else EXIT_FAILED
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    return run_demo(args.scratchpad)
+
+
+_COMMANDS = {"sandbox": cmd_sandbox, "user-pool": cmd_user_pool, "identity-pool": cmd_identity_pool,
+             "verify": cmd_verify, "cleanup": cmd_cleanup, "demo": cmd_demo}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

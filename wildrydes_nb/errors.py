@@ -1,0 +1,52 @@
+"""Errors a learner can meet: each says which field, what is wrong and how to fix it."""
+
+
+class WildrydesError(Exception):
+    """Base class: an expected problem, shown to the learner as one clear message.
+
+    ``field`` names the input at fault (``app_client_id``, ``region``...) or is ``None``
+    when the problem is not one value; ``fix`` is one sentence saying what to do.
+    """
+
+    def __init__(self, problem: str, *, field: str | None = None, fix: str | None = None):
+        super().__init__(problem)
+        self.problem = problem
+        self.field = field
+        self.fix = fix
+
+    def __str__(self) -> str:
+        text = f"{self.field}: {self.problem}" if self.field else self.problem
+        return f"{text} Fix: {self.fix}" if self.fix else text
+
+    def to_dict(self) -> dict:
+        """The message as data, for JSON output and reports."""
+        return {"error": type(self).__name__, "field": self.field,
+                "problem": self.problem, "fix": self.fix}
+
+
+class InputError(WildrydesError):
+    """A value given by the learner is malformed or inconsistent; nothing was sent to AWS."""
+
+
+class PrerequisiteError(WildrydesError):
+    """Something the step builds on (user pool, app client) is missing or set up wrongly."""
+
+
+class AmbiguousPoolError(WildrydesError):
+    """Several identity pools carry the requested name; the package will not guess."""
+
+
+class AwsAccessError(WildrydesError):
+    """AWS refused the call: no or invalid credentials, access denied, throttled."""
+
+
+class NotFoundError(WildrydesError):
+    """A resource named by the learner does not exist in that account and region."""
+
+
+class ScratchpadError(WildrydesError):
+    """The scratchpad file cannot be read or written, or a secret was about to be stored."""
+
+
+class UnsafeEndpointError(WildrydesError):
+    """A test or sandbox driver was pointed at an endpoint that is not on loopback."""

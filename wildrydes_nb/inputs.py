@@ -1,0 +1,216 @@
+"""Clean and check the ids and names a learner types or pastes, before any AWS call."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import DEFAULT_IDENTITY_POOL_NAME
+from .errors import InputError
+
+# Service constraints (Cognito API reference); botocore only checks presence and type.
+REGION_RE = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d")
+USER_POOL_ID_RE = re.compile(r"[\w-]+_[0-9a-zA-Z]+")
+APP_CLIENT_ID_RE = re.compile(r"[\w+]+")
+IDENTITY_POOL_ID_RE = re.compile(r"[\w-]+:[0-9a-f-]+")
+IDENTITY_POOL_NAME_RE = re.compile(r"[\w\s+=,.@-]+")
+# What a real app client id looks like: 26 lower-case alphanumerics (used to spot a swap).
+TYPICAL_APP_CLIENT_ID_RE = re.compile(r"[a-z0-9]{20,32}")
+
+_QUOTES = "\"'`\u201c\u201d\u2018\u2019"
+
+
+def strip_pasted(value, field_name: str) -> tuple[str, str | None]:
+    """Remove surrounding whitespace and quotes from a pasted value.
+
+    Returns the cleaned value and a note saying what was removed (``None`` if nothing).
+    """
+    if value is None:
+        return "", None
+    raw = str(value)
+    cleaned = raw.strip()
+    quoted = len(cleaned) >= 2 and cleaned[0] in _QUOTES and cleaned[-1] in _QUOTES
+    while len(cleaned) >= 2 and cleaned[0] in _QUOTES and cleaned[-1] in _QUOTES:
+        cleaned = cleaned[1:-1].strip()
+    if cleaned == raw:
+        return cleaned, None
+    what = "quotes" if quoted else "spaces"
+    return cleaned, f"{field_name}: removed the surrounding {what} from the pasted value."
+
+
+def _require(value: str, field_name: str, what: str) -> None:
+    if not value:
+        raise InputError(f"is empty; the {what} is needed.", field=field_name,
+                         fix=f"Paste the {what} from your scratchpad.")
+
+
+def _length(value: str, field_name: str, low: int, high: int) -> None:
+    if not low <= len(value) <= high:
+        raise InputError(f"'{value}' has {len(value)} characters; it must have {low} to {high}.",
+                         field=field_name, fix="Copy the whole value again, nothing more.")
+
+
+def check_region(region: str) -> str:
+    """Return the region if it is a well-formed AWS region code."""
+    if not region:
+        raise InputError("is not set.", field="region",
+                         fix="Give a region such as us-east-2, or set AWS_DEFAULT_REGION.")
+    if not REGION_RE.fullmatch(region):
+        raise InputError(f"'{region}' is not an AWS region code.", field="region",
+                         fix="Use a region code such as us-east-2 (not a name like 'Ohio').")
+    return region
+
+
+def region_of(resource_id: str) -> str | None:
+    """The region prefix of a user pool id (``us-east-2_x``) or identity pool id (``us-east-2:x``)."""
+    match = re.match(r"([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)[_:]", resource_id)
+    return match.group(1) if match else None
+
+
+def check_user_pool_id(user_pool_id: str, region: str | None = None) -> str:
+    """Check a user pool id (``us-east-2_teEUQbkUh``) and that it belongs to ``region``."""
+    _require(user_pool_id, "user_pool_id", "User Pool ID")
+    doubled = re.fullmatch(r"([a-z0-9-]+):(\1_[0-9a-zA-Z]+)", user_pool_id)
+    if doubled:
+        raise InputError(f"'{user_pool_id}' has the region prefix twice.", field="user_pool_id",
+                         fix=f"Use '{doubled.group(2)}'.")
+    if IDENTITY_POOL_ID_RE.fullmatch(user_pool_id):
+        raise InputError(f"'{user_pool_id}' looks like an Identity Pool ID (region:uuid).",
+                         field="user_pool_id",
+                         fix="The User Pool ID has an underscore: region_XXXXXXXXX.")
+    if "_" not in user_pool_id and TYPICAL_APP_CLIENT_ID_RE.fullmatch(user_pool_id):
+        raise InputError(f"'{user_pool_id}' looks like an App client ID, not a User Pool ID.",
+                         field="user_pool_id",
+                         fix="Swap the two values: the User Pool ID looks like us-east-2_AbC123xyz.")
+    _length(user_pool_id, "user_pool_id", 1, 55)
+    if not USER_POOL_ID_RE.fullmatch(user_pool_id) or region_of(user_pool_id) is None:
+        raise InputError(f"'{user_pool_id}' is not a User Pool ID.", field="user_pool_id",
+                         fix="It looks like us-east-2_AbC123xyz: region, underscore, letters and digits.")
+    pool_region = region_of(user_pool_id)
+    if region and pool_region != region:
+        raise InputError(f"'{region}' differs from the region of the user pool ({pool_region}).",
+                         field="region", fix=f"Use region {pool_region}, where the user pool lives.")
+    return user_pool_id
+
+
+def check_app_client_id(app_client_id: str) -> str:
+    """Check an app client id (``[\\w+]+``, 1–128 characters; 26 in practice)."""
+    _require(app_client_id, "app_client_id", "App client ID")
+    if region_of(app_client_id):
+        raise InputError(f"'{app_client_id}' looks like a User Pool ID, not an App client ID.",
+                         field="app_client_id",
+                         fix="Swap the two values: the App client ID is 26 letters and digits.")
+    _length(app_client_id, "app_client_id", 1, 128)
+    if not APP_CLIENT_ID_RE.fullmatch(app_client_id):
+        raise InputError(f"'{app_client_id}' is not an App client ID.", field="app_client_id",
+                         fix="It has letters and digits only, e.g. 4cl1ent1d2abcdefghijklmnop.")
+    return app_client_id
+
+
+def check_identity_pool_id(identity_pool_id: str, region: str | None = None) -> str:
+    """Check an identity pool id (``us-east-2:uuid``, region and colon included)."""
+    _require(identity_pool_id, "identity_pool_id", "Identity Pool ID")
+    _length(identity_pool_id, "identity_pool_id", 1, 55)
+    if not IDENTITY_POOL_ID_RE.fullmatch(identity_pool_id) or region_of(identity_pool_id) is None:
+        raise InputError(f"'{identity_pool_id}' is not an Identity Pool ID.", field="identity_pool_id",
+                         fix="It looks like us-east-2:1a2b3c4d-...: region code, colon, then a uuid.")
+    pool_region = region_of(identity_pool_id)
+    if region and pool_region != region:
+        raise InputError(f"'{region}' differs from the region of the identity pool ({pool_region}).",
+                         field="region", fix=f"Use region {pool_region}.")
+    return identity_pool_id
+
+
+def check_identity_pool_name(name: str) -> str:
+    """Check an identity pool name (1–128 of letters, digits, spaces and ``+=,.@-_``)."""
+    _require(name, "identity_pool_name", "identity pool name")
+    _length(name, "identity_pool_name", 1, 128)
+    if not IDENTITY_POOL_NAME_RE.fullmatch(name):
+        bad = sorted({ch for ch in name if not IDENTITY_POOL_NAME_RE.fullmatch(ch)})
+        raise InputError(f"'{name}' contains {' '.join(repr(c) for c in bad)}, which Cognito does not allow.",
+                         field="identity_pool_name",
+                         fix="Use letters, digits, spaces and + = , . @ - _ only, e.g. wildrydes_identity_pool.")
+    return name
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """What the identity-pool step needs, cleaned and checked."""
+
+    region: str
+    user_pool_id: str
+    app_client_id: str
+    identity_pool_name: str = DEFAULT_IDENTITY_POOL_NAME
+    allow_unauthenticated: bool = False
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def provider_name(self) -> str:
+        """The Cognito provider name the identity pool trusts."""
+        return f"cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+
+def _as_bool(value, field_name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1", "on"):
+        return True
+    if text in ("false", "no", "0", "off", "", "none"):
+        return False
+    raise InputError(f"'{value}' is not true or false.", field=field_name, fix="Use True or False.")
+
+
+def check_step_input(region, user_pool_id, app_client_id,
+                     identity_pool_name=DEFAULT_IDENTITY_POOL_NAME,
+                     allow_unauthenticated=False) -> StepInput:
+    """Clean and check every value of the step; raise :class:`InputError` on the first problem.
+
+    The order follows the form: the ids first (their own format), then how they relate.
+    """
+    notes = []
+    values = {}
+    for name, raw in (("region", region), ("user_pool_id", user_pool_id),
+                      ("app_client_id", app_client_id), ("identity_pool_name", identity_pool_name)):
+        values[name], note = strip_pasted(raw, name)
+        if note:
+            notes.append(note)
+    if not values["identity_pool_name"]:
+        values["identity_pool_name"] = DEFAULT_IDENTITY_POOL_NAME
+    user_pool = check_user_pool_id(values["user_pool_id"])
+    check_app_client_id(values["app_client_id"])
+    region_value = values["region"] or region_of(user_pool)
+    check_region(region_value)
+    check_user_pool_id(user_pool, region_value)
+    check_identity_pool_name(values["identity_pool_name"])
+    return StepInput(region=region_value, user_pool_id=user_pool,
+                     app_client_id=values["app_client_id"],
+                     identity_pool_name=values["identity_pool_name"],
+                     allow_unauthenticated=_as_bool(allow_unauthenticated, "allow_unauthenticated"),
+                     notes=tuple(notes))
+
+
+def problems(**values) -> dict[str, str]:
+    """Per-field messages for a form checked as the learner types (empty dict: all fine).
+
+    Accepts the keyword names of :func:`check_step_input`; each field is checked on its own,
+    then together, so every field shows its own message at once.
+    """
+    out: dict[str, str] = {}
+    cleaned = {k: strip_pasted(v, k)[0] for k, v in values.items() if k != "allow_unauthenticated"}
+    single = {"region": lambda v: check_region(v) if v else v,
+              "user_pool_id": check_user_pool_id,
+              "app_client_id": check_app_client_id,
+              "identity_pool_name": lambda v: check_identity_pool_name(v) if v else v}
+    for name, check in single.items():
+        if name in cleaned:
+            try:
+                check(cleaned[name])
+            except InputError as err:
+                out[err.field or name] = str(err)
+    if not out:
+        try:
+            check_step_input(**values)
+        except InputError as err:
+            out[err.field or "input"] = str(err)
+    return out

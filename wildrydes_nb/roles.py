@@ -1,0 +1,136 @@
+"""The IAM roles the console's "Allow" created: names, trust policies, create/repair/delete."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import unquote
+
+from .aws import calling, client, is_not_found
+
+FEDERATED_PRINCIPAL = "cognito-identity.amazonaws.com"
+AUD_KEY = "cognito-identity.amazonaws.com:aud"
+AMR_KEY = "cognito-identity.amazonaws.com:amr"
+AUTHENTICATED = "authenticated"
+UNAUTHENTICATED = "unauthenticated"
+MANAGED_TAG = {"Key": "managed-by", "Value": "wildrydes-nb"}
+
+_ROLE_NAME_BAD = re.compile(r"[^\w+=,.@-]")
+
+
+def role_name(identity_pool_name: str, kind: str = AUTHENTICATED) -> str:
+    """``Cognito_<name>Auth_Role`` / ``Cognito_<name>Unauth_Role``, as the console named them.
+
+    IAM role names allow fewer characters (no spaces) and at most 64 of them, so other
+    characters become ``_`` and a long pool name is shortened.
+    """
+    suffix = "Auth_Role" if kind == AUTHENTICATED else "Unauth_Role"
+    stem = _ROLE_NAME_BAD.sub("_", identity_pool_name)[: 64 - len("Cognito_") - len(suffix)]
+    return f"Cognito_{stem}{suffix}"
+
+
+def trust_policy(identity_pool_id: str, kind: str = AUTHENTICATED) -> dict:
+    """The trust policy that lets only this identity pool's ``kind`` identities assume the role."""
+    return {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow",
+                           "Principal": {"Federated": FEDERATED_PRINCIPAL},
+                           "Action": "sts:AssumeRoleWithWebIdentity",
+                           "Condition": {"StringEquals": {AUD_KEY: identity_pool_id},
+                                         "ForAnyValue:StringLike": {AMR_KEY: kind}}}]}
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def parse_policy(document) -> dict:
+    """A policy document as a dict (IAM returns it URL-encoded text or already decoded)."""
+    if isinstance(document, dict):
+        return document
+    return json.loads(unquote(document or "{}"))
+
+
+def trust_problems(document, identity_pool_id: str, kind: str = AUTHENTICATED) -> dict[str, str]:
+    """What keeps a trust policy from being the one :func:`trust_policy` makes.
+
+    Keys: ``principal``, ``aud``, ``amr``; an empty dict means the trust is right. A
+    statement only counts if it allows the Cognito federated principal to assume the role.
+    """
+    statements = [s for s in _as_list(parse_policy(document).get("Statement", []))
+                  if s.get("Effect") == "Allow"
+                  and FEDERATED_PRINCIPAL in _as_list((s.get("Principal") or {}).get("Federated", []))
+                  and "sts:AssumeRoleWithWebIdentity" in _as_list(s.get("Action", []))]
+    if not statements:
+        return {"principal": f"no statement lets {FEDERATED_PRINCIPAL} call sts:AssumeRoleWithWebIdentity"}
+    best: dict[str, str] = {}
+    for statement in statements:
+        condition = statement.get("Condition") or {}
+        aud = _as_list(condition.get("StringEquals", {}).get(AUD_KEY, []))
+        amr = _as_list(condition.get("ForAnyValue:StringLike", {}).get(AMR_KEY, []))
+        found = {}
+        if aud != [identity_pool_id]:
+            found["aud"] = (f"trusts {', '.join(aud)} instead of {identity_pool_id}" if aud
+                            else "no aud condition: any identity pool in any account could assume it")
+        if amr != [kind]:
+            found["amr"] = (f"amr is {', '.join(amr)} instead of '{kind}'" if amr
+                            else f"no amr condition limiting it to {kind} identities")
+        if not found:
+            return {}
+        if not best or len(found) < len(best):
+            best = found
+    return best
+
+
+def get_role(session, name: str) -> dict | None:
+    """The IAM role called ``name``, or ``None``."""
+    iam = client(session, "iam")
+    with calling(f"read the IAM role {name}"):
+        try:
+            return iam.get_role(RoleName=name)["Role"]
+        except iam.exceptions.NoSuchEntityException:
+            return None
+
+
+def create_role(session, name: str, identity_pool_id: str, kind: str) -> str:
+    """Create the role with the scoped trust policy; returns its ARN."""
+    iam = client(session, "iam")
+    with calling(f"create the IAM role {name}"):
+        return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust_policy(identity_pool_id, kind)),
+                               Description=f"Cognito identity pool {identity_pool_id}, {kind} identities",
+                               Tags=[MANAGED_TAG])["Role"]["Arn"]
+
+
+def repair_trust(session, name: str, identity_pool_id: str, kind: str) -> None:
+    """Replace the role's trust policy with the scoped one."""
+    iam = client(session, "iam")
+    with calling(f"update the trust policy of {name}"):
+        iam.update_assume_role_policy(RoleName=name,
+                                      PolicyDocument=json.dumps(trust_policy(identity_pool_id, kind)))
+
+
+def delete_role(session, name: str) -> bool:
+    """Delete a role with its inline and attached policies and instance profiles.
+
+    Returns ``False`` when the role was already gone; copes with a half-deleted role.
+    """
+    iam = client(session, "iam")
+    with calling(f"delete the IAM role {name}"):
+        try:
+            for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+                iam.delete_role_policy(RoleName=name, PolicyName=policy)
+            for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+                iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
+            for profile in iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]:
+                iam.remove_role_from_instance_profile(RoleName=name,
+                                                      InstanceProfileName=profile["InstanceProfileName"])
+            iam.delete_role(RoleName=name)
+        except Exception as err:  # noqa: BLE001 - only not-found is expected here
+            if is_not_found(err):
+                return False
+            raise
+    return True
+
+
+def name_from_arn(arn: str) -> str:
+    """The role name at the end of a role ARN (paths included in the ARN are dropped)."""
+    return arn.rsplit("/", 1)[-1]

@@ -161,11 +161,13 @@ def diff(step: StepInput, observed: Observed) -> list[Action]:
         if role is None:
             actions.append(Action(stage, "create_role", f"create IAM role {role_name} trusted by {pool_id} "
                                                         f"for {kind} identities", kind))
-        elif pool is None or roles.trust_problems(role["AssumeRolePolicyDocument"], pool_id, kind):
-            problems = "" if pool is None else "; ".join(
-                roles.trust_problems(role["AssumeRolePolicyDocument"], pool_id, kind).values())
+            continue
+        # A role left over from an earlier pool of the same name trusts that pool: re-scope it.
+        problems = (roles.trust_problems(role["AssumeRolePolicyDocument"], pool_id, kind) if pool
+                    else {"aud": "the pool is new"})
+        if problems:
             actions.append(Action(stage, "repair_trust", f"rewrite the trust policy of {role_name} to trust "
-                                                         f"{pool_id} ({problems or 'new pool'})", kind))
+                                                         f"{pool_id} ({'; '.join(problems.values())})", kind))
     if pool is None or _role_map_drifts(observed):
         actions.append(Action("roles attached", "set_roles",
                               "attach " + " and ".join(f"{roles.role_name(name, k)} as {k}" for k in observed.roles)

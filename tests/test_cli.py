@@ -80,12 +80,13 @@ def test_missing_credentials_are_a_clear_error(run, monkeypatch):
     assert code == EXIT_INPUT and "credentials" in err and "Traceback" not in err
 
 
-def test_access_denied_and_throttling_are_clear(run, monkeypatch):
+def test_access_denied_throttling_and_invalid_credentials_are_clear(run, monkeypatch):
     import botocore.client
     from botocore.exceptions import ClientError
 
     run("user-pool")
-    for code_name, words in (("AccessDeniedException", "access denied"), ("ThrottlingException", "throttling")):
+    for code_name, words in (("AccessDeniedException", "access denied"), ("ThrottlingException", "throttling"),
+                             ("UnrecognizedClientException", "rejected the credentials")):
         def refuse(self, operation, params, code_name=code_name):
             raise ClientError({"Error": {"Code": code_name, "Message": "no"}}, operation)
 

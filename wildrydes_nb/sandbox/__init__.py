@@ -1,0 +1,155 @@
+"""Run a local AWS endpoint (moto) that behaves like Cognito where the identity-pool step needs it.
+
+`start()` serves moto on loopback with the extensions in `cognitoidentity/` and `cognitoidp/`
+installed; `Sandbox.env()` is the environment that points boto3 (and a notebook kernel) at
+it. `install()` alone extends moto in this process, for tests using `moto.mock_aws()`.
+
+moto keeps all state in process-wide globals: every server started here, and every
+`mock_aws()`, sees and resets the same data.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import urllib.request
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from moto.server import ThreadedMotoServer
+
+DEFAULT_REGION = "us-east-2"
+# Any value works with moto; these are the ones moto's own documentation uses.
+DUMMY_CREDENTIAL = "testing"
+
+_installed = False
+
+
+def install() -> None:
+    """Extend moto's Cognito classes in this process; safe to call more than once.
+
+    Applies to `moto.mock_aws()` and to moto servers running in this process alike.
+    """
+    global _installed
+    if _installed:
+        return
+    # Imported here: importing moto is slow, and this package must stay cheap to import.
+    from moto.cognitoidentity.models import CognitoIdentityBackend
+    from moto.cognitoidentity.responses import CognitoIdentityResponse
+    from moto.cognitoidp.models import CognitoIdpBackend
+
+    from .cognitoidentity.models import CognitoIdentityBackendExtension
+    from .cognitoidentity.responses import CognitoIdentityResponseExtension
+    from .cognitoidp.models import CognitoIdpBackendExtension
+
+    _extend(CognitoIdentityBackend, CognitoIdentityBackendExtension)
+    _extend(CognitoIdentityResponse, CognitoIdentityResponseExtension)
+    _extend(CognitoIdpBackend, CognitoIdpBackendExtension)
+    _installed = True
+
+
+def _extend(target: type, mixin: type) -> None:
+    """Copy the mixin's methods and properties onto `target`, replacing moto's own."""
+    # Copying, not subclassing: moto instantiates its own classes, in mock_aws and in the server.
+    for name, value in vars(mixin).items():
+        if not (name.startswith("__") and name.endswith("__")):
+            setattr(target, name, value)
+
+
+class Sandbox:
+    """A running moto server with the extensions installed."""
+
+    def __init__(self, server: ThreadedMotoServer, endpoint_url: str, region: str):
+        self._server: ThreadedMotoServer | None = server
+        self.endpoint_url = endpoint_url
+        self.region = region
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point boto3 at this sandbox with dummy credentials."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIAL,
+            "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIAL,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+        }
+
+    def reset(self) -> None:
+        """Delete every resource (moto's `/moto-api/reset`, which is process-wide)."""
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        # No proxy: an HTTP(S)_PROXY from the environment must not receive loopback traffic.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=30):
+            pass
+
+    def stop(self) -> None:
+        """Stop the server; calling it again does nothing."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"Sandbox(endpoint_url={self.endpoint_url!r}, region={self.region!r})"
+
+
+def start(port: int = 0, host: str = "127.0.0.1", region: str = DEFAULT_REGION) -> Sandbox:
+    """Install the extensions and serve moto on `host:port` (port 0: any free port).
+
+    Only loopback hosts are accepted: moto takes any credentials, so it must not be
+    reachable from other machines.
+    """
+    if not _is_loopback_host(host):
+        raise ValueError(
+            f"host {host!r} is not a loopback address: the sandbox accepts any credentials, "
+            "so it only listens on 127.0.0.1, ::1 or localhost"
+        )
+    if port:
+        # moto's server thread dies silently on a taken port and start() then waits forever.
+        _check_port_free(host, port)
+    install()
+    from moto.server import ThreadedMotoServer
+
+    # werkzeug would log every request to stderr, burying the output of whoever drives this.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    bound_host, bound_port = server.get_host_and_port()
+    url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+    return Sandbox(server, f"http://{url_host}:{bound_port}", region)
+
+
+def is_loopback(url: str) -> bool:
+    """Whether a URL (or a bare host) points at this machine: 127.0.0.0/8, ::1 or localhost."""
+    if _is_loopback_host(url):
+        return True
+    host = urlsplit(url if "://" in url else f"//{url}").hostname
+    return host is not None and _is_loopback_host(host)
+
+
+def _is_loopback_host(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As werkzeug does, so that only a listening socket makes the port count as taken.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise OSError(f"cannot start the sandbox on {host}:{port}: {error.strerror}") from error

@@ -1,0 +1,1 @@
+"""moto extension for Cognito Identity: pool roles, checked logins, credentials from STS."""

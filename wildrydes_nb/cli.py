@@ -58,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--delete-user-pool", action="store_true", help="delete the user pool too")
     p.add_argument("--plan", action="store_true", help="only list what would be deleted")
 
+    p = sub.add_parser("batch", help="run the identity-pool notebook for every learner of a roster")
+    p.add_argument("roster", help="CSV or YAML: learner, region, user_pool_id, app_client_id "
+                                  "[, identity_pool_name, profile, identity_pool_id]")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the learners' runs and the summary")
+    p.add_argument("--workers", type=int, default=None, help="learners run at once (default: number of cores)")
+    p.add_argument("--verify-only", action="store_true",
+                   help="grade existing pools; create or change nothing (no sign-in proof)")
+    p.add_argument("--resume", action="store_true", help="skip learners whose last run in DIR passed")
+    p.add_argument("--timeout", type=float, default=300, help="seconds allowed per learner (default 300)")
+
     p = sub.add_parser("demo", help="run the whole step against an embedded sandbox and print the report")
     p.add_argument("--scratchpad", metavar="PATH", help="scratchpad for the demo (default: a temporary one)")
     return parser
@@ -214,6 +224,18 @@ def cmd_cleanup(args) -> int:
     return 0 if report.ok else EXIT_FAILED
 
 
+def cmd_batch(args) -> int:
+    from .batch import read_roster, run_batch, summary_text, write_summaries
+
+    learners = read_roster(args.roster)
+    outcomes = run_batch(learners, args.out, workers=args.workers, verify_only=args.verify_only,
+                         resume=args.resume, timeout=args.timeout)
+    paths = write_summaries(outcomes, args.out)
+    print(summary_text(outcomes))
+    print(f"summary: {paths['html']} (also .csv, .json)")
+    return 0 if all(o.status == "pass" for o in outcomes) else EXIT_FAILED
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
@@ -221,7 +243,7 @@ def cmd_demo(args) -> int:
 
 
 _COMMANDS = {"sandbox": cmd_sandbox, "user-pool": cmd_user_pool, "identity-pool": cmd_identity_pool,
-             "verify": cmd_verify, "cleanup": cmd_cleanup, "demo": cmd_demo}
+             "verify": cmd_verify, "cleanup": cmd_cleanup, "batch": cmd_batch, "demo": cmd_demo}
 
 
 if __name__ == "__main__":

@@ -50,3 +50,13 @@ class ScratchpadError(WildrydesError):
 
 class UnsafeEndpointError(WildrydesError):
     """A test or sandbox driver was pointed at an endpoint that is not on loopback."""
+
+
+class RosterError(WildrydesError):
+    """The class roster has bad rows; ``rows`` lists each as (row number, message)."""
+
+    def __init__(self, rows: list[tuple[int, str]], path: str):
+        self.rows = rows
+        lines = "\n".join(f"  row {n}: {message}" for n, message in rows)
+        super().__init__(f"{len(rows)} bad row(s) in {path}; nothing was run:\n{lines}", field="roster",
+                         fix="Correct those rows and run the batch again.")

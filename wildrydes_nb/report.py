@@ -11,6 +11,9 @@ SKIP = "skip"  # the check could not run; ``detail`` says why, ``fix`` how to ma
 
 _MARK = {PASS: "PASS", FAIL: "FAIL", SKIP: "SKIP"}
 
+# The MIME type under which a notebook publishes a report, so a batch run can read it back.
+REPORT_MIME = "application/vnd.wildrydes-nb.report+json"
+
 
 @dataclass(frozen=True)
 class Check:
@@ -54,6 +57,15 @@ class Report:
     def to_dict(self) -> dict:
         return {"title": self.title, "ok": self.ok, "facts": dict(self.facts),
                 "checks": [asdict(c) for c in self.checks]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Report":
+        """The inverse of :meth:`to_dict`."""
+        return cls(data["title"], [Check(**c) for c in data["checks"]], dict(data.get("facts", {})))
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # Text for a human, the data for a machine reading the executed notebook.
+        return {"text/plain": self.to_text(), REPORT_MIME: self.to_dict()}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)

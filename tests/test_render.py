@@ -1,0 +1,49 @@
+"""HTML views: the id highlighted, fixes shown, secrets never."""
+
+from wildrydes_nb import render
+from wildrydes_nb.errors import InputError
+from wildrydes_nb.report import FAIL, PASS, Report
+
+POOL_ID = "us-east-2:1a2b3c4d-0000-4000-8000-123456789abc"
+
+
+def test_amplify_config_highlights_the_identity_pool_id():
+    js = f"const awsConfig = {{ Auth: {{ identityPoolId: '{POOL_ID}', region: 'us-east-2' }} }};"
+    shown = render.amplify_config(js, POOL_ID)
+    assert f'<span style="color:#cf222e;font-weight:bold">{POOL_ID}</span>' in shown.html
+    assert shown.text == js
+
+
+def test_identity_pool_id_is_shown_without_quotes():
+    shown = render.identity_pool_id(POOL_ID)
+    assert f"Identity Pool ID: {POOL_ID}" in shown.text and f'"{POOL_ID}"' not in shown.html
+
+
+def test_report_shows_each_fix_and_the_verdict():
+    report = Report("Verification", facts={"identity_pool_id": POOL_ID})
+    report.add("identity pool exists", PASS, "found")
+    report.add("authenticated role attached", FAIL, "no role", "Run the step again.")
+    shown = render.report(report)
+    assert "Fix: Run the step again." in shown.html and POOL_ID in shown.html
+    assert "1 passed, 1 failed, 0 skipped" in shown.html and shown.text == report.to_text()
+
+
+def test_errors_show_field_problem_and_fix_escaped():
+    shown = render.error(InputError("'<x>' is not a User Pool ID.", field="user_pool_id", fix="Copy it again."))
+    assert "<b>user_pool_id</b>: '&lt;x&gt;' is not a User Pool ID." in shown.html
+    assert "Fix: Copy it again." in shown.html
+
+
+def test_secrets_are_redacted_wherever_they_appear():
+    token = "eyJraWQiOiJhYmMiLCJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl"
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    shown = render.status("failed", f"token {token} key ASIAABCDEFGHIJKLMNOP secret {secret}")
+    for value in (token, "ASIAABCDEFGHIJKLMNOP", secret):
+        assert value not in shown.html and value not in shown.text
+    assert "ASIA…(20 chars)" in shown.text
+
+
+def test_scratchpad_uses_the_workshop_names_in_order():
+    shown = render.scratchpad({"identity_pool_id": POOL_ID, "region": "us-east-2"}, "/tmp/pad.json")
+    assert shown.text.splitlines()[1:] == ["  Region: us-east-2", f"  Identity Pool ID: {POOL_ID}"]
+    assert "is empty" in render.scratchpad({}).text

@@ -1,0 +1,331 @@
+"""Run the identity-pool notebook for every learner of a class roster, in parallel, and grade it."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import multiprocessing
+import os
+import re
+import signal
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from . import DEFAULT_IDENTITY_POOL_NAME
+from .errors import InputError, RosterError, WildrydesError
+from .inputs import check_identity_pool_id, check_step_input, strip_pasted
+from .report import REPORT_MIME, Report
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "02_identity_pool.ipynb"
+REQUIRED = ("learner", "region", "user_pool_id", "app_client_id")
+OPTIONAL = ("identity_pool_name", "profile", "identity_pool_id")
+LEARNER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+RESULT_FILE = "result.json"
+
+
+@dataclass(frozen=True)
+class Learner:
+    """One checked roster row."""
+
+    row: int
+    learner: str
+    region: str
+    user_pool_id: str
+    app_client_id: str
+    identity_pool_name: str = DEFAULT_IDENTITY_POOL_NAME
+    profile: str | None = None
+    identity_pool_id: str | None = None
+
+
+@dataclass
+class Outcome:
+    """How one learner's run ended; ``checks`` maps check name to pass/fail/skip."""
+
+    learner: str
+    status: str  # pass | fail
+    identity_pool_id: str = ""
+    checks: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+    notebook: str = ""
+    seconds: float = 0.0
+
+
+def _load_rows(path: Path) -> list[dict]:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() in (".yml", ".yaml"):
+        import yaml
+
+        data = yaml.safe_load(text) or []
+        rows = data.get("learners", []) if isinstance(data, dict) else data
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise RosterError([(0, "a YAML roster is a list of mappings (or 'learners:' with one)")], str(path))
+        return [{k: "" if v is None else str(v) for k, v in r.items()} for r in rows]
+    return list(csv.DictReader(text.splitlines()))
+
+
+def read_roster(path: str | os.PathLike) -> list[Learner]:
+    """Read and check a CSV or YAML roster; every bad row is reported at once, with its number.
+
+    Row numbers count the data rows from 1 (the CSV header is not a row).
+    """
+    path = Path(path)
+    try:
+        rows = _load_rows(path)
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror}.", field="roster",
+                         fix="Give the path of a CSV or YAML roster.") from None
+    bad: list[tuple[int, str]] = []
+    learners: list[Learner] = []
+    seen: dict[str, int] = {}
+    if not rows:
+        bad.append((0, "the roster has no learners"))
+    for number, raw in enumerate(rows, start=1):
+        values = {k.strip(): strip_pasted(v, k)[0] for k, v in raw.items() if k}
+        missing = [c for c in REQUIRED if not values.get(c)]
+        if missing:
+            bad.append((number, f"missing {', '.join(missing)}"))
+            continue
+        name = values["learner"]
+        if not LEARNER_RE.fullmatch(name):
+            bad.append((number, f"learner '{name}' must be letters, digits, '.', '_' or '-' (it names a folder)"))
+            continue
+        if name in seen:
+            bad.append((number, f"learner '{name}' already on row {seen[name]}"))
+            continue
+        seen[name] = number
+        try:
+            step = check_step_input(values["region"], values["user_pool_id"], values["app_client_id"],
+                                    values.get("identity_pool_name") or DEFAULT_IDENTITY_POOL_NAME)
+            pool_id = values.get("identity_pool_id") or None
+            if pool_id:
+                check_identity_pool_id(pool_id, step.region)
+        except InputError as err:
+            bad.append((number, str(err)))
+            continue
+        learners.append(Learner(number, name, step.region, step.user_pool_id, step.app_client_id,
+                                step.identity_pool_name, values.get("profile") or None, pool_id))
+    if bad:
+        raise RosterError(bad, str(path))
+    return learners
+
+
+def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    output = folder / notebook.name
+    outcome = Outcome(learner.learner, "fail", notebook=f"{learner.learner}/{notebook.name}")
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(output), cwd=str(notebook.parent), progress_bar=False, kernel_name="python3",
+            parameters={"region": learner.region, "user_pool_id": learner.user_pool_id,
+                        "app_client_id": learner.app_client_id, "identity_pool_name": learner.identity_pool_name,
+                        "scratchpad_path": str(folder / "scratchpad.json"), "auto_submit": True})
+        outcome.status = "pass"
+    except PapermillExecutionError as err:
+        outcome.message = f"{err.ename}: {err.evalue}"
+    report = _report_in(output)
+    if report is not None:
+        outcome.checks = {c.name: c.status for c in report.checks}
+        outcome.identity_pool_id = report.facts.get("identity_pool_id", "")
+        if not report.ok:
+            outcome.status = "fail"
+            outcome.message = outcome.message or "; ".join(c.name for c in report.checks if not c.passed)
+    elif outcome.status == "pass":
+        outcome.status, outcome.message = "fail", "the notebook ran but published no verification report"
+    return outcome
+
+
+def _report_in(notebook_path: Path) -> Report | None:
+    """The last verification report the executed notebook published (see ``REPORT_MIME``)."""
+    try:
+        cells = json.loads(notebook_path.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return None
+    found = [out["data"][REPORT_MIME] for cell in cells for out in cell.get("outputs", [])
+             if REPORT_MIME in out.get("data", {})]
+    return Report.from_dict(found[-1]) if found else None
+
+
+def _verify_only(learner: Learner) -> Outcome:
+    from .aws import make_session
+    from .identity_pool import find_identity_pools
+    from .verify import verify
+
+    step = check_step_input(learner.region, learner.user_pool_id, learner.app_client_id, learner.identity_pool_name)
+    session = make_session(learner.profile, learner.region)
+    pool_id = learner.identity_pool_id
+    if not pool_id:
+        found = find_identity_pools(session, step.identity_pool_name)
+        if len(found) != 1:
+            return Outcome(learner.learner, "fail", message=f"{len(found)} identity pools are called "
+                                                            f"'{step.identity_pool_name}' (expected exactly one)")
+        pool_id = found[0]
+    # No sign-in proof: it creates a test user, and grading must not write to AWS.
+    report = verify(session, step, pool_id, proof=False)
+    return Outcome(learner.learner, "pass" if report.ok else "fail", pool_id,
+                   {c.name: c.status for c in report.checks},
+                   "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.passed))
+
+
+def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str) -> None:
+    """Entry point of one learner's process: its own session, scratchpad and kernel."""
+    os.setsid()  # its own process group, so a timeout also stops the kernel it started
+    folder = Path(out_dir) / learner.learner
+    os.environ["WILDRYDES_SCRATCHPAD"] = str(folder / "scratchpad.json")
+    os.environ.pop("AWS_PROFILE", None)
+    if learner.profile:
+        os.environ["AWS_PROFILE"] = learner.profile
+    start = time.monotonic()
+    try:
+        outcome = _verify_only(learner) if verify_only else _run_notebook(learner, folder, Path(notebook))
+    except WildrydesError as err:
+        outcome = Outcome(learner.learner, "fail", message=str(err))
+    except Exception as err:  # noqa: BLE001 - recorded for this learner; the others go on
+        outcome = Outcome(learner.learner, "fail", message=f"{type(err).__name__}: {err}")
+    outcome.seconds = round(time.monotonic() - start, 2)
+    _write_result(folder, outcome)
+
+
+def _write_result(folder: Path, outcome: Outcome) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / (RESULT_FILE + ".tmp")
+    tmp.write_text(json.dumps(asdict(outcome), indent=2), encoding="utf-8")
+    tmp.replace(folder / RESULT_FILE)
+
+
+def _read_result(folder: Path) -> Outcome | None:
+    try:
+        return Outcome(**json.loads((folder / RESULT_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: int | None = None,
+              verify_only: bool = False, resume: bool = False, timeout: float = 300,
+              notebook: str | os.PathLike = NOTEBOOK, progress: bool = True) -> list[Outcome]:
+    """Run every learner in its own process, ``workers`` at a time, each within ``timeout`` seconds.
+
+    A failure, timeout or crash is recorded for that learner and the others go on. With
+    ``resume`` a learner whose last result in ``out_dir`` passed is not run again.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    workers = max(1, workers or os.cpu_count() or 1)
+    results: dict[str, Outcome] = {}
+    todo = deque()
+    for learner in learners:
+        previous = _read_result(out / learner.learner) if resume else None
+        if previous is not None and previous.status == "pass":
+            results[learner.learner] = previous
+        else:
+            (out / learner.learner / RESULT_FILE).unlink(missing_ok=True)
+            todo.append(learner)
+    # fork: the child starts with papermill and boto3 already imported, so only the kernel starts.
+    context = multiprocessing.get_context("fork")
+    running: dict = {}
+    bar = _progress_bar(len(learners), len(results), progress)
+    while todo or running:
+        while todo and len(running) < workers:
+            learner = todo.popleft()
+            proc = context.Process(target=_child, args=(learner, str(out), verify_only, str(notebook)))
+            proc.start()
+            running[proc.sentinel] = (proc, learner, time.monotonic() + timeout)
+        wait(list(running), timeout=0.5)
+        for sentinel, (proc, learner, deadline) in list(running.items()):
+            if proc.is_alive() and time.monotonic() < deadline:
+                continue
+            if proc.is_alive():
+                _kill_group(proc)
+                outcome = Outcome(learner.learner, "fail", message=f"timed out after {timeout:g} s")
+                _write_result(out / learner.learner, outcome)
+            proc.join()
+            outcome = _read_result(out / learner.learner) or Outcome(
+                learner.learner, "fail", message=f"the learner's process crashed (exit code {proc.exitcode})")
+            _write_result(out / learner.learner, outcome)
+            results[learner.learner] = outcome
+            del running[sentinel]
+        _update_bar(bar, results, len(running))
+    if bar is not None:
+        bar.close()
+    return [results[learner.learner] for learner in learners]
+
+
+def _kill_group(proc) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _progress_bar(total: int, already: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=already, desc="learners", unit="learner")
+
+
+def _update_bar(bar, results: dict[str, Outcome], running: int) -> None:
+    if bar is None:
+        return
+    done = sum(o.status == "pass" for o in results.values())
+    bar.set_postfix(done=done, failed=len(results) - done, running=running, refresh=False)
+    bar.update(len(results) - bar.n)
+
+
+def check_names(outcomes: list[Outcome]) -> list[str]:
+    """Every check name seen, in first-seen order (the summary's columns)."""
+    names: dict[str, None] = {}
+    for outcome in outcomes:
+        names.update(dict.fromkeys(outcome.checks))
+    return list(names)
+
+
+def write_summaries(outcomes: list[Outcome], out_dir: str | os.PathLike) -> dict[str, Path]:
+    """``summary.csv``, ``summary.json`` and ``summary.html`` in ``out_dir``: one row per learner."""
+    out = Path(out_dir)
+    names = check_names(outcomes)
+    columns = ["learner", "status", "identity_pool_id", *names, "message", "notebook"]
+    rows = [{"learner": o.learner, "status": o.status, "identity_pool_id": o.identity_pool_id,
+             **{n: o.checks.get(n, "") for n in names}, "message": o.message, "notebook": o.notebook}
+            for o in outcomes]
+    paths = {kind: out / f"summary.{kind}" for kind in ("csv", "json", "html")}
+    with paths["csv"].open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    paths["json"].write_text(json.dumps([asdict(o) for o in outcomes], indent=2), encoding="utf-8")
+    paths["html"].write_text(_html(columns, rows), encoding="utf-8")
+    return paths
+
+
+def _html(columns: list[str], rows: list[dict]) -> str:
+    def cell(column: str, value: str) -> str:
+        text = html.escape(str(value))
+        if column == "notebook" and value:
+            return f'<td><a href="{html.escape(value, quote=True)}">{text}</a></td>'
+        css = f' class="{text}"' if value in ("pass", "fail", "skip") else ""
+        return f"<td{css}>{text}</td>"
+
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "\n".join("<tr>" + "".join(cell(c, r[c]) for c in columns) + "</tr>" for r in rows)
+    passed = sum(r["status"] == "pass" for r in rows)
+    return ("<!doctype html><html><head><meta charset='utf-8'><title>Identity pool: class summary</title>"
+            "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+            "padding:4px 8px;text-align:left}.pass{background:#d4edda}.fail{background:#f8d7da}"
+            ".skip{background:#fff3cd}</style></head><body>"
+            f"<h1>Identity pool: {passed} of {len(rows)} learners passed</h1>"
+            f"<table><tr>{head}</tr>\n{body}</table></body></html>\n")
+
+
+def summary_text(outcomes: list[Outcome]) -> str:
+    """A one-screen summary: counts, then one line per failed learner with the reason."""
+    failed = [o for o in outcomes if o.status != "pass"]
+    lines = [f"{len(outcomes)} learners: {len(outcomes) - len(failed)} passed, {len(failed)} failed"]
+    lines += [f"  FAIL {o.learner}: {o.message[:160]}" for o in failed]
+    return "\n".join(lines)

@@ -1,0 +1,174 @@
+"""HTML views of the package's results, each with a plain-text twin; no AWS calls.
+
+Every function returns a :class:`Rendered`: Jupyter shows its HTML, while logs, tests and
+viewers without HTML read its text. Whatever is shown passes through :func:`scrub` first,
+so a token or secret key that slipped into a message is never displayed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from .aws import redact
+from .errors import WildrydesError
+from .report import FAIL, PASS, SKIP
+
+_COLORS = {PASS: "#1a7f37", FAIL: "#cf222e", SKIP: "#6e7781",
+           "done": "#1a7f37", "failed": "#cf222e", "skipped": "#6e7781",
+           "running": "#9a6700", "pending": "#6e7781"}
+_MARKS = {PASS: "✔", FAIL: "✘", SKIP: "–",
+          "done": "✔", "failed": "✘", "skipped": "–", "running": "…", "pending": "·"}
+_HIGHLIGHT = "color:#cf222e;font-weight:bold"  # the workshop's screenshot marks the id in red
+_CODE = "font-family:monospace"
+
+# Workshop names of the scratchpad keys, in the order the workshop collects them.
+SCRATCHPAD_LABELS = {"region": "Region", "user_pool_id": "User Pool ID", "app_client_id": "App client ID",
+                     "identity_pool_name": "Identity pool name", "identity_pool_id": "Identity Pool ID",
+                     "authenticated_role_arn": "Authenticated role ARN",
+                     "unauthenticated_role_arn": "Unauthenticated role ARN"}
+
+_SECRETS = (re.compile(r"eyJ[\w-]+\.eyJ[\w-]*\.[\w-]*"),                   # a JWT (ID or access token)
+            re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),                   # an access key id
+            re.compile(r"(?<![\w/+=])[A-Za-z0-9/+=]{40}(?![\w/+=])"))       # a secret access key
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """An HTML view and its plain-text twin."""
+
+    html: str
+    text: str
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": self.html, "text/plain": self.text}
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def scrub(text) -> str:
+    """The text with anything shaped like a token or a key replaced by its redacted form."""
+    text = "" if text is None else str(text)
+    for shape in _SECRETS:
+        text = shape.sub(lambda m: redact(m.group(0)), text)
+    return text
+
+
+def _e(text) -> str:
+    # quote=False keeps apostrophes readable in widget values that tests and learners read.
+    return html.escape(scrub(text), quote=False)
+
+
+def _mark(state: str) -> str:
+    return f'<span style="color:{_COLORS.get(state, "inherit")};font-weight:bold">{_MARKS.get(state, "?")}</span>'
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    body = "".join(f'<tr><th style="text-align:left;padding-right:1em">{k}</th>'
+                   f'<td style="text-align:left">{v}</td></tr>' for k, v in rows)
+    return f"<table>{body}</table>"
+
+
+def status(state: str, message: str) -> Rendered:
+    """One status line: a mark for ``state`` (running, done, failed, ...) and a message."""
+    return Rendered(f"{_mark(state)} {_e(message)}", scrub(f"[{state}] {message}"))
+
+
+def stage(name: str, state: str, detail: str = "") -> Rendered:
+    """The status line of one stage of the identity-pool step."""
+    tail = f" — {detail}" if detail else ""
+    return Rendered(f"{_mark(state)} <b>{_e(name)}</b> <i>{_e(state)}</i>{_e(tail)}",
+                    scrub(f"[{state}] {name}{tail}"))
+
+
+def error(err: BaseException) -> Rendered:
+    """A learner's error as field, problem and fix; anything else as an unexpected error."""
+    if isinstance(err, WildrydesError):
+        field = f"<b>{_e(err.field)}</b>: " if err.field else ""
+        fix = f'<br><span style="margin-left:1.5em">Fix: {_e(err.fix)}</span>' if err.fix else ""
+        return Rendered(f"{_mark(FAIL)} {field}{_e(err.problem)}{fix}", scrub(str(err)))
+    text = f"Unexpected error ({type(err).__name__}: {err}). This is a bug in wildrydes-nb, not your input."
+    return Rendered(f"{_mark(FAIL)} {_e(text)}", scrub(text))
+
+
+def report(rep) -> Rendered:
+    """A verification or cleanup report: facts, then one row per check with its fix."""
+    facts = _table([(_e(k), f'<code>{_e(v)}</code>') for k, v in rep.facts.items()]) if rep.facts else ""
+    rows = []
+    for check in rep.checks:
+        fix = f'<br><span style="color:{_COLORS[FAIL]}">Fix: {_e(check.fix)}</span>' if check.fix else ""
+        rows.append(f'<tr><td>{_mark(check.status)}</td><td style="text-align:left">{_e(check.name)}</td>'
+                    f'<td style="text-align:left">{_e(check.detail)}{fix}</td></tr>')
+    n = rep.counts()
+    verdict = "all checks passed" if rep.ok else "some checks did not pass"
+    summary = f"{n[PASS]} passed, {n[FAIL]} failed, {n[SKIP]} skipped: {verdict}"
+    body = (f"<h4>{_e(rep.title)}</h4>{facts}<table>{''.join(rows)}</table>"
+            f"<p>{_mark(PASS if rep.ok else FAIL)} {_e(summary)}</p>")
+    return Rendered(body, scrub(rep.to_text()))
+
+
+def plan(p) -> Rendered:
+    """What creating the identity pool would change, one line per write."""
+    if p.up_to_date:
+        return Rendered(f"{_mark('done')} {_e(p.to_text())}", scrub(p.to_text()))
+    items = "".join(f"<li><b>{_e(a.stage)}</b>: {_e(a.detail)}</li>" for a in p.actions)
+    return Rendered(f"<p>Creating would make these changes:</p><ul>{items}</ul>", scrub(p.to_text()))
+
+
+def scratchpad(values: dict, path=None) -> Rendered:
+    """The scratchpad as a table in the workshop's terms."""
+    where = f" ({path})" if path else ""
+    if not values:
+        text = f"The scratchpad{where} is empty."
+        return Rendered(_e(text), text)
+    keys = [k for k in SCRATCHPAD_LABELS if k in values] + [k for k in values if k not in SCRATCHPAD_LABELS]
+    rows = [(_e(SCRATCHPAD_LABELS.get(k, k)), f"<code>{_e(values[k])}</code>") for k in keys]
+    text = "\n".join([f"Scratchpad{where}"] + [f"  {SCRATCHPAD_LABELS.get(k, k)}: {values[k]}" for k in keys])
+    return Rendered(f"<p>Scratchpad{_e(where)}</p>{_table(rows)}", scrub(text))
+
+
+def identity_pool_id(value: str | None) -> Rendered:
+    """The Identity Pool ID as the workshop asks for it: region and colon included, no quotes."""
+    if not value:
+        text = "No Identity Pool ID yet: create the identity pool above first."
+        return Rendered(f"{_mark(SKIP)} {_e(text)}", text)
+    note = "Copy it as shown: the region code and the ':' are part of it, quotes are not."
+    return Rendered(f'<p>Identity Pool ID: <code style="{_HIGHLIGHT};font-size:120%">{_e(value)}</code></p>'
+                    f"<p>{_e(note)}</p>", f"Identity Pool ID: {value}\n{note}")
+
+
+def amplify_config(js: str, identity_pool_id: str | None) -> Rendered:
+    """The ``amplify-config.js`` snippet the next step needs, with the pool id highlighted."""
+    body = _e(js)
+    if identity_pool_id:
+        body = body.replace(_e(identity_pool_id), f'<span style="{_HIGHLIGHT}">{_e(identity_pool_id)}</span>')
+    return Rendered(f'<pre style="{_CODE}">{body}</pre>', scrub(js))
+
+
+def caller(c) -> Rendered:
+    """Who am I: target, account, identity, region and the (redacted) access key."""
+    target = f"local sandbox at {c.endpoint_url}" if c.local else f"AWS ({c.endpoint_url})"
+    rows = [("Talking to", target), ("Account", c.account), ("Identity", c.arn), ("Region", c.region),
+            ("Profile", c.profile), ("Credentials from", c.credentials_from), ("Access key", c.access_key)]
+    text = "\n".join(f"{k}: {v}" for k, v in rows)
+    return Rendered(_table([(k, f"<code>{_e(v)}</code>") for k, v in rows]), scrub(text))
+
+
+def user_pool(user_pool_id: str, app_client_id: str, note: str = "") -> Rendered:
+    """The user pool and app client the identity pool will trust."""
+    rows = [("User Pool ID", user_pool_id), ("App client ID", app_client_id)]
+    text = "\n".join([f"{k}: {v}" for k, v in rows] + ([note] if note else []))
+    extra = f"<p>{_e(note)}</p>" if note else ""
+    return Rendered(_table([(k, f"<code>{_e(v)}</code>") for k, v in rows]) + extra, scrub(text))
+
+
+def targets(found: list, title: str) -> Rendered:
+    """A list of cleanup targets (kind and name) under a title; says so when there are none."""
+    if not found:
+        text = f"{title}: nothing."
+        return Rendered(f"{_mark('done')} {_e(text)}", text)
+    items = "".join(f"<li>{_e(t.kind)}: <code>{_e(t.name)}</code></li>" for t in found)
+    text = "\n".join([f"{title}:"] + [f"  - {t.kind}: {t.name}" for t in found])
+    return Rendered(f"<p>{_e(title)}:</p><ul>{items}</ul>", scrub(text))

@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/wildrydes-nb demo
+	$(BIN)/wildrydes-nb demo --out runs/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

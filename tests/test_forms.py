@@ -155,7 +155,7 @@ def test_verify_failures_show_their_fix_and_raise_when_submitted(identity_form, 
 def test_verify_before_create_says_to_create_first(identity_form):
     check = forms.VerifyForm(identity_form)
     click(check, check.verify_button)
-    assert "Click 'Create identity pool' above first" in check.status.value
+    assert "click 'Create identity pool' above" in check.status.value
 
 
 def test_user_pool_form_creates_then_reuses(scratchpad, session):

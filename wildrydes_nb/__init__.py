@@ -2,15 +2,21 @@
 
 Layers (each importable without the one above it):
 
-1. logic over boto3: ``inputs``, ``aws``, ``user_pool``, ``roles``, ``identity_pool``,
-   ``verify``, ``cleanup``, ``scratchpad``, with ``errors`` and ``report`` shared by all;
+1. logic over boto3: ``inputs``, ``aws``, ``account``, ``user_pool``, ``roles``,
+   ``identity_pool``, ``verify``, ``cleanup``, ``scratchpad``, with ``errors`` and ``report``
+   shared by all;
 2. presentation: ``render`` (HTML/text) and ``forms`` (ipywidgets);
-3. drivers: the notebooks, ``cli`` and ``batch``.
+3. drivers: the notebooks, ``cli``, ``demo``, ``lab`` and ``batch``.
 
 ``sandbox`` (a local AWS endpoint built on moto) sits beside them.
 """
 
+from pathlib import Path
+
 __version__ = "0.1.0"
+
+# The workbook's notebooks, beside the package in a checkout.
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 DEFAULT_IDENTITY_POOL_NAME = "wildrydes_identity_pool"
 DEFAULT_USER_POOL_NAME = "WildRydes"

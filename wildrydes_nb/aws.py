@@ -30,8 +30,8 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
     """A session from the standard chain (profile, environment, ``AWS_ENDPOINT_URL``)."""
     try:
         return boto3.Session(profile_name=profile or None, region_name=region or None)
-    except ProfileNotFound:
-        raise AwsAccessError(f"the AWS profile '{profile}' is not configured.", field="profile",
+    except ProfileNotFound as err:
+        raise AwsAccessError(f"the AWS profile '{err.kwargs.get('profile')}' is not configured.", field="profile",
                              fix="Run 'aws configure --profile NAME' or leave the profile empty.") from None
 
 

@@ -15,12 +15,12 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from . import DEFAULT_IDENTITY_POOL_NAME
+from . import DEFAULT_IDENTITY_POOL_NAME, NOTEBOOKS_DIR
 from .errors import InputError, RosterError, WildrydesError
 from .inputs import check_identity_pool_id, check_step_input, strip_pasted
-from .report import REPORT_MIME, Report
+from .report import report_in_notebook
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "02_identity_pool.ipynb"
+NOTEBOOK = NOTEBOOKS_DIR / "02_identity_pool.ipynb"
 REQUIRED = ("learner", "region", "user_pool_id", "app_client_id")
 OPTIONAL = ("identity_pool_name", "profile", "identity_pool_id")
 LEARNER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -128,7 +128,7 @@ def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
         outcome.status = "pass"
     except PapermillExecutionError as err:
         outcome.message = f"{err.ename}: {err.evalue}"
-    report = _report_in(output)
+    report = report_in_notebook(output)
     if report is not None:
         outcome.checks = {c.name: c.status for c in report.checks}
         outcome.identity_pool_id = report.facts.get("identity_pool_id", "")
@@ -138,17 +138,6 @@ def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
     elif outcome.status == "pass":
         outcome.status, outcome.message = "fail", "the notebook ran but published no verification report"
     return outcome
-
-
-def _report_in(notebook_path: Path) -> Report | None:
-    """The last verification report the executed notebook published (see ``REPORT_MIME``)."""
-    try:
-        cells = json.loads(notebook_path.read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError, KeyError):
-        return None
-    found = [out["data"][REPORT_MIME] for cell in cells for out in cell.get("outputs", [])
-             if REPORT_MIME in out.get("data", {})]
-    return Report.from_dict(found[-1]) if found else None
 
 
 def _verify_only(learner: Learner) -> Outcome:

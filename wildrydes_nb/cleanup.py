@@ -8,7 +8,7 @@ from . import roles
 from .aws import calling, client, is_not_found, paginate
 from .identity_pool import delete_identity_pool, find_identity_pools
 from .report import FAIL, PASS, Report
-from .user_pool import delete_user_pool
+from .user_pool import delete_user_pool, user_pool_exists
 from .verify import TEST_USER_PREFIX
 
 
@@ -44,7 +44,7 @@ def plan_cleanup(session, *, identity_pool_name: str, identity_pool_id: str | No
         if name in role_names or _is_ours(session, name):
             role_names.add(name)
     targets += [Target("IAM role", name) for name in sorted(role_names) if roles.get_role(session, name)]
-    if user_pool_id:
+    if user_pool_id and user_pool_exists(session, user_pool_id):
         targets += [Target("test user", u) for u in _test_users(session, user_pool_id)]
         if delete_user_pool:
             targets.append(Target("user pool", user_pool_id))
@@ -71,6 +71,19 @@ def cleanup(session, targets: list[Target]) -> Report:
             report.add(f"delete {target.kind} {target.name}", FAIL, str(err),
                        "Run cleanup again; it carries on from where it stopped.")
     return report
+
+
+def forget(scratchpad, targets: list[Target], report: Report) -> None:
+    """Remove from the scratchpad the ids of the targets that ``report`` (from :func:`cleanup`
+    on ``targets``, one check per target) says are deleted or already gone."""
+    gone = {t.kind for t, check in zip(targets, report.checks) if check.passed}
+    keys = {}
+    if "identity pool" in gone:
+        keys.update(identity_pool_id=None, authenticated_role_arn=None, unauthenticated_role_arn=None)
+    if "user pool" in gone:
+        keys.update(user_pool_id=None, app_client_id=None)
+    if keys:
+        scratchpad.update(**keys)
 
 
 def _is_ours(session, role_name: str) -> bool:

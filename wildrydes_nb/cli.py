@@ -68,8 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="skip learners whose last run in DIR passed")
     p.add_argument("--timeout", type=float, default=300, help="seconds allowed per learner (default 300)")
 
-    p = sub.add_parser("demo", help="run the whole step against an embedded sandbox and print the report")
-    p.add_argument("--scratchpad", metavar="PATH", help="scratchpad for the demo (default: a temporary one)")
+    p = sub.add_parser("demo", help="run the workbook notebooks headless against an embedded sandbox")
+    p.add_argument("--out", default="runs/demo", metavar="DIR",
+                   help="folder for the executed notebooks, their HTML and the scratchpad (default runs/demo)")
+    p.add_argument("--serve", action="store_true",
+                   help="keep the sandbox running afterwards (until Ctrl-C) to inspect what was made")
+
+    p = sub.add_parser("lab", help="open JupyterLab on the workbook notebooks")
+    p.add_argument("--sandbox", action="store_true",
+                   help="wire JupyterLab to a local sandbox, started for the session and stopped with it")
+    p.add_argument("--port", type=int, default=None, help="JupyterLab's port")
+    p.add_argument("lab_args", nargs=argparse.REMAINDER,
+                   help="after '--': arguments for JupyterLab as they are (e.g. -- --allow-root --no-browser)")
     return parser
 
 
@@ -116,19 +126,24 @@ def _print_notes(step) -> None:
         print(f"note: {note}")
 
 
+def _serve(box) -> None:
+    """Print the environment that points at ``box`` and wait for Ctrl-C or SIGTERM."""
+    print(f"# Local AWS sandbox on {box.endpoint_url} (Ctrl-C to stop). In another shell:")
+    for key, value in box.env().items():
+        print(f"export {key}={value}")
+    sys.stdout.flush()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("\nsandbox stopped")
+
+
 def cmd_sandbox(args) -> int:
     from . import sandbox
 
     with sandbox.start(port=args.port, region=args.region) as box:
-        print(f"# Local AWS sandbox on {box.endpoint_url} (Ctrl-C to stop). In another shell:")
-        for key, value in box.env().items():
-            print(f"export {key}={value}")
-        sys.stdout.flush()
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("\nsandbox stopped")
+        _serve(box)
     return 0
 
 
@@ -169,22 +184,11 @@ def cmd_identity_pool(args) -> int:
 
 
 def _identity_pool_id(args, pad, session, step) -> str:
-    from .errors import InputError
-    from .identity_pool import find_identity_pools
-    from .inputs import check_identity_pool_id, strip_pasted
+    from .identity_pool import resolve_identity_pool_id
+    from .inputs import strip_pasted
 
-    given = strip_pasted(args.identity_pool_id, "identity_pool_id")[0]
-    if given:
-        return check_identity_pool_id(given, step.region)
-    found = find_identity_pools(session, step.identity_pool_name)
-    if len(found) == 1:
-        return found[0]
-    saved = pad.get("identity_pool_id")
-    if saved and not found:
-        return check_identity_pool_id(saved, step.region)
-    raise InputError(f"{len(found)} identity pools are called '{step.identity_pool_name}'"
-                     + (f": {', '.join(found)}." if found else "."), field="identity_pool_id",
-                     fix="Give --identity-pool-id, or create the pool first (wildrydes-nb identity-pool).")
+    return resolve_identity_pool_id(session, step, given=strip_pasted(args.identity_pool_id, "identity_pool_id")[0],
+                                    saved=pad.get("identity_pool_id"))
 
 
 def cmd_verify(args) -> int:
@@ -201,7 +205,7 @@ def cmd_verify(args) -> int:
 
 def cmd_cleanup(args) -> int:
     from .aws import make_session
-    from .cleanup import cleanup, plan_cleanup
+    from .cleanup import cleanup, forget, plan_cleanup
     from .inputs import check_identity_pool_id
 
     pad = _scratchpad(args)
@@ -218,9 +222,7 @@ def cmd_cleanup(args) -> int:
         return 0
     report = cleanup(session, targets)
     print(report.to_text())
-    if report.ok:
-        pad.update(identity_pool_id=None, authenticated_role_arn=None, unauthenticated_role_arn=None,
-                   **({"user_pool_id": None, "app_client_id": None} if args.delete_user_pool else {}))
+    forget(pad, targets, report)
     return 0 if report.ok else EXIT_FAILED
 
 
@@ -239,11 +241,19 @@ def cmd_batch(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
-    return run_demo(args.scratchpad)
+    return run_demo(args.out, serve=_serve if args.serve else None)
+
+
+def cmd_lab(args) -> int:
+    from .lab import run_lab
+
+    extra = args.lab_args[1:] if args.lab_args[:1] == ["--"] else args.lab_args
+    return run_lab(args.sandbox, args.port, extra)
 
 
 _COMMANDS = {"sandbox": cmd_sandbox, "user-pool": cmd_user_pool, "identity-pool": cmd_identity_pool,
-             "verify": cmd_verify, "cleanup": cmd_cleanup, "batch": cmd_batch, "demo": cmd_demo}
+             "verify": cmd_verify, "cleanup": cmd_cleanup, "batch": cmd_batch, "demo": cmd_demo,
+             "lab": cmd_lab}
 
 
 if __name__ == "__main__":

@@ -1,11 +1,15 @@
-"""A whole run of the step against an embedded sandbox: user pool, identity pool, verification."""
+"""The whole workbook, headless, against an embedded sandbox: 00 → 01 → 02, then the checklist."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
+from typing import Callable
+
+from . import NOTEBOOKS_DIR
+
+DEMO_NOTEBOOKS = ("00_start_here", "01_user_pool", "02_identity_pool")
 
 
 @contextlib.contextmanager
@@ -27,30 +31,45 @@ def sandbox_environment(region: str = "us-east-2"):
                     os.environ[key] = value
 
 
-def run_demo(scratchpad_path: str | None = None) -> int:
-    """Run the step end to end in a fresh sandbox, print each stage and the checklist."""
-    from .aws import make_session
-    from .identity_pool import ensure
-    from .inputs import check_step_input
-    from .scratchpad import Scratchpad
-    from .user_pool import ensure_user_pool
-    from .verify import verify
+def run_demo(out_dir: str | os.PathLike = "runs/demo", *, serve: Callable[[object], None] | None = None) -> int:
+    """Run the workbook notebooks with ``auto_submit`` in a fresh sandbox; keep what they made.
 
-    with contextlib.ExitStack() as stack:
-        if scratchpad_path is None:
-            scratchpad_path = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "scratchpad.json"
-        box = stack.enter_context(sandbox_environment())
-        print(f"sandbox   {box.endpoint_url}")
-        session = make_session(region=box.region)
-        pool = ensure_user_pool(session)
-        print(f"user pool {pool.user_pool_id}, app client {pool.app_client_id}")
-        step = check_step_input(box.region, pool.user_pool_id, pool.app_client_id)
-        pad = Scratchpad(scratchpad_path)
-        result = ensure(session, step, scratchpad=pad,
-                        progress=lambda stage, state, detail: state != "running"
-                        and print(f"{state:>8}  {stage}: {detail}"))
-        report = verify(session, step, result.identity_pool_id)
-        print()
-        print(report.to_text())
-        print(f"\nIdentity Pool ID: {result.identity_pool_id}\n\namplify-config.js:\n{pad.amplify_config_js()}")
-        return 0 if report.ok else 1
+    Writes each executed notebook and its HTML export to ``out_dir``, prints the verification
+    checklist, and returns 0 only if every notebook ran and every check passed. ``serve``,
+    if given, is called with the sandbox before it stops, so its resources can be inspected.
+    """
+    import papermill
+    from nbconvert import HTMLExporter
+    from papermill.exceptions import PapermillExecutionError
+
+    from .report import report_in_notebook
+
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    scratchpad = out / "scratchpad.json"
+    scratchpad.unlink(missing_ok=True)
+    with sandbox_environment() as box:
+        print(f"sandbox    {box.endpoint_url} (stops when the demo ends)")
+        for name in DEMO_NOTEBOOKS:
+            executed = out / f"{name}.ipynb"
+            try:
+                papermill.execute_notebook(str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(executed),
+                                           parameters={"auto_submit": True, "scratchpad_path": str(scratchpad)},
+                                           cwd=str(NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False)
+                failure = None
+            except PapermillExecutionError as err:
+                failure = f"{err.ename}: {err.evalue}"
+            html, _ = HTMLExporter().from_filename(str(executed))
+            executed.with_suffix(".html").write_text(html, encoding="utf-8")
+            print(f"{'failed' if failure else 'ran':<10} {executed} (+ .html)")
+            if failure:
+                print(f"\n{failure}")
+                return 1
+        report = report_in_notebook(out / "02_identity_pool.ipynb")
+        if report is None:
+            print("02_identity_pool published no verification report")
+            return 1
+        print(f"\n{report.to_text()}\n\nscratchpad {scratchpad}")
+        if serve is not None:
+            serve(box)
+    return 0 if report.ok else 1

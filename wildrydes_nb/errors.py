@@ -18,6 +18,10 @@ class WildrydesError(Exception):
         text = f"{self.field}: {self.problem}" if self.field else self.problem
         return f"{text} Fix: {self.fix}" if self.fix else text
 
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback: the learner sees the message, not our frames.
+        return [f"{type(self).__name__}: {self}"]
+
     def to_dict(self) -> dict:
         """The message as data, for JSON output and reports."""
         return {"error": type(self).__name__, "field": self.field,
@@ -42,6 +46,10 @@ class AwsAccessError(WildrydesError):
 
 class NotFoundError(WildrydesError):
     """A resource named by the learner does not exist in that account and region."""
+
+
+class VerificationError(WildrydesError):
+    """Verification ran and at least one check did not pass (the report says which)."""
 
 
 class ScratchpadError(WildrydesError):

@@ -21,7 +21,7 @@ from IPython.display import display
 
 from . import DEFAULT_IDENTITY_POOL_NAME, account, cleanup, identity_pool, inputs, render, user_pool, verify
 from .aws import make_session
-from .errors import AmbiguousPoolError, InputError, NotFoundError, WildrydesError
+from .errors import InputError, VerificationError, WildrydesError
 
 log = logging.getLogger(__name__)
 
@@ -269,12 +269,8 @@ class UserPoolForm(Form):
         return bool(values["user_pool_id"].strip() or values["app_client_id"].strip())
 
     def _check_live(self, _change=None) -> None:
-        found = inputs.problems(**self.values()) if self._pasting() else {}
-        if not self._pasting():
-            try:
-                inputs.check_region(self.fields["region"].value.strip())
-            except InputError as err:
-                found = {"region": str(err)}
+        values = self.values() if self._pasting() else {"region": self.fields["region"].value}
+        found = inputs.problems(**values)
         for name, message in self.messages.items():
             if name in found:
                 message.show(render.status("failed", found[name]))
@@ -414,18 +410,10 @@ class IdentityPoolForm(Form):
 
     def identity_pool_id(self, step: inputs.StepInput) -> str:
         """The id of the pool this form made, else of the one pool with the form's name."""
-        if self.result and (self.result.identity_pool_name, self.result.region) == (step.identity_pool_name,
-                                                                                   step.region):
-            return self.result.identity_pool_id
-        found = identity_pool.find_identity_pools(self._session(step.region), step.identity_pool_name)
-        if len(found) == 1:
-            return found[0]
-        if found:
-            raise AmbiguousPoolError(f"{len(found)} identity pools are called '{step.identity_pool_name}': "
-                                     f"{', '.join(found)}.", field="identity_pool_name",
-                                     fix="Delete the extra pools (99_cleanup) or choose another name.")
-        raise NotFoundError(f"there is no identity pool called '{step.identity_pool_name}' in {step.region}.",
-                            field="identity_pool_name", fix="Click 'Create identity pool' above first.")
+        made = self.result and (self.result.identity_pool_name, self.result.region) == (step.identity_pool_name,
+                                                                                       step.region)
+        return identity_pool.resolve_identity_pool_id(self._session(step.region), step,
+                                                      given=self.result.identity_pool_id if made else None)
 
 
 class VerifyForm(Form):
@@ -454,7 +442,7 @@ class VerifyForm(Form):
         self.output.show(render.report(self.report))
         failed = [c for c in self.report.checks if not c.passed]
         if failed:
-            raise WildrydesError(f"{len(failed)} verification check(s) did not pass: "
+            raise VerificationError(f"{len(failed)} verification check(s) did not pass: "
                                  f"{'; '.join(c.name for c in failed)}.",
                                  fix=failed[0].fix or "Read the checklist, fix, then verify again.")
         self._done(f"All {len(self.report.checks)} checks passed.")
@@ -533,12 +521,9 @@ class CleanupForm(Form):
         session = self._session(region)
         deleted, self.targets = self.targets, None
         self.report = cleanup.cleanup(session, deleted)
-        if self.report.ok:
-            user_pool_gone = any(t.kind == "user pool" for t in deleted)
-            self.scratchpad.update(identity_pool_id=None, authenticated_role_arn=None, unauthenticated_role_arn=None,
-                                   **({"user_pool_id": None, "app_client_id": None} if user_pool_gone else {}))
-        # Listed again without the user pool: plan_cleanup lists it whether or not it still exists.
-        left = self._plan(session, name, region, user_pool_id, delete_user_pool=False)
+        cleanup.forget(self.scratchpad, deleted, self.report)
+        left = self._plan(session, name, region, user_pool_id,
+                          delete_user_pool=any(t.kind == "user pool" for t in deleted))
         done, still = render.report(self.report), render.targets(left, "Still there")
         self.output.show(render.Rendered(done.html + still.html, f"{done.text}\n{still.text}"))
         if not self.report.ok or left:

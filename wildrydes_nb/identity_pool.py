@@ -8,7 +8,7 @@ from typing import Callable
 from . import roles
 from .aws import calling, client, is_not_found, paginate
 from .errors import AmbiguousPoolError, NotFoundError
-from .inputs import StepInput
+from .inputs import StepInput, check_identity_pool_id
 from .user_pool import describe_app_client
 
 # The stages a learner sees, in order; ``progress(stage, state, detail)`` reports on them.
@@ -92,6 +92,26 @@ def find_identity_pools(session, name: str) -> list[str]:
     with calling("list identity pools"):
         pools = paginate(identity.list_identity_pools, "IdentityPools", MaxResults=60)
     return [p["IdentityPoolId"] for p in pools if p["IdentityPoolName"] == name]
+
+
+def resolve_identity_pool_id(session, step: StepInput, *, given: str | None = None,
+                             saved: str | None = None) -> str:
+    """The identity pool the step refers to: ``given`` if any, else the one pool with the
+    step's name, else ``saved`` (e.g. the scratchpad's) when no pool has that name."""
+    if given:
+        return check_identity_pool_id(given, step.region)
+    found = find_identity_pools(session, step.identity_pool_name)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise AmbiguousPoolError(f"{len(found)} identity pools are called '{step.identity_pool_name}': "
+                                 f"{', '.join(found)}.", field="identity_pool_id",
+                                 fix="Name the one to use (identity_pool_id), or delete the extras with cleanup.")
+    if saved:
+        return check_identity_pool_id(saved, step.region)
+    raise NotFoundError(f"there is no identity pool called '{step.identity_pool_name}' in {step.region}.",
+                        field="identity_pool_name",
+                        fix="Create it first: click 'Create identity pool' above (02), or run wildrydes-nb identity-pool.")
 
 
 def describe(session, identity_pool_id: str) -> dict:

@@ -193,8 +193,8 @@ def check_step_input(region, user_pool_id, app_client_id,
 def problems(**values) -> dict[str, str]:
     """Per-field messages for a form checked as the learner types (empty dict: all fine).
 
-    Accepts the keyword names of :func:`check_step_input`; each field is checked on its own,
-    then together, so every field shows its own message at once.
+    Accepts any of the keyword names of :func:`check_step_input`; each field is checked on its
+    own, then (when both ids are given) together, so every field shows its own message at once.
     """
     out: dict[str, str] = {}
     cleaned = {k: strip_pasted(v, k)[0] for k, v in values.items() if k != "allow_unauthenticated"}
@@ -208,7 +208,7 @@ def problems(**values) -> dict[str, str]:
                 check(cleaned[name])
             except InputError as err:
                 out[err.field or name] = str(err)
-    if not out:
+    if not out and {"user_pool_id", "app_client_id"} <= cleaned.keys():
         try:
             check_step_input(**values)
         except InputError as err:

@@ -10,13 +10,14 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
+from . import NOTEBOOKS_DIR
 from .errors import WildrydesError
 from .scratchpad import ENV_VAR as SCRATCHPAD_ENV_VAR
 
 
 def notebooks_dir() -> Path:
     """The workbook's ``notebooks/`` folder, beside the package in a checkout."""
-    path = Path(__file__).resolve().parent.parent / "notebooks"
+    path = NOTEBOOKS_DIR
     if not path.is_dir():
         raise WildrydesError(f"the workbook's notebooks are not in {path}.",
                              fix="Install the project from its checkout (pip install -e .) and run it there.")

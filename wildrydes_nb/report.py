@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 
 PASS = "pass"
@@ -81,3 +82,15 @@ class Report:
         n = self.counts()
         lines.append(f"  {n[PASS]} passed, {n[FAIL]} failed, {n[SKIP]} skipped")
         return "\n".join(lines)
+
+
+def report_in_notebook(path: str | os.PathLike) -> Report | None:
+    """The last report an executed notebook published (under :data:`REPORT_MIME`), if any."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            cells = json.load(handle)["cells"]
+    except (OSError, ValueError, KeyError):
+        return None
+    found = [out["data"][REPORT_MIME] for cell in cells for out in cell.get("outputs", [])
+             if REPORT_MIME in out.get("data", {})]
+    return Report.from_dict(found[-1]) if found else None

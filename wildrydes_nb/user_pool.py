@@ -117,6 +117,17 @@ def _add_missing_flows(idp, app: AppClient) -> None:
                                 ClientName=app.name, ExplicitAuthFlows=flows, **keep)
 
 
+def user_pool_exists(session, user_pool_id: str) -> bool:
+    """Whether the user pool exists in the session's region."""
+    idp = client(session, "cognito-idp")
+    with calling("read the user pool"):
+        try:
+            idp.describe_user_pool(UserPoolId=user_pool_id)
+        except idp.exceptions.ResourceNotFoundException:
+            return False
+    return True
+
+
 def delete_user_pool(session, user_pool_id: str) -> bool:
     """Delete the user pool; ``False`` if it was already gone."""
     idp = client(session, "cognito-idp")

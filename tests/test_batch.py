@@ -58,3 +58,97 @@ def test_summaries_hold_one_row_per_learner_and_no_secret(tmp_path):
     assert '<a href="ana/02.ipynb">' in page and "&lt;b&gt;" in page and "1 of 2 learners passed" in page
     assert summary_text(outcomes).splitlines() == ["2 learners: 1 passed, 1 failed",
                                                    "  FAIL bo: app_client_id: does not belong <b>"]
+
+
+def class_roster(tmp_path, session, count, broken=(), name="roster.csv"):
+    """A roster of ``count`` learners, each with a user pool and app client of their own."""
+    idp = session.client("cognito-idp")
+    lines = [HEADER.strip()]
+    for i in range(count):
+        pool = idp.create_user_pool(PoolName=f"WildRydes-{i}")["UserPool"]["Id"]
+        client = idp.create_user_pool_client(UserPoolId=pool, ClientName="wildrydes-web-app",
+                                             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+        lines.append(f"learner{i},us-east-2,{pool},{'abcdefghijklmnopqrstuvwxyz' if i in broken else client},pool_{i}")
+    return roster(tmp_path, "\n".join(lines) + "\n", name)
+
+
+def resources(session):
+    identity, iam, idp = (session.client(s) for s in ("cognito-identity", "iam", "cognito-idp"))
+    pools = identity.list_identity_pools(MaxResults=60)["IdentityPools"]
+    users = [u["Username"] for p in idp.list_user_pools(MaxResults=60)["UserPools"]
+             for u in idp.list_users(UserPoolId=p["Id"])["Users"]]
+    return sorted(p["IdentityPoolId"] for p in pools), sorted(r["RoleName"] for r in iam.list_roles()["Roles"]), users
+
+
+def test_a_class_passes_each_pool_linked_to_its_learners_user_pool(tmp_path, session):
+    learners = read_roster(class_roster(tmp_path, session, 3))
+    outcomes = run_batch(learners, tmp_path / "out", workers=2, progress=False)
+    assert [o.status for o in outcomes] == ["pass"] * 3, [o.message for o in outcomes]
+    identity = session.client("cognito-identity")
+    for learner, outcome in zip(learners, outcomes):
+        pool = identity.describe_identity_pool(IdentityPoolId=outcome.identity_pool_id)
+        assert pool["IdentityPoolName"] == learner.identity_pool_name
+        assert pool["CognitoIdentityProviders"][0]["ProviderName"].endswith("/" + learner.user_pool_id)
+        assert pool["CognitoIdentityProviders"][0]["ClientId"] == learner.app_client_id
+        folder = tmp_path / "out" / learner.learner
+        assert json.loads((folder / "scratchpad.json").read_text())["identity_pool_id"] == outcome.identity_pool_id
+        assert (folder / "02_identity_pool.ipynb").exists()
+        assert outcome.checks["STS GetCallerIdentity names the authenticated role"] == "pass"
+
+
+def test_one_broken_learner_fails_with_its_reason_the_others_pass_and_resume_reruns_it(tmp_path, session, capsys):
+    from wildrydes_nb.cli import main
+
+    path = class_roster(tmp_path, session, 3, broken={1})
+    out = tmp_path / "out"
+    assert main(["batch", str(path), "--out", str(out), "--workers", "2"]) == 1
+    summary = {r["learner"]: r for r in csv.DictReader((out / "summary.csv").open())}
+    assert [summary[f"learner{i}"]["status"] for i in range(3)] == ["pass", "fail", "pass"]
+    assert "does not belong to user pool" in summary["learner1"]["message"]
+    assert "FAIL learner1: " in capsys.readouterr().out
+    stamps = {i: (out / f"learner{i}" / "result.json").stat().st_mtime_ns for i in range(3)}
+    time.sleep(0.01)
+    outcomes = run_batch(read_roster(path), out, workers=2, resume=True, progress=False)
+    assert [o.status for o in outcomes] == ["pass", "fail", "pass"]
+    after = {i: (out / f"learner{i}" / "result.json").stat().st_mtime_ns for i in range(3)}
+    assert after[0] == stamps[0] and after[2] == stamps[2] and after[1] != stamps[1]
+
+
+def test_verify_only_grades_and_creates_nothing(tmp_path, session):
+    path = class_roster(tmp_path, session, 2)
+    run_batch(read_roster(path), tmp_path / "made", workers=2, progress=False)
+    before = resources(session)
+    outcomes = run_batch(read_roster(path), tmp_path / "graded", workers=2, verify_only=True, progress=False)
+    assert [o.status for o in outcomes] == ["pass", "pass"]
+    assert outcomes[0].checks["authenticated role trusts only this pool (aud)"] == "pass"
+    assert resources(session) == before
+
+
+def test_verify_only_without_a_pool_fails_clearly(tmp_path, session):
+    outcomes = run_batch(read_roster(class_roster(tmp_path, session, 1)), tmp_path / "out",
+                         verify_only=True, progress=False)
+    assert outcomes[0].status == "fail" and "0 identity pools are called 'pool_0'" in outcomes[0].message
+
+
+def test_timeout_and_crashed_kernel_are_recorded_and_the_others_go_on(tmp_path, session):
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("region = user_pool_id = app_client_id = identity_pool_name = None\n"
+                                       "scratchpad_path = None\nauto_submit = False")
+    params.metadata["tags"] = ["parameters"]
+    notebook.cells = [params, nbformat.v4.new_code_cell(
+        "import os, time\n"
+        "if identity_pool_name == 'pool_0': time.sleep(60)\n"
+        "if identity_pool_name == 'pool_1': os._exit(1)")]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "02_identity_pool.ipynb"
+    nbformat.write(notebook, path)
+    start = time.monotonic()
+    outcomes = run_batch(read_roster(class_roster(tmp_path, session, 3)), tmp_path / "out", workers=3,
+                         timeout=6, notebook=path, progress=False)
+    assert time.monotonic() - start < 30
+    assert outcomes[0].status == "fail" and "timed out after 6 s" in outcomes[0].message
+    assert outcomes[1].status == "fail" and "Kernel" in outcomes[1].message
+    # The third ran to the end but published no report: a fail with that reason, not a crash.
+    assert outcomes[2].message == "the notebook ran but published no verification report"

@@ -81,6 +81,7 @@ def read_roster(path: str | os.PathLike) -> list[Learner]:
     bad: list[tuple[int, str]] = []
     learners: list[Learner] = []
     seen: dict[str, int] = {}
+    targets: dict[tuple, int] = {}  # (profile, region, identity_pool_name) -> row
     if not rows:
         bad.append((0, "the roster has no learners"))
     for number, raw in enumerate(rows, start=1):
@@ -106,6 +107,13 @@ def read_roster(path: str | os.PathLike) -> list[Learner]:
         except InputError as err:
             bad.append((number, str(err)))
             continue
+        # Two learners in one account and region with one pool name would share (and race for) a pool.
+        target = (values.get("profile") or None, step.region, step.identity_pool_name)
+        if target in targets:
+            bad.append((number, f"same profile, region and identity_pool_name as row {targets[target]}; "
+                                "give each learner an identity_pool_name (or a profile) of their own"))
+            continue
+        targets.setdefault(target, number)
         learners.append(Learner(number, name, step.region, step.user_pool_id, step.app_client_id,
                                 step.identity_pool_name, values.get("profile") or None, pool_id))
     if bad:
@@ -122,6 +130,7 @@ def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
     try:
         papermill.execute_notebook(
             str(notebook), str(output), cwd=str(notebook.parent), progress_bar=False, kernel_name="python3",
+            request_save_on_cell_execute=False,  # one write at the end: the run is not watched live
             parameters={"region": learner.region, "user_pool_id": learner.user_pool_id,
                         "app_client_id": learner.app_client_id, "identity_pool_name": learner.identity_pool_name,
                         "scratchpad_path": str(folder / "scratchpad.json"), "auto_submit": True})
@@ -165,6 +174,7 @@ def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str) -> 
     """Entry point of one learner's process: its own session, scratchpad and kernel."""
     os.setsid()  # its own process group, so a timeout also stops the kernel it started
     folder = Path(out_dir) / learner.learner
+    folder.mkdir(parents=True, exist_ok=True)
     os.environ["WILDRYDES_SCRATCHPAD"] = str(folder / "scratchpad.json")
     os.environ.pop("AWS_PROFILE", None)
     if learner.profile:
@@ -177,6 +187,9 @@ def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str) -> 
     except Exception as err:  # noqa: BLE001 - recorded for this learner; the others go on
         outcome = Outcome(learner.learner, "fail", message=f"{type(err).__name__}: {err}")
     outcome.seconds = round(time.monotonic() - start, 2)
+    executed = folder / Path(notebook).name
+    if not verify_only and not outcome.notebook and executed.exists():
+        outcome.notebook = f"{learner.learner}/{executed.name}"
     _write_result(folder, outcome)
 
 
@@ -214,7 +227,7 @@ def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: i
         else:
             (out / learner.learner / RESULT_FILE).unlink(missing_ok=True)
             todo.append(learner)
-    # fork: the child starts with papermill and boto3 already imported, so only the kernel starts.
+    _preload(verify_only)
     context = multiprocessing.get_context("fork")
     running: dict = {}
     bar = _progress_bar(len(learners), len(results), progress)
@@ -242,6 +255,17 @@ def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: i
     if bar is not None:
         bar.close()
     return [results[learner.learner] for learner in learners]
+
+
+def _preload(verify_only: bool) -> None:
+    """Import here what each learner's process needs: forked children inherit it, so each
+    learner then pays only for its own kernel, not for a second of imports."""
+    if verify_only:
+        from . import verify  # noqa: F401
+    else:
+        import nbclient  # noqa: F401
+        import papermill  # noqa: F401
+        import papermill.engines  # noqa: F401
 
 
 def _kill_group(proc) -> None:

@@ -424,6 +424,8 @@ class VerifyForm(Form):
     def __init__(self, identity_form: IdentityPoolForm, *, proof: bool = True):
         super().__init__(identity_form.scratchpad, identity_form.profile)
         self.identity_form = identity_form
+        # The same sessions: their clients, with service models already loaded, are reused.
+        self._sessions = identity_form._sessions
         self.proof = widgets.Checkbox(value=bool(proof), indent=False,
                                       description="Sign-in proof (creates a test user, then deletes it)")
         self.verify_button = self._button("Verify", self.verify, "primary")

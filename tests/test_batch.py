@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 import time
 
 import pytest
@@ -10,6 +11,8 @@ from wildrydes_nb.batch import Learner, Outcome, read_roster, run_batch, summary
 from wildrydes_nb.errors import RosterError
 
 HEADER = "learner,region,user_pool_id,app_client_id,identity_pool_name\n"
+# A JWT, an access key id, or a secret key / session token field with its value.
+SECRET_SHAPES = re.compile(r"eyJ[\w-]{10,}\.eyJ|\b(AKIA|ASIA)[0-9A-Z]{16}\b|\"(SecretKey|SessionToken|IdToken)\"")
 
 
 def roster(tmp_path, text, name="roster.csv"):
@@ -94,6 +97,11 @@ def test_a_class_passes_each_pool_linked_to_its_learners_user_pool(tmp_path, ses
         assert json.loads((folder / "scratchpad.json").read_text())["identity_pool_id"] == outcome.identity_pool_id
         assert (folder / "02_identity_pool.ipynb").exists()
         assert outcome.checks["STS GetCallerIdentity names the authenticated role"] == "pass"
+    write_summaries(outcomes, tmp_path / "out")
+    for path in (tmp_path / "out").rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            assert not SECRET_SHAPES.search(text), path
 
 
 def test_one_broken_learner_fails_with_its_reason_the_others_pass_and_resume_reruns_it(tmp_path, session, capsys):

@@ -98,3 +98,19 @@ def scratchpad(tmp_path):
     from wildrydes_nb.scratchpad import Scratchpad
 
     return Scratchpad(tmp_path / "scratchpad.json")
+
+
+# Browser tests (tests/browser: JupyterLab in Chromium) are slower and need a browser, so they
+# run only when asked: `make test-browser`, or `pytest --browser tests/browser -n 0`.
+_BROWSER_TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "browser")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--browser", action="store_true", default=False,
+                     help="also collect tests/browser (JupyterLab in Chromium; see `make test-browser`)")
+
+
+def pytest_ignore_collect(collection_path, config):
+    if os.fspath(collection_path) == _BROWSER_TESTS and not config.getoption("--browser"):
+        return True
+    return None

@@ -426,11 +426,11 @@ class VerifyForm(Form):
         self.identity_form = identity_form
         # The same sessions: their clients, with service models already loaded, are reused.
         self._sessions = identity_form._sessions
-        self.proof = widgets.Checkbox(value=bool(proof), indent=False,
+        self.proof = widgets.Checkbox(value=bool(proof), indent=False, layout={"width": "auto"},
                                       description="Sign-in proof (creates a test user, then deletes it)")
         self.verify_button = self._button("Verify", self.verify, "primary")
         self.report = None
-        self._layout(self.proof, self.verify_button)
+        self._layout(self.proof, widgets.HBox([self.verify_button]))
 
     @_shows_errors
     def verify(self):

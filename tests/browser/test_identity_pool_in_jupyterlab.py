@@ -1,0 +1,130 @@
+"""The learner's view: 02_identity_pool.ipynb in JupyterLab, in Chromium, its forms filled and clicked.
+
+Each test starts from an empty scratchpad and a fresh kernel, with the user pool and app client
+of the previous step in the sandbox, and does what a learner does: Run > Run All Cells, paste
+the ids, click. It waits on what the page shows, never on time. Screenshots of each stage go
+to tests/artifacts/browser/.
+"""
+
+import re
+
+from wildrydes_nb import DEFAULT_IDENTITY_POOL_NAME
+from wildrydes_nb.identity_pool import STAGES
+from wildrydes_nb.scratchpad import Scratchpad
+
+NOTEBOOK = "02_identity_pool.ipynb"
+REGION = "us-east-2"
+RUN_TIMEOUT = 90_000  # ms: a new kernel, the imports, every cell
+ACTION_TIMEOUT = 60_000  # ms: one click's work against the sandbox
+POOL_ID = re.compile(rf"^{REGION}:[0-9a-f-]{{36}}$")
+
+
+def open_and_run_all(page, jupyterlab, expect):
+    """Open the notebook and run all its cells from the Run menu; returns the two forms' outputs."""
+    page.goto(jupyterlab.url(f"lab/tree/{NOTEBOOK}"))
+    # As a learner waits for the status bar's "Idle": Run All before the kernel is connected runs nothing.
+    kernel_status = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\(ipykernel\) \| "))
+    expect(kernel_status).to_have_text(re.compile(r"\| Idle$"), timeout=RUN_TIMEOUT)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    identity = form_output(page, "Create the identity pool")
+    check = form_output(page, "Verify the identity pool")
+    expect(check).to_be_visible(timeout=RUN_TIMEOUT)
+    # The cells after the forms ran too (they have nothing to show until the pool exists).
+    expect(page.get_by_text("No Identity Pool ID yet")).to_be_visible(timeout=RUN_TIMEOUT)
+    return identity, check
+
+
+def form_output(page, title: str):
+    """The output area of the cell that shows the form titled ``title``."""
+    return page.locator(".jp-OutputArea-output").filter(has=page.locator("h3", has_text=title))
+
+
+def line(form, text: str):
+    """The status line of ``form`` whose bold word is exactly ``text`` (a stage, or the field at fault)."""
+    return form.locator(".widget-html-content").filter(has=form.page.get_by_text(text, exact=True))
+
+
+def fill_in(form, expect, user_pool_id: str, app_client_id: str) -> None:
+    """Paste the two ids, and wait until the kernel has checked them (its messages go away)."""
+    # The scratchpad is empty, so the form asks for both ids.
+    expect(form.get_by_text("is empty")).to_have_count(2)
+    expect(form.get_by_label("Region")).to_have_value(REGION)  # from the AWS configuration
+    expect(form.get_by_label("Identity pool name")).to_have_value(DEFAULT_IDENTITY_POOL_NAME)
+    form.get_by_label("User Pool ID").fill(user_pool_id)
+    form.get_by_label("App client ID").fill(app_client_id)
+    # A message goes away only once the kernel has the value: then a click cannot overtake it.
+    expect(form.locator(".widget-html-content", has_text="✘")).to_have_count(0)
+
+
+def snap(locator, artifacts, name: str) -> None:
+    """Screenshot one element (a form) to the test artifacts."""
+    locator.screenshot(path=artifacts / f"{name}.png", animations="disabled")
+
+
+def test_a_learner_creates_and_verifies_the_identity_pool(page, jupyterlab, expect, artifacts, session,
+                                                        user_pool):
+    identity, check = open_and_run_all(page, jupyterlab, expect)
+    for stage in STAGES:
+        expect(line(identity, stage).locator("i")).to_have_text("pending")
+
+    # The User Pool ID pasted with the quotes of the workshop's scratchpad around it.
+    fill_in(identity, expect, f'"{user_pool.user_pool_id}"', user_pool.app_client_id)
+    snap(identity, artifacts, "identity-pool-form-before")
+    identity.get_by_role("button", name="Create identity pool").click()
+    snap(identity, artifacts, "identity-pool-form-during")  # best effort: the sandbox answers fast
+
+    for stage in STAGES:
+        expected = "skipped" if stage == "unauthenticated role" else "done"
+        expect(line(identity, stage).locator("i")).to_have_text(expected, timeout=ACTION_TIMEOUT)
+    expect(identity).to_contain_text("Identity pool ready", timeout=ACTION_TIMEOUT)
+    expect(line(identity, "input")).to_contain_text("removed the surrounding quotes")
+    pool_id_shown = identity.locator("code").filter(has_text=POOL_ID)
+    expect(pool_id_shown).to_have_count(1)
+    pool_id = pool_id_shown.inner_text()
+    expect(identity.get_by_role("button", name="Create identity pool")).to_be_enabled()
+    snap(identity, artifacts, "identity-pool-form-after")
+
+    check.get_by_role("button", name="Verify").click()
+    expect(check).to_contain_text("all checks passed", timeout=ACTION_TIMEOUT)
+    expect(check).to_contain_text(re.compile(r"All \d+ checks passed"))
+    expect(check).to_contain_text(pool_id)
+    expect(check.get_by_text("✘")).to_have_count(0)
+    snap(check, artifacts, "verify-checklist")
+
+    # The pool really exists in the sandbox, linked to that user pool and app client.
+    cognito = session.client("cognito-identity")
+    pools = cognito.list_identity_pools(MaxResults=60)["IdentityPools"]
+    assert [(p["IdentityPoolId"], p["IdentityPoolName"]) for p in pools] == [(pool_id, DEFAULT_IDENTITY_POOL_NAME)]
+    pool = cognito.describe_identity_pool(IdentityPoolId=pool_id)
+    assert [(p["ProviderName"], p["ClientId"]) for p in pool["CognitoIdentityProviders"]] == [
+        (f"cognito-idp.{REGION}.amazonaws.com/{user_pool.user_pool_id}", user_pool.app_client_id)]
+    assert pool["AllowUnauthenticatedIdentities"] is False
+    role_arn = cognito.get_identity_pool_roles(IdentityPoolId=pool_id)["Roles"]["authenticated"]
+    role = session.client("iam").get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]
+    assert pool_id in str(role["AssumeRolePolicyDocument"])  # its trust policy names this pool (aud)
+    assert Scratchpad(jupyterlab.scratchpad).get("identity_pool_id") == pool_id
+
+
+def test_a_mistyped_app_client_id_is_named_and_nothing_is_created(page, jupyterlab, expect, artifacts, session,
+                                                                  user_pool):
+    identity, _check = open_and_run_all(page, jupyterlab, expect)
+    right = user_pool.app_client_id
+    mistyped = right[:-1] + ("x" if right[-1] != "x" else "y")  # well formed, one character off
+
+    fill_in(identity, expect, user_pool.user_pool_id, mistyped)
+    identity.get_by_role("button", name="Create identity pool").click()
+
+    expect(line(identity, "input").locator("i")).to_have_text("failed", timeout=ACTION_TIMEOUT)
+    message = line(identity, "app_client_id")  # the status line names the field at fault
+    expect(message).to_contain_text(f"app client {mistyped} does not belong to user pool {user_pool.user_pool_id}")
+    expect(message).to_contain_text("Fix: Copy the App client ID")
+    for stage in STAGES[1:]:
+        expect(line(identity, stage).locator("i")).to_have_text("pending")
+    expect(identity.get_by_role("button", name="Create identity pool")).to_be_enabled()
+    snap(identity, artifacts, "identity-pool-form-wrong-app-client-id")
+
+    assert session.client("cognito-identity").list_identity_pools(MaxResults=60)["IdentityPools"] == []
+    assert session.client("iam").list_roles()["Roles"] == []
+    assert Scratchpad(jupyterlab.scratchpad).get("identity_pool_id") is None
+

@@ -71,6 +71,10 @@ that the web app can later call other AWS services (API Gateway, S3) as that rid
 Each notebook has forms: fill them in and click their buttons. The ids you need later go into a
 **scratchpad** file, like the scratchpad tab the workshop has you keep open in Cloud9, so each
 notebook starts where the previous one stopped.
+
+To start a notebook, wait until the kernel is ready (*Idle* at the bottom of the window), then
+choose **Run › Run All Cells**: the forms appear below the cells that make them. (Run All clicked
+while the kernel is still starting does nothing, without a word.)
 """),
     md("""
 ## Your AWS account, or a local sandbox

@@ -215,7 +215,7 @@ class TargetForm(Form):
         self.check_button = self._button("Check credentials", self.check, "primary")
         self.caller: account.Caller | None = None
         self._check_live()
-        self._layout(self.profile_field, self.region, self.region_message, self.check_button)
+        self._layout(self.profile_field, self.region, self.region_message, widgets.HBox([self.check_button]))
 
     def _check_live(self, _change=None) -> None:
         try:
@@ -398,6 +398,8 @@ class IdentityPoolForm(Form):
         except InputError as err:
             self._progress("input", "failed", str(err))
             raise
+        for name in self.FIELDS:  # show the values as used: pasted quotes and spaces removed
+            self.fields[name].value = getattr(step, name)
         self.result = identity_pool.ensure(self._session(step.region), step, scratchpad=self.scratchpad,
                                            progress=self._progress)
         self.output.show(render.identity_pool_id(self.result.identity_pool_id))

@@ -235,7 +235,7 @@ def ensure(session, step: StepInput, *, scratchpad=None, progress: Progress | No
             report(stage, "running", "; ".join(a.detail for a in mine) or "checking")
             for action in mine:
                 state.apply(action)
-            report(stage, "done", state.describe(stage, bool(mine)))
+            report(stage, "done", state.describe(stage, mine))
         result = state.result(tuple(current.actions))
         stage = "scratchpad"
         if scratchpad is not None:
@@ -248,6 +248,10 @@ def ensure(session, step: StepInput, *, scratchpad=None, progress: Progress | No
     except Exception as err:
         report(stage, "failed", str(err))
         raise
+
+
+_DONE = {"create_pool": "created", "update_pool": "updated", "create_role": "created",
+         "repair_trust": "trust policy rewritten", "set_roles": "attached"}
 
 
 class _Applying:
@@ -298,13 +302,15 @@ class _Applying:
         with calling("attach the roles to the identity pool"):
             identity.set_identity_pool_roles(IdentityPoolId=self.pool_id, Roles=dict(self.role_arns))
 
-    def describe(self, stage: str, wrote: bool) -> str:
-        verb = "done" if wrote else "already right"
+    def describe(self, stage: str, applied: list[Action]) -> str:
+        """One line on a finished stage: what it is now, and what this run did to it."""
+        verb = ", ".join(_DONE[a.kind] for a in applied) or "already right"
         if stage == "identity pool":
             return f"{self.pool_id} ({verb})"
         if stage.endswith(" role"):
             return f"{self.role_arns.get(stage.split()[0], '')} ({verb})"
-        return f"{' and '.join(self.role_arns)} attached ({verb})"
+        kinds = " and ".join(f"{kind} role" for kind in self.role_arns)
+        return f"{kinds} attached to the pool" + ("" if applied else " (already right)")
 
     def result(self, actions: tuple[Action, ...]) -> Result:
         s = self.step

@@ -18,7 +18,7 @@ from pathlib import Path
 import boto3
 
 from wildrydes_nb.batch import NOTEBOOK, read_roster, run_batch
-from wildrydes_nb.demo import sandbox_environment
+from wildrydes_nb.sandbox import sandbox_environment
 
 
 def make_roster(folder: Path, count: int, tag: str) -> Path:

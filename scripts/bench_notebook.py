@@ -17,7 +17,7 @@ from pathlib import Path
 import boto3
 
 from wildrydes_nb import NOTEBOOKS_DIR
-from wildrydes_nb.demo import sandbox_environment
+from wildrydes_nb.sandbox import sandbox_environment
 from wildrydes_nb.user_pool import ensure_user_pool
 
 NOTEBOOK = NOTEBOOKS_DIR / "02_identity_pool.ipynb"

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import workbook  # noqa: E402 - lives in tests/, shared with the test run
 
-from wildrydes_nb.demo import sandbox_environment  # noqa: E402
+from wildrydes_nb.sandbox import sandbox_environment  # noqa: E402
 from wildrydes_nb.scratchpad import ENV_VAR as SCRATCHPAD_ENV_VAR  # noqa: E402
 
 

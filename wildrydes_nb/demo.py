@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 from typing import Callable
@@ -10,25 +9,6 @@ from typing import Callable
 from . import NOTEBOOKS_DIR
 
 DEMO_NOTEBOOKS = ("00_start_here", "01_user_pool", "02_identity_pool")
-
-
-@contextlib.contextmanager
-def sandbox_environment(region: str = "us-east-2"):
-    """Start a sandbox and point the standard AWS environment variables at it meanwhile."""
-    from . import sandbox
-
-    with sandbox.start(region=region) as box:
-        saved = {k: os.environ.get(k) for k in box.env()}
-        saved["AWS_PROFILE"] = os.environ.pop("AWS_PROFILE", None)
-        os.environ.update(box.env())
-        try:
-            yield box
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
 
 def run_demo(out_dir: str | os.PathLike = "runs/demo", *, serve: Callable[[object], None] | None = None) -> int:
@@ -43,6 +23,7 @@ def run_demo(out_dir: str | os.PathLike = "runs/demo", *, serve: Callable[[objec
     from papermill.exceptions import PapermillExecutionError
 
     from .report import report_in_notebook
+    from .sandbox import sandbox_environment
 
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)

@@ -32,20 +32,6 @@ def lab_command(notebook_dir: Path, port: int | None = None, lab_args: Sequence[
     return command + list(lab_args)
 
 
-@contextlib.contextmanager
-def _environ(**values: str):
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def _wait(command: list[str]) -> int:
     process = subprocess.Popen(command)
     try:
@@ -73,12 +59,12 @@ def run_lab(sandbox: bool, port: int | None = None, lab_args: Sequence[str] = ()
     notebook_dir = notebooks_dir()
     with contextlib.ExitStack() as stack:
         if sandbox:
-            from .demo import sandbox_environment
+            from .sandbox import patched_environ, sandbox_environment
 
             box = stack.enter_context(sandbox_environment())
             if not os.environ.get(SCRATCHPAD_ENV_VAR):
                 folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="wildrydes-sandbox-"))
-                stack.enter_context(_environ(**{SCRATCHPAD_ENV_VAR: str(Path(folder) / "scratchpad.json")}))
+                stack.enter_context(patched_environ({SCRATCHPAD_ENV_VAR: str(Path(folder) / "scratchpad.json")}))
             print(f"Local AWS sandbox on {box.endpoint_url} for this JupyterLab session "
                   f"(scratchpad {os.environ[SCRATCHPAD_ENV_VAR]}).", flush=True)
         return _wait(lab_command(notebook_dir, port, lab_args))

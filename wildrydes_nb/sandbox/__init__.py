@@ -2,7 +2,7 @@
 
 `start()` serves moto on loopback with the extensions in `cognitoidentity/` and `cognitoidp/`
 installed; `Sandbox.env()` is the environment that points boto3 (and a notebook kernel) at
-it. `install()` alone extends moto in this process, for tests using `moto.mock_aws()`.
+it, and `sandbox_environment()` sets it in this process while a sandbox runs. `install()` alone extends moto in this process, for tests using `moto.mock_aws()`.
 
 moto keeps all state in process-wide globals: every server started here, and every
 `mock_aws()`, sees and resets the same data.
@@ -10,11 +10,13 @@ moto keeps all state in process-wide globals: every server started here, and eve
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
+import os
 import socket
 import urllib.request
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -153,3 +155,33 @@ def _check_port_free(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as error:
             raise OSError(f"cannot start the sandbox on {host}:{port}: {error.strerror}") from error
+
+
+@contextlib.contextmanager
+def patched_environ(values: Mapping[str, str | None]) -> Iterator[None]:
+    """Set environment variables (``None`` removes one) meanwhile; restore them afterwards."""
+    saved = {key: os.environ.get(key) for key in values}
+    try:
+        _apply_environ(values)
+        yield
+    finally:
+        _apply_environ(saved)
+
+
+def _apply_environ(values: Mapping[str, str | None]) -> None:
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@contextlib.contextmanager
+def sandbox_environment(region: str = DEFAULT_REGION) -> Iterator[Sandbox]:
+    """Start a sandbox and point this process's standard AWS variables at it meanwhile.
+
+    Processes started inside (kernels, papermill) inherit it; ``AWS_PROFILE`` is unset so a
+    profile cannot take precedence over the sandbox's dummy credentials.
+    """
+    with start(region=region) as box, patched_environ({**box.env(), "AWS_PROFILE": None}):
+        yield box

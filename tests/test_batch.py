@@ -160,3 +160,18 @@ def test_timeout_and_crashed_kernel_are_recorded_and_the_others_go_on(tmp_path, 
     assert outcomes[1].status == "fail" and "Kernel" in outcomes[1].message
     # The third ran to the end but published no report: a fail with that reason, not a crash.
     assert outcomes[2].message == "the notebook ran but published no verification report"
+
+
+def test_a_learners_profile_is_used_for_that_learner_only(tmp_path, session):
+    path = class_roster(tmp_path, session, 2)
+    text = path.read_text().splitlines()
+    text[0] += ",profile"
+    text[1] += ",no-such-profile"
+    text[2] += ","
+    path.write_text("\n".join(text) + "\n")
+    made = run_batch(read_roster(path), tmp_path / "made", workers=2, progress=False)
+    assert [o.status for o in made] == ["fail", "pass"]
+    assert "no-such-profile" in made[0].message
+    outcomes = run_batch(read_roster(path), tmp_path / "graded", verify_only=True, progress=False)
+    assert outcomes[0].status == "fail" and "the AWS profile 'no-such-profile' is not configured" in outcomes[0].message
+    assert outcomes[1].status == "pass"

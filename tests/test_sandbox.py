@@ -70,16 +70,27 @@ class Clients:
         )
 
 
-@pytest.fixture(params=["in_process", "server"])
-def aws(request: pytest.FixtureRequest) -> Iterator[Clients]:
+@pytest.fixture(scope="module", params=["in_process", "server"])
+def moto_access(request: pytest.FixtureRequest) -> Iterator[tuple[Clients, Any]]:
+    """One way of reaching moto for the whole module, and how to empty it.
+
+    Module scope: pytest runs all in-process tests, then all server tests, so the mock is
+    started (which costs a fresh boto3 default session) once, not once per test.
+    """
     if request.param == "in_process":
         sandbox.install()
-        with mock_aws():
-            yield Clients(endpoint_url=None)
+        with mock_aws() as mock:
+            yield Clients(endpoint_url=None), mock.reset
     else:
         running = request.getfixturevalue("server")
-        running.reset()
-        yield Clients(running.endpoint_url)
+        yield Clients(running.endpoint_url), running.reset
+
+
+@pytest.fixture
+def aws(moto_access: tuple[Clients, Any]) -> Clients:
+    clients, reset = moto_access
+    reset()
+    return clients
 
 
 @contextmanager

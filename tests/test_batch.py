@@ -175,3 +175,11 @@ def test_a_learners_profile_is_used_for_that_learner_only(tmp_path, session):
     outcomes = run_batch(read_roster(path), tmp_path / "graded", verify_only=True, progress=False)
     assert outcomes[0].status == "fail" and "the AWS profile 'no-such-profile' is not configured" in outcomes[0].message
     assert outcomes[1].status == "pass"
+
+
+@pytest.mark.parametrize("name, content", [("roster.yaml", b"learners: [unclosed"), ("roster.csv", b"\xff\xfe\x00bad")])
+def test_an_unreadable_roster_is_a_clear_error(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(RosterError, match="cannot be read as CSV or YAML"):
+        read_roster(path)

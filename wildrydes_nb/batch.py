@@ -22,7 +22,6 @@ from .report import report_in_notebook
 
 NOTEBOOK = NOTEBOOKS_DIR / "02_identity_pool.ipynb"
 REQUIRED = ("learner", "region", "user_pool_id", "app_client_id")
-OPTIONAL = ("identity_pool_name", "profile", "identity_pool_id")
 LEARNER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 RESULT_FILE = "result.json"
 
@@ -67,6 +66,12 @@ def _load_rows(path: Path) -> list[dict]:
     return list(csv.DictReader(text.splitlines()))
 
 
+def _yaml_error() -> type[Exception]:
+    import yaml
+
+    return yaml.YAMLError
+
+
 def read_roster(path: str | os.PathLike) -> list[Learner]:
     """Read and check a CSV or YAML roster; every bad row is reported at once, with its number.
 
@@ -78,6 +83,8 @@ def read_roster(path: str | os.PathLike) -> list[Learner]:
     except OSError as err:
         raise InputError(f"cannot read {path}: {err.strerror}.", field="roster",
                          fix="Give the path of a CSV or YAML roster.") from None
+    except (UnicodeDecodeError, csv.Error, _yaml_error()) as err:
+        raise RosterError([(0, f"the file cannot be read as CSV or YAML ({err})")], str(path)) from None
     bad: list[tuple[int, str]] = []
     learners: list[Learner] = []
     seen: dict[str, int] = {}

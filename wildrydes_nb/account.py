@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 import botocore.session
 
-from .aws import calling, client, redact
+from .aws import calling, client
+from .redaction import redact
 from .errors import AwsAccessError
 
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")

@@ -122,10 +122,3 @@ def count_calls(session: boto3.Session) -> dict[str, int]:
 
     session.events.register("before-call.*.*", on_call)
     return counts
-
-
-def redact(value: str | None, keep: int = 4) -> str:
-    """Show only the first ``keep`` characters of a credential and its length."""
-    if not value:
-        return "(none)"
-    return f"{value[:keep]}…({len(value)} chars)"

@@ -8,10 +8,9 @@ so a token or secret key that slipped into a message is never displayed.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 
-from .aws import redact
+from .redaction import scrub
 from .errors import WildrydesError
 from .report import FAIL, PASS, SKIP
 
@@ -29,11 +28,6 @@ SCRATCHPAD_LABELS = {"region": "Region", "user_pool_id": "User Pool ID", "app_cl
                      "authenticated_role_arn": "Authenticated role ARN",
                      "unauthenticated_role_arn": "Unauthenticated role ARN"}
 
-_SECRETS = (re.compile(r"eyJ[\w-]+\.eyJ[\w-]*\.[\w-]*"),                   # a JWT (ID or access token)
-            re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),                   # an access key id
-            re.compile(r"(?<![\w/+=])[A-Za-z0-9/+=]{40}(?![\w/+=])"))       # a secret access key
-
-
 @dataclass(frozen=True)
 class Rendered:
     """An HTML view and its plain-text twin."""
@@ -46,14 +40,6 @@ class Rendered:
 
     def __str__(self) -> str:
         return self.text
-
-
-def scrub(text) -> str:
-    """The text with anything shaped like a token or a key replaced by its redacted form."""
-    text = "" if text is None else str(text)
-    for shape in _SECRETS:
-        text = shape.sub(lambda m: redact(m.group(0)), text)
-    return text
 
 
 def _e(text) -> str:

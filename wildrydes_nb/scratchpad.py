@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from .errors import ScratchpadError
+from .redaction import looks_secret
 
 ENV_VAR = "WILDRYDES_SCRATCHPAD"
 
 # Only these keys are stored: ids and names, never a password, token or key.
 KEYS = ("region", "user_pool_id", "app_client_id", "identity_pool_name", "identity_pool_id",
         "authenticated_role_arn", "unauthenticated_role_arn")
-
-# Shapes of secrets that must never land in the file, whatever the key.
-_SECRET_SHAPES = (re.compile(r"eyJ[\w-]{10,}\.eyJ"),              # a JWT (ID or access token)
-                  re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),      # an access key id
-                  re.compile(r"^[A-Za-z0-9/+=]{40}$"))             # a secret access key
-
 
 def default_path() -> Path:
     """``$WILDRYDES_SCRATCHPAD`` if set, else ``~/.wildrydes/scratchpad.json``."""
@@ -96,7 +90,7 @@ def _refuse_secret(key: str, value: str | None) -> None:
     if key not in KEYS:
         raise ScratchpadError(f"'{key}' is not a scratchpad key.", field=key,
                               fix=f"Use one of: {', '.join(KEYS)}.")
-    if value is not None and any(shape.search(str(value)) for shape in _SECRET_SHAPES):
+    if value is not None and looks_secret(value):
         raise ScratchpadError("the value looks like a secret (token or key) and is not stored.",
                               field=key, fix="Store only ids and names in the scratchpad.")
 

@@ -9,7 +9,8 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from . import roles
-from .aws import CLIENT_CONFIG, calling, client, error_code, explain, redact
+from .aws import CLIENT_CONFIG, calling, client, error_code, explain
+from .redaction import redact
 from .errors import WildrydesError
 from .identity_pool import desired_providers, describe
 from .inputs import StepInput

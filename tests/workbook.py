@@ -8,6 +8,7 @@ builds on, so a notebook never depends on another one having run first.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -21,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_DIR = ROOT / "notebooks"
 EXPECTED_DIR = ROOT / "tests" / "notebooks"
 SANITIZE_FILE = EXPECTED_DIR / "sanitize.cfg"
-ARTIFACTS_DIR = ROOT / "tests" / "artifacts" / "notebooks"
+# One folder per pytest-xdist worker: every worker collects (prepares) every notebook, at once.
+ARTIFACTS_DIR = ROOT / "tests" / "artifacts" / "notebooks" / os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 NOTEBOOKS = ("00_start_here", "01_user_pool", "02_identity_pool", "99_cleanup")
 

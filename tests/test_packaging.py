@@ -1,6 +1,11 @@
 """Packaging stays consistent: environment.yml, pyproject.toml, Makefile and CI agree."""
 
-import tomllib
+import sys
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI
+    import tomli as tomllib
 from pathlib import Path
 
 import yaml

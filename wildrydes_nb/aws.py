@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
+from typing import Callable
 
 import boto3
 from botocore.config import Config
@@ -54,7 +55,23 @@ def error_code(err: BaseException) -> str:
 
 def is_not_found(err: BaseException) -> bool:
     """True for the not-found answers of Cognito and IAM."""
-    return error_code(err) in ("ResourceNotFoundException", "NoSuchEntity", "NoSuchEntityException")
+    return error_code(err) in ("ResourceNotFoundException", "UserNotFoundException",
+                               "NoSuchEntity", "NoSuchEntityException")
+
+
+def unless_missing(action: str, call: Callable[[], object]) -> bool:
+    """Make AWS call(s) to ``action``; ``False`` if AWS answers that the thing is not there.
+
+    Other errors are made clear as :func:`calling` does, or raised as they are.
+    """
+    with calling(action):
+        try:
+            call()
+        except ClientError as err:
+            if is_not_found(err):
+                return False
+            raise
+    return True
 
 
 def explain(err: BaseException, action: str) -> WildrydesError | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import roles
-from .aws import calling, client, is_not_found, paginate
+from .aws import calling, client, is_not_found, paginate, unless_missing
 from .identity_pool import delete_identity_pool, find_identity_pools
 from .report import FAIL, PASS, Report
 from .user_pool import delete_user_pool, user_pool_exists
@@ -112,9 +112,5 @@ def _test_users(session, user_pool_id: str) -> list[str]:
 
 
 def _delete_user(idp, user_pool_id: str, username: str) -> bool:
-    with calling("delete a test user"):
-        try:
-            idp.admin_delete_user(UserPoolId=user_pool_id, Username=username)
-        except idp.exceptions.UserNotFoundException:
-            return False
-    return True
+    return unless_missing("delete a test user",
+                          lambda: idp.admin_delete_user(UserPoolId=user_pool_id, Username=username))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import roles
-from .aws import calling, client, is_not_found, paginate
+from .aws import calling, client, paginate, unless_missing
 from .errors import AmbiguousPoolError, NotFoundError
 from .inputs import StepInput, check_identity_pool_id
 from .user_pool import describe_app_client
@@ -321,11 +321,5 @@ class _Applying:
 def delete_identity_pool(session, identity_pool_id: str) -> bool:
     """Delete the identity pool; ``False`` if it was already gone."""
     identity = client(session, "cognito-identity")
-    with calling("delete the identity pool"):
-        try:
-            identity.delete_identity_pool(IdentityPoolId=identity_pool_id)
-        except Exception as err:  # noqa: BLE001 - only not-found is expected here
-            if is_not_found(err):
-                return False
-            raise
-    return True
+    return unless_missing("delete the identity pool",
+                          lambda: identity.delete_identity_pool(IdentityPoolId=identity_pool_id))

@@ -6,7 +6,7 @@ import json
 import re
 from urllib.parse import unquote
 
-from .aws import calling, client, is_not_found
+from .aws import calling, client, unless_missing
 
 FEDERATED_PRINCIPAL = "cognito-identity.amazonaws.com"
 AUD_KEY = "cognito-identity.amazonaws.com:aud"
@@ -114,21 +114,17 @@ def delete_role(session, name: str) -> bool:
     Returns ``False`` when the role was already gone; copes with a half-deleted role.
     """
     iam = client(session, "iam")
-    with calling(f"delete the IAM role {name}"):
-        try:
-            for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
-                iam.delete_role_policy(RoleName=name, PolicyName=policy)
-            for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
-                iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
-            for profile in iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]:
-                iam.remove_role_from_instance_profile(RoleName=name,
-                                                      InstanceProfileName=profile["InstanceProfileName"])
-            iam.delete_role(RoleName=name)
-        except Exception as err:  # noqa: BLE001 - only not-found is expected here
-            if is_not_found(err):
-                return False
-            raise
-    return True
+
+    def delete() -> None:
+        for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=name, PolicyName=policy)
+        for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+            iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
+        for profile in iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]:
+            iam.remove_role_from_instance_profile(RoleName=name, InstanceProfileName=profile["InstanceProfileName"])
+        iam.delete_role(RoleName=name)
+
+    return unless_missing(f"delete the IAM role {name}", delete)
 
 
 def name_from_arn(arn: str) -> str:

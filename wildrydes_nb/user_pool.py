@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import DEFAULT_APP_CLIENT_NAME, DEFAULT_USER_POOL_NAME
-from .aws import calling, client, paginate
+from .aws import calling, client, paginate, unless_missing
 from .errors import AmbiguousPoolError, NotFoundError, PrerequisiteError
 
 # What the web app and the verification need: password sign-in, SRP and refresh.
@@ -120,21 +120,11 @@ def _add_missing_flows(idp, app: AppClient) -> None:
 def user_pool_exists(session, user_pool_id: str) -> bool:
     """Whether the user pool exists in the session's region."""
     idp = client(session, "cognito-idp")
-    with calling("read the user pool"):
-        try:
-            idp.describe_user_pool(UserPoolId=user_pool_id)
-        except idp.exceptions.ResourceNotFoundException:
-            return False
-    return True
+    return unless_missing("read the user pool", lambda: idp.describe_user_pool(UserPoolId=user_pool_id))
 
 
 def delete_user_pool(session, user_pool_id: str) -> bool:
     """Delete the user pool; ``False`` if it was already gone."""
     idp = client(session, "cognito-idp")
-    with calling("delete the user pool"):
-        try:
-            idp.delete_user_pool(UserPoolId=user_pool_id)
-        except idp.exceptions.ResourceNotFoundException:
-            return False
-    return True
+    return unless_missing("delete the user pool", lambda: idp.delete_user_pool(UserPoolId=user_pool_id))
 

@@ -6,12 +6,55 @@ from wildrydes_nb.errors import AmbiguousPoolError, NotFoundError, PrerequisiteE
 from wildrydes_nb.user_pool import AUTH_FLOWS, describe_app_client, ensure_user_pool
 
 
-def test_creates_pool_and_client_without_secret_with_the_flows(session):
+def test_creates_pool_and_client_as_the_workshop_does(session):
     result = ensure_user_pool(session)
     assert result.created == ("user pool", "app client")
     app = describe_app_client(session, result.user_pool_id, result.app_client_id)
     assert app.name == "wildrydes-web-app" and not app.has_secret
-    assert set(AUTH_FLOWS) <= set(app.auth_flows) and app.allows_password_auth
+    assert set(app.auth_flows) == set(AUTH_FLOWS) == {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert app.allows_srp and not app.allows_password_auth
+    assert app.pool.username_attributes == () and set(app.pool.alias_attributes) == {"email", "phone_number"}
+    assert app.pool.auto_verified == ("email",)
+    assert app.workshop_differences() == []
+
+
+def test_the_web_apps_registration_signs_up_and_in_with_srp(session):
+    """Amplify 5 registers alice@example.com as the username alice|example|com and signs in with SRP."""
+    from pycognito.aws_srp import AWSSRP
+
+    result = ensure_user_pool(session)
+    idp = session.client("cognito-idp")
+    password = "Wild-Rydes-1234"
+    idp.sign_up(ClientId=result.app_client_id, Username="alice|example|com", Password=password,
+                UserAttributes=[{"Name": "email", "Value": "alice@example.com"}])
+    idp.admin_confirm_sign_up(UserPoolId=result.user_pool_id, Username="alice|example|com")
+    tokens = AWSSRP(username="alice|example|com", password=password, pool_id=result.user_pool_id,
+                    client_id=result.app_client_id, client=idp).authenticate_user()
+    assert tokens["AuthenticationResult"]["IdToken"].count(".") == 2
+
+
+def test_an_existing_pool_is_reused_unchanged_and_its_differences_named(session):
+    idp = session.client("cognito-idp")
+    pool_id = idp.create_user_pool(PoolName="WildRydes", UsernameAttributes=["email"])["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="wildrydes-web-app", GenerateSecret=True,
+                                            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+    result = ensure_user_pool(session)
+    assert (result.user_pool_id, result.app_client_id, result.created) == (pool_id, client_id, ())
+    app = describe_app_client(session, pool_id, client_id)
+    assert app.auth_flows == ("ALLOW_USER_PASSWORD_AUTH",)  # nothing was changed
+    differences = " | ".join(app.workshop_differences())
+    assert "email as the username" in differences and "alice|example|com" in differences
+    assert "client secret" in differences and "ALLOW_USER_SRP_AUTH" in differences
+    assert "verified automatically" in differences
+
+
+def test_an_app_client_without_explicit_flows_has_the_apis_defaults(session):
+    idp = session.client("cognito-idp")
+    pool_id = idp.create_user_pool(PoolName="WildRydes", AliasAttributes=["email", "phone_number"],
+                                   AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="c")["UserPoolClient"]["ClientId"]
+    app = describe_app_client(session, pool_id, client_id)
+    assert app.allows_srp and not app.allows_password_auth and app.workshop_differences() == []
 
 
 def test_rerun_reuses_instead_of_making_a_second(session):
@@ -19,16 +62,6 @@ def test_rerun_reuses_instead_of_making_a_second(session):
     again = ensure_user_pool(session)
     assert (again.user_pool_id, again.app_client_id, again.created) == (first.user_pool_id, first.app_client_id, ())
     assert len(session.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]) == 1
-
-
-def test_existing_client_gets_the_missing_flows(session):
-    idp = session.client("cognito-idp")
-    pool_id = idp.create_user_pool(PoolName="WildRydes")["UserPool"]["Id"]
-    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="wildrydes-web-app",
-                                            ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"])["UserPoolClient"]["ClientId"]
-    result = ensure_user_pool(session)
-    assert (result.user_pool_id, result.app_client_id, result.created) == (pool_id, client_id, ())
-    assert describe_app_client(session, pool_id, client_id).allows_password_auth
 
 
 def test_two_pools_with_the_name_stop_and_say_which(session):

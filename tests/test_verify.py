@@ -8,7 +8,7 @@ from wildrydes_nb import roles
 from wildrydes_nb.aws import count_calls
 from wildrydes_nb.identity_pool import ensure
 from wildrydes_nb.inputs import check_step_input
-from wildrydes_nb.report import FAIL, PASS, SKIP
+from wildrydes_nb.report import FAIL, NOT_PROVEN, PASS, SKIP
 
 from test_identity_pool import fresh, writes
 
@@ -46,6 +46,8 @@ def test_verify_writes_nothing_to_the_pool_or_iam(session, step):
     # The proof's only writes are the throw-away user's, in the user pool.
     assert set(writes(counts)) == {"cognito-idp.AdminCreateUser", "cognito-idp.AdminSetUserPassword",
                                    "cognito-idp.AdminDeleteUser"}
+    # The way the web app signs in: SRP, with its password-verifier challenge.
+    assert counts["cognito-idp.InitiateAuth"] == 1 and counts["cognito-idp.RespondToAuthChallenge"] == 1
 
 
 def test_secrets_never_appear_in_the_report(session, step):
@@ -84,10 +86,12 @@ def test_trust_for_another_pool_fails_aud_and_skips_the_proof(session, step):
     session.client("iam").update_assume_role_policy(
         RoleName=roles.name_from_arn(result.authenticated_role_arn),
         PolicyDocument=json.dumps(roles.trust_policy("us-east-2:00000000-1111-2222-3333-444444444444")))
-    checks = by_name(verify(session, step, result.identity_pool_id))
+    report = verify(session, step, result.identity_pool_id)
+    checks = by_name(report)
     assert checks["authenticated role trusts only this pool (aud)"].status == FAIL
     assert checks["authenticated role limited to authenticated identities (amr)"].status == PASS
     assert checks["sign-in proof (user → ID token → identity → credentials → role)"].status == SKIP
+    assert report.verdict == FAIL
 
 
 def test_detached_role_and_unauth_flag_fail_with_fixes(session, step):
@@ -115,21 +119,40 @@ def test_missing_pool_is_one_clear_failure(session, step):
     assert "not found" in report.checks[0].detail and report.checks[0].fix
 
 
-def test_client_without_password_auth_skips_proof_and_says_why(session, step):
+def client_step(session, step, **client_settings):
+    """The step for a new app client of the user pool, made with ``client_settings``."""
+    created = session.client("cognito-idp").create_user_pool_client(
+        UserPoolId=step.user_pool_id, ClientName="other-client", **client_settings)["UserPoolClient"]
+    return check_step_input(step.region, step.user_pool_id, created["ClientId"])
+
+
+def test_password_flow_is_used_only_where_srp_is_not_allowed(session, step):
     from wildrydes_nb.verify import verify
 
-    idp = session.client("cognito-idp")
-    srp_only = idp.create_user_pool_client(UserPoolId=step.user_pool_id, ClientName="srp-only",
-                                           ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"])["UserPoolClient"]["ClientId"]
-    srp_step = check_step_input(step.region, step.user_pool_id, srp_only)
-    result = ensure(session, srp_step)
-    report = verify(session, srp_step, result.identity_pool_id)
-    proof = by_name(report)["sign-in proof (user → ID token → identity → credentials → role)"]
-    assert proof.status == SKIP and "USER_PASSWORD_AUTH" in proof.detail and proof.fix
-    assert not report.ok
+    password_only = client_step(session, step, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH",
+                                                                  "ALLOW_REFRESH_TOKEN_AUTH"])
+    report = verify(session, password_only, ensure(session, password_only).identity_pool_id)
+    assert report.verdict == PASS, report.to_text()
+    assert "sign in as a test user (USER_PASSWORD_AUTH)" in by_name(report)
 
 
-def test_no_permission_to_create_users_skips_proof(session, step, monkeypatch):
+@pytest.mark.parametrize("settings, why", [
+    ({"ExplicitAuthFlows": ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}, "no sign-in flow"),
+    ({"GenerateSecret": True}, "client secret"),
+])
+def test_a_client_the_proof_cannot_use_is_not_proven_and_not_a_failure(session, step, settings, why):
+    from wildrydes_nb.verify import PROOF, verify
+
+    other = client_step(session, step, **settings)
+    report = verify(session, other, ensure(session, other).identity_pool_id)
+    proof = by_name(report)[PROOF]
+    assert proof.status == NOT_PROVEN and why in proof.detail and proof.fix
+    assert report.ok and report.verdict == NOT_PROVEN
+    assert "NOT PROVEN" in report.to_text() and "to prove it:" in report.to_text()
+    assert users(session, step.user_pool_id) == []
+
+
+def test_no_permission_to_create_users_is_not_proven(session, step, monkeypatch):
     from botocore.exceptions import ClientError
 
     from wildrydes_nb import verify as verify_module
@@ -142,12 +165,52 @@ def test_no_permission_to_create_users_skips_proof(session, step, monkeypatch):
                           "AdminCreateUser")
 
     monkeypatch.setattr(idp, "admin_create_user", denied)
-    proof = by_name(verify_module.verify(session, step, result.identity_pool_id))[
-        "sign-in proof (user → ID token → identity → credentials → role)"]
-    assert proof.status == SKIP and "access denied" in proof.detail and "AdminCreateUser" in proof.fix
+    report = verify_module.verify(session, step, result.identity_pool_id)
+    proof = by_name(report)[verify_module.PROOF]
+    assert proof.status == NOT_PROVEN and "access denied" in proof.detail and "AdminCreateUser" in proof.fix
+    assert report.ok
 
 
-@pytest.mark.parametrize("fail_at", ["initiate_auth", "get_caller_identity"])
+@pytest.mark.parametrize("challenge", ["SOFTWARE_TOKEN_MFA", "SMS_MFA", "NEW_PASSWORD_REQUIRED", "CUSTOM_CHALLENGE"])
+def test_a_sign_in_challenge_is_not_proven_naming_it(session, step, monkeypatch, challenge):
+    import botocore.client
+
+    from wildrydes_nb.verify import PROOF, verify
+
+    result = ensure(session, step)
+    real = botocore.client.BaseClient._make_api_call
+
+    def challenged(self, operation, params):
+        if operation == "RespondToAuthChallenge":
+            return {"ChallengeName": challenge, "Session": "s", "ChallengeParameters": {}}
+        return real(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", challenged)
+    report = verify(fresh(session), step, result.identity_pool_id)
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", real)
+    proof = by_name(report)[PROOF]
+    assert proof.status == NOT_PROVEN and challenge in proof.detail, report.to_text()
+    assert report.ok and users(session, step.user_pool_id) == []
+
+
+def test_throwaway_user_is_shaped_by_the_pool():
+    from wildrydes_nb.user_pool import UserPoolSettings
+    from wildrydes_nb.verify import TEST_USER_PREFIX, throwaway_user_for
+
+    alias = throwaway_user_for(UserPoolSettings(alias_attributes=("email", "phone_number")))
+    assert alias.username.startswith(TEST_USER_PREFIX) and "@" not in alias.username
+    assert dict(alias.attributes)["email"].endswith("@example.com")
+    assert dict(alias.attributes)["email_verified"] == "true"
+    email = throwaway_user_for(UserPoolSettings(username_attributes=("email",)))
+    assert email.username == dict(email.attributes)["email"]
+    required = dict(throwaway_user_for(UserPoolSettings(required_attributes=("sub", "name", "birthdate",
+                                                                           "phone_number"))).attributes)
+    assert required["name"] and required["birthdate"] == "2000-01-01" and required["phone_number"].startswith("+")
+    assert "sub" not in required
+    assert alias.password not in repr(alias)
+
+
+@pytest.mark.parametrize("fail_at", ["initiate_auth", "respond_to_auth_challenge", "get_caller_identity"])
 def test_the_test_user_is_removed_when_a_step_fails(session, step, monkeypatch, fail_at):
     import botocore.client
 

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 from .redaction import scrub
 from .errors import WildrydesError
-from .report import FAIL, PASS, SKIP
+from .report import FAIL, NOT_PROVEN, PASS, SKIP
 
-_COLORS = {PASS: "#1a7f37", FAIL: "#cf222e", SKIP: "#6e7781",
+_AMBER = "#9a6700"
+_COLORS = {PASS: "#1a7f37", FAIL: "#cf222e", NOT_PROVEN: _AMBER, SKIP: "#6e7781",
            "done": "#1a7f37", "failed": "#cf222e", "skipped": "#6e7781",
-           "running": "#9a6700", "pending": "#6e7781"}
-_MARKS = {PASS: "✔", FAIL: "✘", SKIP: "–",
-          "done": "✔", "failed": "✘", "skipped": "–", "running": "…", "pending": "·"}
+           "running": _AMBER, "waiting": _AMBER, "pending": "#6e7781"}
+_MARKS = {PASS: "✔", FAIL: "✘", NOT_PROVEN: "?", SKIP: "–",
+          "done": "✔", "failed": "✘", "skipped": "–", "running": "…", "waiting": "⏳", "pending": "·"}
 _HIGHLIGHT = "color:#cf222e;font-weight:bold"  # the workshop's screenshot marks the id in red
 _CODE = "font-family:monospace"
 
@@ -84,14 +85,13 @@ def report(rep) -> Rendered:
     facts = _table([(_e(k), f'<code>{_e(v)}</code>') for k, v in rep.facts.items()]) if rep.facts else ""
     rows = []
     for check in rep.checks:
-        fix = f'<br><span style="color:{_COLORS[FAIL]}">Fix: {_e(check.fix)}</span>' if check.fix else ""
+        color = _COLORS[NOT_PROVEN if check.status == NOT_PROVEN else FAIL]
+        label = "To prove it" if check.status == NOT_PROVEN else "Fix"
+        fix = f'<br><span style="color:{color}">{label}: {_e(check.fix)}</span>' if check.fix else ""
         rows.append(f'<tr><td>{_mark(check.status)}</td><td style="text-align:left">{_e(check.name)}</td>'
                     f'<td style="text-align:left">{_e(check.detail)}{fix}</td></tr>')
-    n = rep.counts()
-    verdict = "all checks passed" if rep.ok else "some checks did not pass"
-    summary = f"{n[PASS]} passed, {n[FAIL]} failed, {n[SKIP]} skipped: {verdict}"
     body = (f"<h4>{_e(rep.title)}</h4>{facts}<table>{''.join(rows)}</table>"
-            f"<p>{_mark(PASS if rep.ok else FAIL)} {_e(summary)}</p>")
+            f"<p>{_mark(rep.verdict)} {_e(rep.summary())}</p>")
     return Rendered(body, scrub(rep.to_text()))
 
 

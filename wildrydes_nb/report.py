@@ -8,9 +8,14 @@ from dataclasses import asdict, dataclass, field
 
 PASS = "pass"
 FAIL = "fail"
-SKIP = "skip"  # the check could not run; ``detail`` says why, ``fix`` how to make it run
+# The check could not run (the sign-in proof, when the account keeps the package from making a
+# test user sign in); ``detail`` says why, ``fix`` how to prove it. Not a failure: AWS refused
+# nothing the web app will do.
+NOT_PROVEN = "not proven"
+SKIP = "skip"  # not run because a check above it failed; that failure is the verdict
 
-_MARK = {PASS: "PASS", FAIL: "FAIL", SKIP: "SKIP"}
+STATUSES = (PASS, FAIL, NOT_PROVEN, SKIP)
+_MARK = {PASS: "PASS", FAIL: "FAIL", NOT_PROVEN: "NOT PROVEN", SKIP: "SKIP"}
 
 # The MIME type under which a notebook publishes a report, so a batch run can read it back.
 REPORT_MIME = "application/vnd.wildrydes-nb.report+json"
@@ -32,7 +37,7 @@ class Check:
 
 @dataclass
 class Report:
-    """An ordered checklist with a title; ``ok`` only when every check passed."""
+    """An ordered checklist with a title; ``ok`` when no check failed (see :attr:`verdict`)."""
 
     title: str
     checks: list[Check] = field(default_factory=list)
@@ -45,18 +50,38 @@ class Report:
         return check
 
     @property
+    def verdict(self) -> str:
+        """``fail`` if a check failed (or there is none), else ``not proven`` if one could not
+        run, else ``pass``."""
+        statuses = {c.status for c in self.checks}
+        if not self.checks or FAIL in statuses or SKIP in statuses:
+            return FAIL
+        return NOT_PROVEN if NOT_PROVEN in statuses else PASS
+
+    @property
     def ok(self) -> bool:
-        return bool(self.checks) and all(c.passed for c in self.checks)
+        """No check failed: a "not proven" proof is reported, but it is not a failure."""
+        return self.verdict != FAIL
 
     def counts(self) -> dict[str, int]:
         """How many checks have each status."""
-        out = {PASS: 0, FAIL: 0, SKIP: 0}
+        out = dict.fromkeys(STATUSES, 0)
         for c in self.checks:
             out[c.status] += 1
         return out
 
+    def summary(self) -> str:
+        """One line: the counts and the verdict in words."""
+        n = self.counts()
+        parts = [f"{n[PASS]} passed", f"{n[FAIL]} failed"]
+        parts += [f"{n[status]} {status if status != SKIP else 'skipped'}"
+                  for status in (NOT_PROVEN, SKIP) if n[status]]
+        words = {PASS: "all checks passed", NOT_PROVEN: "the setup is right, but the sign-in was not proven",
+                 FAIL: "some checks did not pass"}
+        return f"{', '.join(parts)}: {words[self.verdict]}"
+
     def to_dict(self) -> dict:
-        return {"title": self.title, "ok": self.ok, "facts": dict(self.facts),
+        return {"title": self.title, "ok": self.ok, "verdict": self.verdict, "facts": dict(self.facts),
                 "checks": [asdict(c) for c in self.checks]}
 
     @classmethod
@@ -72,15 +97,14 @@ class Report:
         return json.dumps(self.to_dict(), indent=2)
 
     def to_text(self) -> str:
-        """Plain text, one line per check, the fix indented under a failure."""
+        """Plain text, one line per check, the fix indented under a check that did not pass."""
         lines = [self.title]
         lines += [f"  {k}: {v}" for k, v in self.facts.items()]
         for c in self.checks:
             lines.append(f"  [{_MARK[c.status]}] {c.name}" + (f" — {c.detail}" if c.detail else ""))
             if c.fix:
-                lines.append(f"         fix: {c.fix}")
-        n = self.counts()
-        lines.append(f"  {n[PASS]} passed, {n[FAIL]} failed, {n[SKIP]} skipped")
+                lines.append(f"         {'to prove it' if c.status == NOT_PROVEN else 'fix'}: {c.fix}")
+        lines.append(f"  {self.summary()}")
         return "\n".join(lines)
 
 

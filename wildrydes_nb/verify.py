@@ -4,28 +4,46 @@ from __future__ import annotations
 
 import secrets
 import string
+import time
+from dataclasses import dataclass, field
 
 from botocore import UNSIGNED
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from . import roles
 from .aws import CLIENT_CONFIG, calling, client, error_code, explain
-from .redaction import redact
 from .errors import WildrydesError
-from .identity_pool import desired_providers, describe
+from .identity_pool import Progress, desired_providers, describe
 from .inputs import StepInput
-from .report import FAIL, PASS, SKIP, Report
-from .user_pool import describe_app_client
+from .redaction import redact
+from .report import FAIL, NOT_PROVEN, PASS, SKIP, Report
+from .user_pool import UserPoolSettings, describe_app_client
 
 TEST_USER_PREFIX = "wildrydes-verify-"
 TEST_USER_DOMAIN = "example.com"
+PROOF = "sign-in proof (user → ID token → identity → credentials → role)"
+# How long to wait for IAM to make a new role (or a changed trust) usable: AWS says seconds,
+# reports say up to a minute.
+IAM_WAIT_SECONDS = 60
+_IAM_NOT_READY = {"InvalidIdentityPoolConfigurationException", "AccessDenied", "AccessDeniedException"}
+# Values for attributes a user pool may require, so that the test user can be created.
+_ATTRIBUTE_VALUES = {"birthdate": "2000-01-01", "gender": "unspecified", "locale": "en-US",
+                     "zoneinfo": "Europe/London", "address": "1 Test Street",
+                     "website": "https://example.com", "profile": "https://example.com",
+                     "picture": "https://example.com/picture.png", "updated_at": "0"}
+_AUTOMATIC_ATTRIBUTES = {"sub", "email_verified", "phone_number_verified", "identities"}
 
 
-def verify(session, step: StepInput, identity_pool_id: str, *, proof: bool = True) -> Report:
+def verify(session, step: StepInput, identity_pool_id: str, *, proof: bool = True,
+           progress: Progress | None = None, iam_wait: float = IAM_WAIT_SECONDS) -> Report:
     """Check the identity pool against ``step``; changes nothing in the pool or IAM.
 
-    With ``proof`` a throw-away user signs in the way the web app will (USER_PASSWORD_AUTH,
-    GetId, GetCredentialsForIdentity, STS GetCallerIdentity) and is deleted afterwards.
+    With ``proof`` a throw-away user signs in the way the web app will (SRP, then GetId,
+    GetCredentialsForIdentity, STS GetCallerIdentity) and is deleted afterwards. The proof ends
+    passed, failed (AWS refused what the web app will do) or not proven (it could not run here,
+    e.g. no permission to create users, or a sign-in challenge). While IAM makes a new role
+    usable, it waits up to ``iam_wait`` seconds, telling ``progress(stage, "waiting", detail)``.
     """
     report = Report(f"Verification of identity pool {identity_pool_id}",
                     facts={"region": step.region, "identity_pool_id": identity_pool_id,
@@ -44,7 +62,8 @@ def verify(session, step: StepInput, identity_pool_id: str, *, proof: bool = Tru
                "Run the identity-pool step again: it sets the flag back.")
     role_arn = _check_roles(report, session, identity_pool_id, step)
     if proof:
-        _prove_sign_in(report, session, step, identity_pool_id, role_arn)
+        _prove_sign_in(report, session, step, identity_pool_id, role_arn,
+                       progress or (lambda *_: None), iam_wait)
     return report
 
 
@@ -92,83 +111,221 @@ def _check_roles(report: Report, session, identity_pool_id: str, step: StepInput
     return usable
 
 
+class _NotProven(Exception):
+    """The proof cannot run here; ``why`` and ``how`` are shown to the learner."""
+
+    def __init__(self, why: str, how: str):
+        super().__init__(why)
+        self.why, self.how = why, how
+
+
 def _test_password() -> str:
-    # Satisfies the default policy: upper, lower, digit and symbol, 20 characters.
-    body = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(16))
+    # Satisfies any password policy Cognito allows up to 32 characters: upper, lower, digit, symbol.
+    body = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(28))
     return body + "aA1!"
 
 
+@dataclass(frozen=True)
+class ThrowawayUser:
+    """The proof's test user, shaped by the user pool's settings."""
+
+    username: str  # what the web app's user types to sign in
+    attributes: tuple[tuple[str, str], ...]
+    password: str = field(repr=False)
+
+
+def throwaway_user_for(settings: UserPoolSettings) -> ThrowawayUser:
+    """A test user the pool accepts: an email username where email is the username, else a plain
+    username (an alias pool refuses an email-shaped one) with a verified email; required
+    attributes filled."""
+    tag = secrets.token_hex(4)
+    email = f"{TEST_USER_PREFIX}{tag}@{TEST_USER_DOMAIN}"
+    phone = "+1555" + "".join(secrets.choice(string.digits) for _ in range(7))
+    if "email" in settings.username_attributes:
+        username = email
+    elif "phone_number" in settings.username_attributes:
+        username = phone
+    else:
+        username = f"{TEST_USER_PREFIX}{tag}"
+    values = {"email": email, "phone_number": phone}
+    wanted = ["email", *(a for a in settings.required_attributes if a not in _AUTOMATIC_ATTRIBUTES)]
+    if "phone_number" in settings.username_attributes:
+        wanted.append("phone_number")
+    attributes = {name: values.get(name) or _ATTRIBUTE_VALUES.get(name, "wildrydes verify") for name in wanted}
+    attributes["email_verified"] = "true"
+    return ThrowawayUser(username, tuple(attributes.items()), _test_password())
+
+
 def _prove_sign_in(report: Report, session, step: StepInput, identity_pool_id: str,
-                   role_arn: str | None) -> None:
-    name = "sign-in proof (user → ID token → identity → credentials → role)"
+                   role_arn: str | None, progress: Progress, iam_wait: float) -> None:
     if role_arn is None:
-        report.add(name, SKIP, "the authenticated role is not usable, so the proof would fail for that reason",
+        report.add(PROOF, SKIP, "the authenticated role is not usable, so the proof would fail for that reason",
                    "Fix the role checks above first.")
         return
     try:
         app = describe_app_client(session, step.user_pool_id, step.app_client_id)
+        flow = _sign_in_flow(app)
     except WildrydesError as err:
-        report.add(name, FAIL, err.problem, err.fix)
+        report.add(PROOF, FAIL, err.problem, err.fix)
         return
-    if not app.allows_password_auth:
-        report.add(name, SKIP, "the app client does not allow USER_PASSWORD_AUTH, which the proof uses",
-                   "Enable ALLOW_USER_PASSWORD_AUTH on the app client, or verify with proof off.")
-        return
-    if app.has_secret:
-        report.add(name, SKIP, "the app client has a client secret; the workshop's web app needs one without",
-                   "Create an app client without a secret (the workshop unticks 'Generate client secret').")
+    except _NotProven as why:
+        report.add(PROOF, NOT_PROVEN, why.why, why.how)
         return
     idp = client(session, "cognito-idp")
-    username = f"{TEST_USER_PREFIX}{secrets.token_hex(4)}@{TEST_USER_DOMAIN}"
-    password = _test_password()
+    user = throwaway_user_for(app.pool)
+    progress(PROOF, "running", f"creating the test user {user.username}")
     try:
-        idp.admin_create_user(UserPoolId=step.user_pool_id, Username=username, MessageAction="SUPPRESS",
-                              UserAttributes=[{"Name": "email", "Value": username},
-                                              {"Name": "email_verified", "Value": "true"}])
-    except Exception as err:  # noqa: BLE001 - reported as a check, not raised
-        report.add(name, SKIP, f"could not create a test user ({_why(err, 'create a test user')})",
-                   "Run verify with an identity allowed cognito-idp:AdminCreateUser, or with proof off.")
+        _create_test_user(idp, step.user_pool_id, user)
+    except _NotProven as why:
+        report.add(PROOF, NOT_PROVEN, why.why, why.how)
         return
     try:
-        _sign_in_and_assume(report, session, idp, step, identity_pool_id, role_arn, username, password)
+        _sign_in_and_assume(report, session, idp, app, flow, user, step.provider_name, identity_pool_id,
+                            role_arn, progress, iam_wait)
     finally:
         try:
-            idp.admin_delete_user(UserPoolId=step.user_pool_id, Username=username)
-            report.add("test user removed", PASS, username)
+            idp.admin_delete_user(UserPoolId=step.user_pool_id, Username=user.username)
+            report.add("test user removed", PASS, user.username)
         except Exception as err:  # noqa: BLE001 - the learner is told; cleanup also removes leftovers
             report.add("test user removed", FAIL, _why(err, "delete the test user"),
                        "Run 'wildrydes-nb cleanup': it removes leftover test users.")
 
 
-def _sign_in_and_assume(report, session, idp, step, identity_pool_id, role_arn, username, password) -> None:
-    stage = "sign in as a test user (USER_PASSWORD_AUTH)"
+def _sign_in_flow(app) -> str:
+    """SRP, as the web app signs in; USER_PASSWORD_AUTH only where SRP is not allowed."""
+    if app.has_secret:
+        raise _NotProven("the app client has a client secret; the workshop's web app cannot sign in with it",
+                         "Create an app client without a secret (the workshop unticks 'Generate client "
+                         "secret'), then run the step and verify with it.")
+    if app.allows_srp:
+        return "USER_SRP_AUTH"
+    if app.allows_password_auth:
+        return "USER_PASSWORD_AUTH"
+    flows = ", ".join(sorted(app.flows)) or "none"
+    raise _NotProven(f"the app client allows no sign-in flow the proof can use ({flows}); "
+                     "the web app signs in with SRP",
+                     "Allow ALLOW_USER_SRP_AUTH on the app client (Cognito console → App client → "
+                     "Authentication flows), then verify again.")
+
+
+def _create_test_user(idp, user_pool_id: str, user: ThrowawayUser) -> None:
     try:
-        idp.admin_set_user_password(UserPoolId=step.user_pool_id, Username=username,
-                                    Password=password, Permanent=True)
-        tokens = idp.initiate_auth(ClientId=step.app_client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                   AuthParameters={"USERNAME": username, "PASSWORD": password})
-        id_token = tokens["AuthenticationResult"]["IdToken"]
+        idp.admin_create_user(UserPoolId=user_pool_id, Username=user.username, MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": k, "Value": v} for k, v in user.attributes])
+    except Exception as err:  # noqa: BLE001 - the proof cannot run; that is reported, not raised
+        raise _NotProven(f"could not create a test user ({_why(err, 'create a test user')})",
+                         "Verify with an identity allowed cognito-idp:AdminCreateUser, AdminSetUserPassword "
+                         "and AdminDeleteUser on the user pool, or sign in once in the web app.") from None
+    try:
+        idp.admin_set_user_password(UserPoolId=user_pool_id, Username=user.username,
+                                    Password=user.password, Permanent=True)
+    except Exception as err:  # noqa: BLE001 - as above; the user is removed by the caller's finally
+        idp.admin_delete_user(UserPoolId=user_pool_id, Username=user.username)
+        raise _NotProven(f"could not set the test user's password ({_why(err, 'set a password')})",
+                         "Verify with an identity allowed cognito-idp:AdminSetUserPassword, or sign in "
+                         "once in the web app.") from None
+
+
+def _id_token(idp, app, flow: str, user: ThrowawayUser) -> str:
+    """Sign the user in with ``flow``; the ID token, or :class:`_NotProven` on a challenge."""
+    if flow == "USER_SRP_AUTH":
+        from pycognito.aws_srp import AWSSRP  # imported here: only the proof needs it
+        from pycognito.exceptions import ForceChangePasswordException, MFAChallengeException
+
+        srp = AWSSRP(username=user.username, password=user.password, pool_id=app.user_pool_id,
+                     client_id=app.app_client_id, client=idp)
+        try:
+            answer = srp.authenticate_user()
+        except ForceChangePasswordException:
+            answer = {"ChallengeName": "NEW_PASSWORD_REQUIRED"}
+        except MFAChallengeException as err:
+            answer = {"ChallengeName": err.get_tokens().get("ChallengeName", "MFA")}
+        except NotImplementedError as err:  # a challenge pycognito does not answer
+            answer = {"ChallengeName": str(err)}
+    else:
+        answer = idp.initiate_auth(ClientId=app.app_client_id, AuthFlow=flow,
+                                   AuthParameters={"USERNAME": user.username, "PASSWORD": user.password})
+    if "AuthenticationResult" not in answer:
+        challenge = answer.get("ChallengeName", "an unknown challenge")
+        raise _NotProven(f"Cognito asked the test user for a further step ({challenge}), which a "
+                         "throw-away user cannot answer",
+                         "Sign in once in the web app with a real user (it answers the challenge), "
+                         "or verify against a pool without MFA or other sign-in challenges.")
+    return answer["AuthenticationResult"]["IdToken"]
+
+
+def _sign_in_and_assume(report, session, idp, app, flow, user, provider_name, identity_pool_id, role_arn,
+                        progress: Progress, iam_wait: float) -> None:
+    stage = f"sign in as a test user ({'SRP, as the web app does' if flow == 'USER_SRP_AUTH' else flow})"
+    try:
+        progress(PROOF, "running", stage)
+        try:
+            id_token = _id_token(idp, app, flow, user)
+        except _NotProven as why:
+            report.add(PROOF, NOT_PROVEN, why.why, why.how)
+            return
         report.add(stage, PASS, f"ID token received ({len(id_token)} characters, not shown)")
         # GetId and GetCredentialsForIdentity are unsigned: the login token is the proof.
         unsigned = session.client("cognito-identity", config=CLIENT_CONFIG.merge(Config(signature_version=UNSIGNED)))
-        logins = {step.provider_name: id_token}
+        logins = {provider_name: id_token}
         stage = "GetId returns an identity"
         identity_id = unsigned.get_id(IdentityPoolId=identity_pool_id, Logins=logins)["IdentityId"]
         report.add(stage, PASS, identity_id)
         stage = "GetCredentialsForIdentity returns temporary credentials"
-        creds = unsigned.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]
+
+        def credentials_and_caller():
+            found = unsigned.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]
+            sts = session.client("sts", config=CLIENT_CONFIG, aws_access_key_id=found["AccessKeyId"],
+                                 aws_secret_access_key=found["SecretKey"], aws_session_token=found["SessionToken"])
+            return found, sts.get_caller_identity()["Arn"]
+
+        (creds, caller), waited = _while_iam_propagates(credentials_and_caller, progress, iam_wait)
+        after = f" (after waiting {waited:.0f} s for IAM to make the new role usable)" if waited else ""
         report.add(stage, PASS, f"access key {redact(creds['AccessKeyId'])}, secret key and session token "
-                                f"present (not shown), expire {creds['Expiration']:%Y-%m-%d %H:%M} UTC")
+                                f"present (not shown), expire {creds['Expiration']:%Y-%m-%d %H:%M} UTC{after}")
         stage = "STS GetCallerIdentity names the authenticated role"
-        sts = session.client("sts", config=CLIENT_CONFIG, aws_access_key_id=creds["AccessKeyId"],
-                             aws_secret_access_key=creds["SecretKey"], aws_session_token=creds["SessionToken"])
-        caller = sts.get_caller_identity()["Arn"]
         wanted = roles.name_from_arn(role_arn)
         ok = f":assumed-role/{wanted}/" in caller
         report.add(stage, PASS if ok else FAIL, caller,
                    None if ok else f"Attach {role_arn} as the authenticated role (run the step again).")
+    except _IamStillPropagating as late:
+        report.add(stage, FAIL, f"{_why(late.error, stage)} — still, after waiting {late.waited:.0f} s for IAM",
+                   "The checks above found the role and its trust right, so IAM is most likely still making "
+                   "them usable: wait a minute and verify again.")
     except Exception as err:  # noqa: BLE001 - each failure becomes a failed check
         report.add(stage, FAIL, _why(err, stage), _fix_for(err))
+
+
+class _IamStillPropagating(Exception):
+    def __init__(self, error: BaseException, waited: float):
+        super().__init__(str(error))
+        self.error, self.waited = error, waited
+
+
+def _while_iam_propagates(call, progress: Progress, limit: float):
+    """``(call(), seconds waited)``, retried with backoff while IAM has not yet made a new role
+    or trust usable.
+
+    Cognito answers InvalidIdentityPoolConfigurationException (and STS AccessDenied) meanwhile;
+    the role checks have already passed when this runs, so waiting is the right answer.
+    """
+    started = time.monotonic()
+    pause, waited = 1.0, 0.0
+    while True:
+        try:
+            return call(), waited
+        except ClientError as err:
+            if error_code(err) not in _IAM_NOT_READY:
+                raise
+            if waited + pause > limit:
+                raise _IamStillPropagating(err, waited) from None
+        deadline = time.monotonic() + pause
+        while (left := deadline - time.monotonic()) > 0:
+            progress(PROOF, "waiting", f"waiting for IAM to make the new role usable: "
+                                       f"{time.monotonic() - started:.0f} s")
+            time.sleep(min(1.0, left))
+        waited = time.monotonic() - started
+        pause = min(pause * 2, 8.0)
 
 
 def _why(err: BaseException, action: str) -> str:
@@ -187,8 +344,6 @@ _FIXES = {
         "The pool's provider names another user pool or region: run the step again with the right user_pool_id.",
     "Invalid identity pool configuration. Check assigned IAM roles for this pool.":
         "Run the identity-pool step again: it attaches the role and scopes its trust to this pool.",
-    "USER_PASSWORD_AUTH flow not enabled for this client":
-        "Enable ALLOW_USER_PASSWORD_AUTH on the app client, or verify with proof off.",
 }
 
 

@@ -303,9 +303,11 @@ def test_set_identity_pool_roles_refuses_an_unknown_role_type(
 ) -> None:
     with raises_aws_error(
         "ValidationException",
-        "1 validation error detected: Value 'admin' at 'roles' failed to satisfy constraint: "
-        "Map keys must satisfy constraint: "
-        "[Member must satisfy regular expression pattern: (un)?authenticated]",
+        f"1 validation error detected: Value '{{admin={workshop.auth_role_arn}}}' at 'roles' "
+        "failed to satisfy constraint: Map keys must satisfy constraint: "
+        "[Member must have length less than or equal to 128, "
+        "Member must have length greater than or equal to 1, "
+        "Member must satisfy regular expression pattern: (un)?authenticated]",
     ):
         aws("cognito-identity").set_identity_pool_roles(
             IdentityPoolId=workshop.identity_pool_id, Roles={"admin": workshop.auth_role_arn}

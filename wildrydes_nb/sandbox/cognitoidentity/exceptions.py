@@ -21,17 +21,6 @@ class IdentityNotFoundError(JsonRESTError):
         )
 
 
-class InvalidIdentityPoolNameError(JsonRESTError):
-    """The identity pool name breaks one of the service's constraints."""
-
-    def __init__(self, name: str, constraint: str):
-        super().__init__(
-            "ValidationException",
-            f"1 validation error detected: Value '{name}' at 'identityPoolName' "
-            f"failed to satisfy constraint: {constraint}",
-        )
-
-
 class InvalidRoleTypeError(JsonRESTError):
     """A key of the Roles map is neither `authenticated` nor `unauthenticated`."""
 
@@ -106,3 +95,17 @@ class InvalidIdentityPoolConfigurationError(JsonRESTError):
             "InvalidIdentityPoolConfigurationException",
             "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
         )
+
+
+class ValidationError(JsonRESTError):
+    """The request breaks constraints of the service model (length, pattern, range...)."""
+
+    def __init__(self, message: str):
+        super().__init__("ValidationException", message)
+
+
+class InvalidNextTokenError(JsonRESTError):
+    """A NextToken that no earlier page of this listing returned."""
+
+    def __init__(self) -> None:
+        super().__init__("InvalidParameterException", "Invalid pagination token.")

@@ -18,10 +18,12 @@ from moto.cognitoidentity.models import (
 )
 from moto.cognitoidentity.utils import get_random_identity_id
 from moto.core.common_models import BaseModel
+from moto.core.exceptions import InvalidToken
 from moto.core.utils import utcnow
 from moto.iam.exceptions import NotFoundException
 from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
+from moto.utilities.paginator import Paginator
 from moto.utilities.utils import load_resource
 
 from .exceptions import (
@@ -29,8 +31,8 @@ from .exceptions import (
     IdentityNotFoundError,
     IdentityPoolNotFoundError,
     InvalidIdentityPoolConfigurationError,
-    InvalidIdentityPoolNameError,
     InvalidLoginTokenError,
+    InvalidNextTokenError,
     InvalidRoleTypeError,
     LoginsMismatchError,
     RoleAccessForbiddenError,
@@ -38,8 +40,6 @@ from .exceptions import (
     UnsupportedProviderError,
 )
 
-IDENTITY_POOL_NAME_MAX_LENGTH = 128
-IDENTITY_POOL_NAME_PATTERN = r"[\w\s+=,.@-]+"
 ROLE_TYPES = ("authenticated", "unauthenticated")
 ROLE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
 COGNITO_IDENTITY_PRINCIPAL = "cognito-identity.amazonaws.com"
@@ -98,7 +98,6 @@ class CognitoIdentityBackendExtension:
         saml_provider_arns: list[str],
         tags: dict[str, str],
     ) -> str:
-        _validate_identity_pool_name(identity_pool_name)
         pool = CognitoIdentityPool(
             self.region_name,
             identity_pool_name,
@@ -132,7 +131,6 @@ class CognitoIdentityBackendExtension:
         Fields left out keep their value (AWS would clear them). AllowClassicFlow is ignored.
         """
         pool = self._get_identity_pool(identity_pool_id)
-        _validate_identity_pool_name(identity_pool_name)
         pool.identity_pool_name = identity_pool_name
         if allow_unauthenticated is not None:
             pool.allow_unauthenticated_identities = allow_unauthenticated
@@ -158,20 +156,27 @@ class CognitoIdentityBackendExtension:
             if identity.identity_pool_id == identity_pool_id:
                 del self.identities[identity.identity_id]
 
-    def list_identities(self, identity_pool_id: str) -> str:
+    def list_identity_pools(
+        self, max_results: int, next_token: str | None = None
+    ) -> tuple[list[CognitoIdentityPool], str | None]:
+        """One page of the pools, and the NextToken of the next page if there is one."""
+        return _page(list(self.identity_pools.values()), "identity_pool_id", max_results, next_token)
+
+    def list_identities(
+        self, identity_pool_id: str, max_results: int, next_token: str | None = None
+    ) -> tuple[list[CognitoIdentity], str | None]:
         """
-        The MaxResults-parameter has not yet been implemented
+        One page of the pool's identities, and the NextToken of the next page if there is one.
+        HideDisabled is ignored: identities are never disabled here.
         """
         self._get_identity_pool(identity_pool_id)
-        return json.dumps(
-            {
-                "IdentityPoolId": identity_pool_id,
-                "Identities": [
-                    identity.to_dict()
-                    for identity in self.identities.values()
-                    if identity.identity_pool_id == identity_pool_id
-                ],
-            }
+        identities = [
+            identity
+            for identity in self.identities.values()
+            if identity.identity_pool_id == identity_pool_id
+        ]
+        return _page(
+            identities, "identity_id", max_results, next_token, identity_pool_id=identity_pool_id
         )
 
     def set_identity_pool_roles(
@@ -310,17 +315,19 @@ class CognitoIdentityBackendExtension:
         return self._add_identity(pool.identity_pool_id, subjects)
 
 
-def _validate_identity_pool_name(name: str) -> None:
-    if len(name) > IDENTITY_POOL_NAME_MAX_LENGTH:
-        raise InvalidIdentityPoolNameError(
-            name,
-            f"Member must have length less than or equal to {IDENTITY_POOL_NAME_MAX_LENGTH}",
-        )
-    if not re.fullmatch(IDENTITY_POOL_NAME_PATTERN, name):
-        raise InvalidIdentityPoolNameError(
-            name,
-            f"Member must satisfy regular expression pattern: {IDENTITY_POOL_NAME_PATTERN}",
-        )
+def _page(
+    items: list[Any], unique_attribute: str, max_results: int, next_token: str | None, **listing: str
+) -> tuple[list[Any], str | None]:
+    """A page of `items` with moto's opaque tokens; a token of another listing is refused."""
+    try:
+        return Paginator(
+            max_results=max_results,
+            starting_token=next_token,
+            unique_attribute=unique_attribute,
+            param_values_to_check=listing,
+        ).paginate(items)
+    except InvalidToken:
+        raise InvalidNextTokenError()
 
 
 def _verify_logins(pool: CognitoIdentityPool, logins: dict[str, str]) -> dict[str, str]:

@@ -2,9 +2,77 @@
 
 from __future__ import annotations
 
+import functools
+import json
+from typing import Any
+
+import botocore.session
+from botocore.model import OperationNotFoundError, ServiceModel
+from moto.core.common_types import TYPE_RESPONSE
+from moto.core.responses import BaseResponse
+
+from .exceptions import ValidationError
+from .validation import validation_message, validation_problems
+
 
 class CognitoIdentityResponseExtension:
     """Methods that `install()` copies onto moto's `CognitoIdentityResponse`."""
+
+    def call_action(self) -> TYPE_RESPONSE:
+        """Refuse a request that breaks the service model before any action runs, as AWS does.
+
+        Every action passes here, moto's own and the extension's, signed or not.
+        """
+        problems = self._validation_problems()
+        if not problems:
+            return BaseResponse.call_action(self)
+        error = ValidationError(validation_message(problems))
+        response = error.description, {**dict(error.get_headers()), "status": error.code}
+        status, headers, body = self._transform_response(self.response_headers, response)
+        return (status, *self._enrich_response(headers, body))
+
+    def _validation_problems(self) -> list[str]:
+        try:
+            operation = _service_model().operation_model(self._get_action())
+            params = json.loads(self.body or "{}")
+        except (OperationNotFoundError, ValueError):
+            # Unknown actions and unreadable bodies are moto's to answer.
+            return []
+        return validation_problems(operation, params) if isinstance(params, dict) else []
+
+    def list_identity_pools(self) -> str:
+        pools, next_token = self.backend.list_identity_pools(
+            max_results=self._get_param("MaxResults"),
+            next_token=self._get_param("NextToken"),
+        )
+        return json.dumps(
+            _without_none(
+                {
+                    "IdentityPools": [
+                        {"IdentityPoolId": p.identity_pool_id, "IdentityPoolName": p.identity_pool_name}
+                        for p in pools
+                    ],
+                    "NextToken": next_token,
+                }
+            )
+        )
+
+    def list_identities(self) -> str:
+        identity_pool_id = self._get_param("IdentityPoolId")
+        identities, next_token = self.backend.list_identities(
+            identity_pool_id=identity_pool_id,
+            max_results=self._get_param("MaxResults"),
+            next_token=self._get_param("NextToken"),
+        )
+        return json.dumps(
+            _without_none(
+                {
+                    "IdentityPoolId": identity_pool_id,
+                    "Identities": [identity.to_dict() for identity in identities],
+                    "NextToken": next_token,
+                }
+            )
+        )
 
     def set_identity_pool_roles(self) -> str:
         self.backend.set_identity_pool_roles(
@@ -28,3 +96,13 @@ class CognitoIdentityResponseExtension:
             identity_id=self._get_param("IdentityId"),
             logins=self._get_param("Logins"),
         )
+
+
+@functools.lru_cache(maxsize=None)
+def _service_model() -> ServiceModel:
+    # Loading a model takes tens of milliseconds: once per process is enough.
+    return botocore.session.get_session().get_service_model("cognito-identity")
+
+
+def _without_none(response: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in response.items() if value is not None}

@@ -3,7 +3,8 @@
 import pytest
 
 from wildrydes_nb.errors import InputError
-from wildrydes_nb.inputs import check_identity_pool_id, check_step_input, problems, strip_pasted
+from wildrydes_nb.inputs import (check_app_client_id, check_identity_pool_id, check_identity_pool_name, check_region,
+                                  check_step_input, check_user_pool_id, parse_bool, problems, strip_pasted)
 
 POOL = "us-east-2_teEUQbkUh"
 CLIENT = "4cl1ent1d2abcdefghijklmnop"
@@ -80,3 +81,98 @@ def test_problems_reports_each_field_at_once():
 def test_strip_pasted_leaves_clean_values_alone():
     assert strip_pasted(CLIENT, "app_client_id") == (CLIENT, None)
     assert strip_pasted(None, "app_client_id") == ("", None)
+
+
+# Hostile input: one strict boolean parser, ASCII like AWS, no control character or secret echoed.
+
+JWT = "eyJraWQiOiJkdW1teSJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl"
+SECRETS = [JWT, "AKIA" + "Q" * 16, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    (True, True), (False, False), (1, True), (0, False),
+    ("true", True), ("FALSE", False), (" Yes ", True), ("no", False), ("On", True), ("off", False),
+    ("1", True), ("0", False), ("\tfalse\n", False),
+])
+def test_parse_bool_accepts_the_usual_spellings(text, expected):
+    assert parse_bool(text, "auto_submit") is expected
+
+
+@pytest.mark.parametrize("text", ["maybe", "", None, 2, "truee", "n", "false!", "tru\u0435", 1.0, "none"])
+def test_parse_bool_refuses_anything_else_naming_the_parameter(text):
+    with pytest.raises(InputError) as caught:
+        parse_bool(text, "proof")
+    err = caught.value
+    assert err.field == "proof" and "is not true or false" in err.problem
+    assert "true/false, yes/no, on/off or 1/0" in err.fix
+
+
+def test_step_input_parses_allow_unauthenticated_strictly():
+    assert check_step_input("us-east-2", POOL, CLIENT, allow_unauthenticated="false").allow_unauthenticated is False
+    assert check_step_input("us-east-2", POOL, CLIENT, allow_unauthenticated=" ON").allow_unauthenticated is True
+    with pytest.raises(InputError, match="^allow_unauthenticated: '' is not true or false"):
+        check_step_input("us-east-2", POOL, CLIENT, allow_unauthenticated="")
+
+
+@pytest.mark.parametrize("check, value, field", [
+    (check_region, "us-east-\u0662", "region"),                        # an Arabic-Indic digit 2
+    (check_user_pool_id, "us-east-2_\uff41bc", "user_pool_id"),        # a full-width 'a'
+    (check_user_pool_id, "us-east-2\u00e9_abc", "user_pool_id"),
+    (check_app_client_id, "abcd\u00e9fghijklmnopqrstuvwxyz", "app_client_id"),
+    (check_identity_pool_id, "us-east-2:1a2b\u0663", "identity_pool_id"),
+    (check_identity_pool_name, "wild\u00e9rydes", "identity_pool_name"),
+    (check_identity_pool_name, "wild\u00a0rydes", "identity_pool_name"),  # a no-break space
+])
+def test_letters_digits_and_spaces_are_ascii_as_in_aws(check, value, field):
+    with pytest.raises(InputError) as caught:
+        check(value)
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize("check, value, shown", [
+    (check_identity_pool_name, "wild\nrydes", r"'\n'"),
+    (check_identity_pool_name, "wild\trydes", r"'\t'"),
+    (check_app_client_id, "abc\x1b[31mdefghijklmnopqrstuvw", r"'\x1b'"),
+    (check_user_pool_id, "us-east-2_abc\rdef", r"'\r'"),
+    (check_region, "us-east-2\x00", r"'\x00'"),
+    (check_identity_pool_id, "us-east-2:1a2b\u202e", r"'\u202e'"),   # a right-to-left override
+])
+def test_control_characters_are_refused_and_shown_escaped(check, value, shown):
+    with pytest.raises(InputError) as caught:
+        check(value)
+    text = str(caught.value)
+    assert "control or invisible character" in caught.value.problem and shown in text
+    assert text.isprintable(), text
+
+
+def test_control_characters_inside_a_pasted_value_are_refused_and_its_ends_stripped():
+    with pytest.raises(InputError) as caught:
+        check_step_input("us-east-2", POOL, CLIENT, identity_pool_name="wild\nrydes\n")
+    assert caught.value.field == "identity_pool_name" and str(caught.value).isprintable()
+    assert check_step_input("us-east-2\n", f"{POOL}\r\n", CLIENT).region == "us-east-2"
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+@pytest.mark.parametrize("field", ["region", "user_pool_id", "app_client_id", "identity_pool_name"])
+def test_a_pasted_token_or_key_is_refused_without_echo(secret, field):
+    values = {"region": "us-east-2", "user_pool_id": POOL, "app_client_id": CLIENT,
+              "identity_pool_name": "wildrydes_identity_pool", field: f" {secret}\n"}
+    with pytest.raises(InputError) as caught:
+        check_step_input(**values)
+    assert caught.value.field == field and "looks like a token or key" in caught.value.problem
+    assert secret[:12] not in str(caught.value)
+    found = problems(**values)
+    assert "looks like a token or key" in found[field]
+    assert secret[:12] not in repr(found)
+
+
+def test_a_token_pasted_as_identity_pool_id_is_refused_without_echo():
+    with pytest.raises(InputError) as caught:
+        check_identity_pool_id("us-east-2:" + JWT)
+    assert caught.value.field == "identity_pool_id" and JWT[:12] not in str(caught.value)
+
+
+def test_parse_bool_does_not_echo_a_token():
+    with pytest.raises(InputError) as caught:
+        parse_bool(JWT, "auto_submit")
+    assert caught.value.field == "auto_submit" and JWT[:12] not in str(caught.value)

@@ -2,6 +2,8 @@
 
 import json
 import multiprocessing
+import os
+import stat
 
 import pytest
 
@@ -70,3 +72,109 @@ def test_amplify_config_snippet(scratchpad):
     assert scratchpad.amplify_config() == {"identityPoolId": "us-east-2:1a2b", "region": "us-east-2",
                                            "userPoolId": "us-east-2_abc", "userPoolWebClientId": "abc123"}
     assert "identityPoolId: 'us-east-2:1a2b'," in scratchpad.amplify_config_js()
+
+
+# Hostile paths and files: refused before anything is written, never a traceback, no token kept.
+
+JWT = "eyJraWQiOiJkdW1teSJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl"
+
+
+def test_a_token_already_in_the_file_is_not_read_and_dropped_on_rewrite(scratchpad):
+    scratchpad.path.write_text(json.dumps({"region": "us-east-2", "identity_pool_id": JWT, "user_pool_id": 7}))
+    assert scratchpad.read() == {"region": "us-east-2"}
+    scratchpad.update(app_client_id="abc123")
+    assert json.loads(scratchpad.path.read_text()) == {"app_client_id": "abc123", "region": "us-east-2"}
+
+
+def test_user_pool_command_drops_a_token_from_the_scratchpad(tmp_path, session):
+    from wildrydes_nb import cli
+
+    pad = tmp_path / "pad.json"
+    pad.write_text(json.dumps({"region": "us-east-2", "identity_pool_name": JWT}))
+    assert cli.main(["user-pool", "--scratchpad", str(pad)]) == 0
+    assert JWT[:12] not in pad.read_text() and "user_pool_id" in json.loads(pad.read_text())
+
+
+def test_a_symlink_is_followed_and_its_target_updated(tmp_path):
+    target = tmp_path / "real" / "pad.json"
+    target.parent.mkdir()
+    target.write_text(json.dumps({"region": "us-east-2"}))
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    Scratchpad(link).update(app_client_id="abc123")
+    assert link.is_symlink()
+    assert json.loads(target.read_text()) == {"app_client_id": "abc123", "region": "us-east-2"}
+
+
+def _no_write(monkeypatch):
+    """Make any write of the scratchpad fail the test instead of happening."""
+    from wildrydes_nb import scratchpad as module
+
+    def refuse(*_args):
+        raise AssertionError("the scratchpad was written")
+
+    monkeypatch.setattr(module, "_atomic_write", refuse)
+
+
+def _kind(path):
+    mode = os.stat(path).st_mode
+    return "fifo" if stat.S_ISFIFO(mode) else "char" if stat.S_ISCHR(mode) else "dir" if stat.S_ISDIR(mode) else "?"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dir", "char", "link to fifo"])
+def test_a_fifo_directory_or_device_is_refused_before_anything_is_written(tmp_path, monkeypatch, kind):
+    path = tmp_path / "pad.json"
+    if kind in ("fifo", "link to fifo"):
+        os.mkfifo(tmp_path / "fifo")  # opening it to read would block forever
+        path.symlink_to(tmp_path / "fifo") if kind == "link to fifo" else (tmp_path / "fifo").rename(path)
+    elif kind == "dir":
+        path.mkdir()
+    else:
+        os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # a second /dev/null (we run as root)
+    before = _kind(path)
+    _no_write(monkeypatch)
+    pad = Scratchpad(path)
+    for action in (pad.read, lambda: pad.update(region="us-east-2")):
+        with pytest.raises(ScratchpadError) as caught:
+            action()
+        assert caught.value.field == "scratchpad_path" and "not a regular file" in caught.value.problem
+        assert caught.value.fix
+    assert _kind(path) == before
+    assert {p.name for p in tmp_path.iterdir()} == ({"pad.json", "fifo"} if kind == "link to fifo" else {"pad.json"})
+
+
+def test_dev_null_is_refused_and_left_alone(monkeypatch):
+    _no_write(monkeypatch)
+    monkeypatch.setenv("WILDRYDES_SCRATCHPAD", "/dev/null")
+    with pytest.raises(ScratchpadError, match="not a regular file"):
+        Scratchpad().update(region="us-east-2")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode) and not os.path.exists("/dev/null.lock")
+
+
+@pytest.mark.parametrize("content, words", [
+    (b'{"region": "us-east-2\xff"}', "is not UTF-8 text"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    (b"\xef\xbb\xbf{}", "not valid JSON"),
+])
+def test_a_broken_file_is_a_clear_error(scratchpad, content, words):
+    scratchpad.path.write_bytes(content)
+    for action in (scratchpad.read, lambda: scratchpad.update(region="us-east-2")):
+        with pytest.raises(ScratchpadError, match=words) as caught:
+            action()
+        assert caught.value.field == "scratchpad_path" and caught.value.fix
+    assert scratchpad.path.read_bytes() == content
+
+
+def test_tilde_in_the_variable_is_expanded(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("WILDRYDES_SCRATCHPAD", "~/pads/pad.json")
+    assert default_path() == tmp_path / "pads" / "pad.json"
+    Scratchpad().update(region="us-east-2")
+    assert json.loads((tmp_path / "pads" / "pad.json").read_text()) == {"region": "us-east-2"}
+
+
+def test_a_parent_that_is_a_file_is_a_clear_error(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ScratchpadError, match="Not a directory") as caught:
+        Scratchpad(tmp_path / "file" / "pad.json").update(region="us-east-2")
+    assert caught.value.field == "scratchpad_path"

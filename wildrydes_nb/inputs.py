@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 
 from . import DEFAULT_IDENTITY_POOL_NAME
 from .errors import InputError
+from .redaction import looks_secret
 
-# Service constraints (Cognito API reference); botocore only checks presence and type.
-REGION_RE = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d")
-USER_POOL_ID_RE = re.compile(r"[\w-]+_[0-9a-zA-Z]+")
-APP_CLIENT_ID_RE = re.compile(r"[\w+]+")
-IDENTITY_POOL_ID_RE = re.compile(r"[\w-]+:[0-9a-f-]+")
-IDENTITY_POOL_NAME_RE = re.compile(r"[\w\s+=,.@-]+")
+# Service constraints (Cognito API reference); botocore only checks presence and type. AWS
+# reads \w, \s and \d as ASCII, so re.ASCII: 'é' or a no-break space is refused here, not by AWS.
+REGION_RE = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d", re.ASCII)
+USER_POOL_ID_RE = re.compile(r"[\w-]+_[0-9a-zA-Z]+", re.ASCII)
+APP_CLIENT_ID_RE = re.compile(r"[\w+]+", re.ASCII)
+IDENTITY_POOL_ID_RE = re.compile(r"[\w-]+:[0-9a-f-]+", re.ASCII)
+IDENTITY_POOL_NAME_RE = re.compile(r"[\w\s+=,.@-]+", re.ASCII)
 # What a real app client id looks like: 26 lower-case alphanumerics (used to spot a swap).
 TYPICAL_APP_CLIENT_ID_RE = re.compile(r"[a-z0-9]{20,32}")
 
@@ -38,15 +40,62 @@ def strip_pasted(value, field_name: str) -> tuple[str, str | None]:
     return cleaned, f"{field_name}: removed the surrounding {what} from the pasted value."
 
 
+def shown(value) -> str:
+    """``value`` in quotes, fit for a message: control and invisible characters escaped (``\\n``).
+
+    A pasted escape sequence or newline echoed raw could rewrite the learner's terminal.
+    """
+    return "'" + "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(value)) + "'"
+
+
+def check_plain(value: str, field_name: str) -> str:
+    """Refuse a value shaped like a token or key (never echoed), or holding a control character."""
+    if looks_secret(value):
+        raise InputError("looks like a token or key, which is never used or shown here.", field=field_name,
+                         fix="Paste the id itself; keep tokens and keys out of the workbook.")
+    hidden = sorted({ch for ch in value if not ch.isprintable()})
+    if hidden:
+        raise InputError(f"{shown(value)} contains {', '.join(shown(ch) for ch in hidden)}, "
+                         "a control or invisible character.", field=field_name,
+                         fix="Type the value again, or copy only the value itself.")
+    return value
+
+
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
+
+
+def parse_bool(value, field_name: str) -> bool:
+    """The one reading of a yes/no value (parameter, flag, roster column or form value).
+
+    Accepts ``True``/``False``, ``1``/``0`` and, in any case with spaces around, true/false,
+    yes/no, on/off and 1/0; anything else is an :class:`InputError` naming ``field_name``
+    (a text "false" must never count as true).
+    """
+    if isinstance(value, bool):
+        return value
+    if type(value) is int and value in (0, 1):
+        return bool(value)
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    given = "the value" if looks_secret(value) else shown(value) if isinstance(value, str) else repr(value)
+    raise InputError(f"{given} is not true or false.", field=field_name,
+                     fix="Use one of true/false, yes/no, on/off or 1/0.")
+
+
 def _require(value: str, field_name: str, what: str) -> None:
     if not value:
         raise InputError(f"is empty; the {what} is needed.", field=field_name,
                          fix=f"Paste the {what} from your scratchpad.")
+    check_plain(value, field_name)
 
 
 def _length(value: str, field_name: str, low: int, high: int) -> None:
     if not low <= len(value) <= high:
-        raise InputError(f"'{value}' has {len(value)} characters; it must have {low} to {high}.",
+        raise InputError(f"{shown(value)} has {len(value)} characters; it must have {low} to {high}.",
                          field=field_name, fix="Copy the whole value again, nothing more.")
 
 
@@ -55,40 +104,41 @@ def check_region(region: str) -> str:
     if not region:
         raise InputError("is not set.", field="region",
                          fix="Give a region such as us-east-2, or set AWS_DEFAULT_REGION.")
+    check_plain(region, "region")
     if not REGION_RE.fullmatch(region):
-        raise InputError(f"'{region}' is not an AWS region code.", field="region",
+        raise InputError(f"{shown(region)} is not an AWS region code.", field="region",
                          fix="Use a region code such as us-east-2 (not a name like 'Ohio').")
     return region
 
 
 def region_of(resource_id: str) -> str | None:
     """The region prefix of a user pool id (``us-east-2_x``) or identity pool id (``us-east-2:x``)."""
-    match = re.match(r"([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)[_:]", resource_id)
+    match = re.match(r"([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)[_:]", resource_id, re.ASCII)
     return match.group(1) if match else None
 
 
 def check_user_pool_id(user_pool_id: str, region: str | None = None) -> str:
     """Check a user pool id (``us-east-2_teEUQbkUh``) and that it belongs to ``region``."""
     _require(user_pool_id, "user_pool_id", "User Pool ID")
-    doubled = re.fullmatch(r"([a-z0-9-]+):(\1_[0-9a-zA-Z]+)", user_pool_id)
+    doubled = re.fullmatch(r"([a-z0-9-]+):(\1_[0-9a-zA-Z]+)", user_pool_id, re.ASCII)
     if doubled:
-        raise InputError(f"'{user_pool_id}' has the region prefix twice.", field="user_pool_id",
+        raise InputError(f"{shown(user_pool_id)} has the region prefix twice.", field="user_pool_id",
                          fix=f"Use '{doubled.group(2)}'.")
     if IDENTITY_POOL_ID_RE.fullmatch(user_pool_id):
-        raise InputError(f"'{user_pool_id}' looks like an Identity Pool ID (region:uuid).",
+        raise InputError(f"{shown(user_pool_id)} looks like an Identity Pool ID (region:uuid).",
                          field="user_pool_id",
                          fix="The User Pool ID has an underscore: region_XXXXXXXXX.")
     if "_" not in user_pool_id and TYPICAL_APP_CLIENT_ID_RE.fullmatch(user_pool_id):
-        raise InputError(f"'{user_pool_id}' looks like an App client ID, not a User Pool ID.",
+        raise InputError(f"{shown(user_pool_id)} looks like an App client ID, not a User Pool ID.",
                          field="user_pool_id",
                          fix="Swap the two values: the User Pool ID looks like us-east-2_AbC123xyz.")
     _length(user_pool_id, "user_pool_id", 1, 55)
     if not USER_POOL_ID_RE.fullmatch(user_pool_id) or region_of(user_pool_id) is None:
-        raise InputError(f"'{user_pool_id}' is not a User Pool ID.", field="user_pool_id",
+        raise InputError(f"{shown(user_pool_id)} is not a User Pool ID.", field="user_pool_id",
                          fix="It looks like us-east-2_AbC123xyz: region, underscore, letters and digits.")
     pool_region = region_of(user_pool_id)
     if region and pool_region != region:
-        raise InputError(f"'{region}' differs from the region of the user pool ({pool_region}).",
+        raise InputError(f"{shown(region)} differs from the region of the user pool ({pool_region}).",
                          field="region", fix=f"Use region {pool_region}, where the user pool lives.")
     return user_pool_id
 
@@ -97,12 +147,12 @@ def check_app_client_id(app_client_id: str) -> str:
     """Check an app client id (``[\\w+]+``, 1–128 characters; 26 in practice)."""
     _require(app_client_id, "app_client_id", "App client ID")
     if region_of(app_client_id):
-        raise InputError(f"'{app_client_id}' looks like a User Pool ID, not an App client ID.",
+        raise InputError(f"{shown(app_client_id)} looks like a User Pool ID, not an App client ID.",
                          field="app_client_id",
                          fix="Swap the two values: the App client ID is 26 letters and digits.")
     _length(app_client_id, "app_client_id", 1, 128)
     if not APP_CLIENT_ID_RE.fullmatch(app_client_id):
-        raise InputError(f"'{app_client_id}' is not an App client ID.", field="app_client_id",
+        raise InputError(f"{shown(app_client_id)} is not an App client ID.", field="app_client_id",
                          fix="It has letters and digits only, e.g. 4cl1ent1d2abcdefghijklmnop.")
     return app_client_id
 
@@ -112,11 +162,11 @@ def check_identity_pool_id(identity_pool_id: str, region: str | None = None) -> 
     _require(identity_pool_id, "identity_pool_id", "Identity Pool ID")
     _length(identity_pool_id, "identity_pool_id", 1, 55)
     if not IDENTITY_POOL_ID_RE.fullmatch(identity_pool_id) or region_of(identity_pool_id) is None:
-        raise InputError(f"'{identity_pool_id}' is not an Identity Pool ID.", field="identity_pool_id",
+        raise InputError(f"{shown(identity_pool_id)} is not an Identity Pool ID.", field="identity_pool_id",
                          fix="It looks like us-east-2:1a2b3c4d-...: region code, colon, then a uuid.")
     pool_region = region_of(identity_pool_id)
     if region and pool_region != region:
-        raise InputError(f"'{region}' differs from the region of the identity pool ({pool_region}).",
+        raise InputError(f"{shown(region)} differs from the region of the identity pool ({pool_region}).",
                          field="region", fix=f"Use region {pool_region}.")
     return identity_pool_id
 
@@ -127,7 +177,7 @@ def check_identity_pool_name(name: str) -> str:
     _length(name, "identity_pool_name", 1, 128)
     if not IDENTITY_POOL_NAME_RE.fullmatch(name):
         bad = sorted({ch for ch in name if not IDENTITY_POOL_NAME_RE.fullmatch(ch)})
-        raise InputError(f"'{name}' contains {' '.join(repr(c) for c in bad)}, which Cognito does not allow.",
+        raise InputError(f"{shown(name)} contains {' '.join(shown(c) for c in bad)}, which Cognito does not allow.",
                          field="identity_pool_name",
                          fix="Use letters, digits, spaces and + = , . @ - _ only, e.g. wildrydes_identity_pool.")
     return name
@@ -148,17 +198,6 @@ class StepInput:
     def provider_name(self) -> str:
         """The Cognito provider name the identity pool trusts."""
         return f"cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
-
-
-def _as_bool(value, field_name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "yes", "1", "on"):
-        return True
-    if text in ("false", "no", "0", "off", "", "none"):
-        return False
-    raise InputError(f"'{value}' is not true or false.", field=field_name, fix="Use True or False.")
 
 
 def check_step_input(region, user_pool_id, app_client_id,
@@ -186,7 +225,7 @@ def check_step_input(region, user_pool_id, app_client_id,
     return StepInput(region=region_value, user_pool_id=user_pool,
                      app_client_id=values["app_client_id"],
                      identity_pool_name=values["identity_pool_name"],
-                     allow_unauthenticated=_as_bool(allow_unauthenticated, "allow_unauthenticated"),
+                     allow_unauthenticated=parse_bool(allow_unauthenticated, "allow_unauthenticated"),
                      notes=tuple(notes))
 
 

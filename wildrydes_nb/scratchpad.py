@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from .errors import ScratchpadError
+from .inputs import shown
 from .redaction import looks_secret
 
 ENV_VAR = "WILDRYDES_SCRATCHPAD"
@@ -19,8 +21,8 @@ KEYS = ("region", "user_pool_id", "app_client_id", "identity_pool_name", "identi
         "authenticated_role_arn", "unauthenticated_role_arn")
 
 def default_path() -> Path:
-    """``$WILDRYDES_SCRATCHPAD`` if set, else ``~/.wildrydes/scratchpad.json``."""
-    return Path(os.environ.get(ENV_VAR) or Path.home() / ".wildrydes" / "scratchpad.json")
+    """``$WILDRYDES_SCRATCHPAD`` if set (``~`` expanded), else ``~/.wildrydes/scratchpad.json``."""
+    return Path(os.environ.get(ENV_VAR) or Path.home() / ".wildrydes" / "scratchpad.json").expanduser()
 
 
 class Scratchpad:
@@ -28,23 +30,60 @@ class Scratchpad:
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path).expanduser() if path else default_path()
-        self._lock = FileLock(str(self.path) + ".lock", timeout=10)
+
+    def _file(self) -> Path:
+        """The file to read and write: a symlink is followed, so its target is what gets updated.
+
+        Anything but a regular file (a directory, a FIFO, a device such as /dev/null) is refused
+        before anything is opened or written: the atomic write would otherwise replace it.
+        """
+        where = shown(self.path)
+        if not str(self.path).isprintable():
+            raise ScratchpadError(f"the path {where} contains a control character.", field="scratchpad_path",
+                                  fix="Give a plain path, e.g. ~/.wildrydes/scratchpad.json.")
+        try:
+            target = self.path.resolve()
+            mode = target.stat().st_mode
+        except FileNotFoundError:
+            return target  # created by the first update
+        except (OSError, RuntimeError) as err:  # RuntimeError: a symlink loop (Python < 3.13)
+            raise ScratchpadError(f"cannot use {where}: {getattr(err, 'strerror', None) or err}.",
+                                  field="scratchpad_path", fix="Check the path and its permissions.") from None
+        if not stat.S_ISREG(mode):
+            raise ScratchpadError(f"{where} is not a regular file (it is {_kind(mode)}).", field="scratchpad_path",
+                                  fix="Give the path of a JSON file, or of one to create, "
+                                      "e.g. ~/.wildrydes/scratchpad.json.")
+        return target
 
     def read(self) -> dict[str, str]:
-        """All stored values (an empty dict when the file does not exist yet)."""
+        """All stored values (an empty dict when the file does not exist yet).
+
+        A value that is not text, or that looks like a token or key (written in by hand), is
+        left out: it is neither shown nor written back by :meth:`update`.
+        """
+        target = self._file()
+        where = shown(self.path)
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = target.read_bytes()
         except FileNotFoundError:
             return {}
         except OSError as err:
-            raise ScratchpadError(f"cannot read {self.path}: {err.strerror}.", field="scratchpad_path",
+            raise ScratchpadError(f"cannot read {where}: {err.strerror}.", field="scratchpad_path",
                                   fix="Check the path and its permissions.") from None
+        fix = "Fix or delete the file; it only holds ids you can look up again."
         try:
+            text = raw.decode("utf-8")
             data = json.loads(text) if text.strip() else {}
+        except UnicodeDecodeError:
+            raise ScratchpadError(f"{where} is not UTF-8 text.", field="scratchpad_path", fix=fix) from None
         except json.JSONDecodeError:
-            raise ScratchpadError(f"{self.path} is not valid JSON.", field="scratchpad_path",
-                                  fix="Fix or delete the file; it only holds ids you can look up again.") from None
-        return {k: v for k, v in data.items() if k in KEYS} if isinstance(data, dict) else {}
+            raise ScratchpadError(f"{where} is not valid JSON.", field="scratchpad_path", fix=fix) from None
+        except RecursionError:
+            raise ScratchpadError(f"{where} is nested too deeply to be a scratchpad.", field="scratchpad_path",
+                                  fix=fix) from None
+        if not isinstance(data, dict):
+            return {}
+        return {k: v for k, v in data.items() if k in KEYS and isinstance(v, str) and not looks_secret(v)}
 
     def get(self, key: str, default: str | None = None) -> str | None:
         return self.read().get(key, default)
@@ -57,19 +96,23 @@ class Scratchpad:
         """
         for key, value in values.items():
             _refuse_secret(key, value)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        target = self._file()
         try:
-            with self._lock:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with FileLock(str(target) + ".lock", timeout=10):
                 data = self.read()
                 for key, value in values.items():
                     if value is None:
                         data.pop(key, None)
                     else:
                         data[key] = str(value)
-                _atomic_write(self.path, json.dumps(dict(sorted(data.items())), indent=2) + "\n")
-        except Timeout:
-            raise ScratchpadError(f"{self.path} is locked by another process.", field="scratchpad_path",
+                _atomic_write(target, json.dumps(dict(sorted(data.items())), indent=2) + "\n")
+        except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
+            raise ScratchpadError(f"{shown(self.path)} is locked by another process.", field="scratchpad_path",
                                   fix="Wait for the other run to finish, then retry.") from None
+        except OSError as err:
+            raise ScratchpadError(f"cannot write {shown(self.path)}: {err.strerror}.", field="scratchpad_path",
+                                  fix="Check the path and its permissions.") from None
         return data
 
     def amplify_config(self) -> dict[str, str]:
@@ -93,6 +136,12 @@ def _refuse_secret(key: str, value: str | None) -> None:
     if value is not None and looks_secret(value):
         raise ScratchpadError("the value looks like a secret (token or key) and is not stored.",
                               field=key, fix="Store only ids and names in the scratchpad.")
+
+
+def _kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "not a file")
 
 
 def _atomic_write(path: Path, text: str) -> None:

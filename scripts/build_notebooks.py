@@ -42,12 +42,20 @@ from the scratchpad. A headless run sets the values with papermill, for example
 lists them.
 """)
 
-IMPORTS = code("""
-from wildrydes_nb import forms, render
+
+def imports(*flags: str) -> tuple[str, str, list]:
+    """The cell after the parameters; it reads the yes/no ones strictly, before any form acts
+    (``papermill -p auto_submit false`` passes the text "false", which Python takes for true)."""
+    checks = "".join(f'\n{flag} = inputs.parse_bool({flag}, "{flag}")' for flag in flags)
+    return code(f"""
+from wildrydes_nb import forms, inputs, render
 from wildrydes_nb.scratchpad import Scratchpad
 
-pad = Scratchpad(scratchpad_path)
+pad = Scratchpad(scratchpad_path){checks}
 """)
+
+
+IMPORTS = imports("auto_submit")
 
 SHOW_SCRATCHPAD = code("render.scratchpad(pad.read(), pad.path)")
 
@@ -226,7 +234,7 @@ proof = True  # verify by signing in a throw-away test user and getting credenti
 scratchpad_path = None  # scratchpad file; None: $WILDRYDES_SCRATCHPAD, else ~/.wildrydes/scratchpad.json
 auto_submit = False  # True: create and verify without clicks, and fail the run if anything fails
 """),
-    IMPORTS,
+    imports("auto_submit", "proof"),  # proof too: its form comes after the pool is created
     code("""
 form = forms.IdentityPoolForm(pad, profile=profile, region=region, user_pool_id=user_pool_id,
                               app_client_id=app_client_id, identity_pool_name=identity_pool_name,

@@ -22,6 +22,7 @@ from IPython.display import display
 from . import DEFAULT_IDENTITY_POOL_NAME, account, cleanup, identity_pool, inputs, render, user_pool, verify
 from .aws import make_session
 from .errors import InputError, VerificationError, WildrydesError
+from .redaction import looks_secret
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,9 @@ def prefill(scratchpad, profile: str | None = None, **given) -> dict[str, str]:
     The region, when not given, follows a given user pool id, else the scratchpad, else the
     AWS configuration.
     """
+    for name, value in given.items():  # a given token or control character never reaches a widget
+        if value not in (None, ""):
+            inputs.check_plain(str(value).strip(), name)
     saved = scratchpad.read()
     values = {k: str(v) if v not in (None, "") else saved.get(k, "") for k, v in given.items()}
     if "region" in given and given["region"] in (None, ""):
@@ -68,8 +72,17 @@ def _shows_errors(action):
 
 
 def _text(name: str, label: str, value: str) -> widgets.Text:
-    return widgets.Text(value=value, description=label, placeholder=_PLACEHOLDERS.get(name, ""),
-                        style=_STYLE, layout=_WIDE)
+    field = widgets.Text(value=value, description=label, placeholder=_PLACEHOLDERS.get(name, ""),
+                         style=_STYLE, layout=_WIDE)
+    field.observe(_drop_secret, names="value")
+    return field
+
+
+def _drop_secret(change) -> None:
+    # A token or key pasted into a field is not kept: not in the widget, nor in its saved state.
+    if looks_secret(change["new"]):
+        change["owner"].placeholder = "that looked like a token or key: it was not kept"
+        change["owner"].value = ""
 
 
 class View(widgets.HTML):
@@ -332,7 +345,8 @@ class IdentityPoolForm(Form):
         values = prefill(scratchpad, profile, identity_pool_name=identity_pool_name, user_pool_id=user_pool_id,
                          app_client_id=app_client_id, region=region)
         self.fields = {name: _text(name, label, values[name]) for name, label in self.FIELDS.items()}
-        self.allow_unauthenticated = widgets.Checkbox(value=bool(allow_unauthenticated), indent=False,
+        allow = inputs.parse_bool(allow_unauthenticated, "allow_unauthenticated")  # a text "false" is false
+        self.allow_unauthenticated = widgets.Checkbox(value=allow, indent=False,
                                                       description="Allow unauthenticated identities")
         self.messages = {name: View() for name in [*self.fields, "allow_unauthenticated"]}
         for field in [*self.fields.values(), self.allow_unauthenticated]:
@@ -428,7 +442,8 @@ class VerifyForm(Form):
         self.identity_form = identity_form
         # The same sessions: their clients, with service models already loaded, are reused.
         self._sessions = identity_form._sessions
-        self.proof = widgets.Checkbox(value=bool(proof), indent=False, layout={"width": "auto"},
+        self.proof = widgets.Checkbox(value=inputs.parse_bool(proof, "proof"), indent=False,
+                                      layout={"width": "auto"},
                                       description="Sign-in proof (creates a test user, then deletes it)")
         self.verify_button = self._button("Verify", self.verify, "primary")
         self.report = None
@@ -474,8 +489,8 @@ class CleanupForm(Form):
                          user_pool_id=user_pool_id, region=region)
         values["identity_pool_name"] = values["identity_pool_name"] or DEFAULT_IDENTITY_POOL_NAME
         self.fields = {name: _text(name, label, values[name]) for name, label in self.FIELDS.items()}
-        self.delete_user_pool = widgets.Checkbox(value=bool(delete_user_pool), indent=False,
-                                                 description="Delete the user pool too")
+        delete = inputs.parse_bool(delete_user_pool, "delete_user_pool")  # a text "false" must not delete
+        self.delete_user_pool = widgets.Checkbox(value=delete, indent=False, description="Delete the user pool too")
         self.plan_button = self._button("Show what will be deleted", self.plan)
         self.delete_button = self._button("Delete these", self.delete, "danger")
         self.targets: list[cleanup.Target] | None = None

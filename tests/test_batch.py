@@ -9,6 +9,7 @@ import pytest
 
 from wildrydes_nb.batch import Learner, Outcome, read_roster, run_batch, summary_text, write_summaries
 from wildrydes_nb.errors import RosterError
+from wildrydes_nb.roles import role_name
 
 HEADER = "learner,region,user_pool_id,app_client_id,identity_pool_name\n"
 # A JWT, an access key id, or a secret key / session token field with its value.
@@ -183,3 +184,85 @@ def test_an_unreadable_roster_is_a_clear_error(tmp_path, name, content):
     path.write_bytes(content)
     with pytest.raises(RosterError, match="cannot be read as CSV or YAML"):
         read_roster(path)
+
+
+# Hostile rosters: read by the csv module (quoted newlines kept, then refused), no two learners
+# on one folder or one role, every refusal with its row number and without a raw control character.
+
+ROW = "us-east-2,us-east-2_abc,abcdefghijklmnopqrstuvwxyz"
+
+
+def _bad_rows(tmp_path, text, name="roster.csv"):
+    with pytest.raises(RosterError) as caught:
+        read_roster(roster(tmp_path, text, name))
+    assert all(line.isprintable() for line in str(caught.value).split("\n"))
+    assert all(message.isprintable() for _, message in caught.value.rows)
+    return dict(caught.value.rows)
+
+
+def test_a_quoted_newline_stays_in_its_field_and_is_refused_as_a_name(tmp_path):
+    rows = _bad_rows(tmp_path, HEADER + f'"ana\nbo",{ROW},\ncy,{ROW},"wild\nrydes"\ndi,{ROW},di_pool\n')
+    assert set(rows) == {1, 2}
+    assert rows[1].startswith(r"learner: 'ana\nbo' contains '\n'")
+    assert "identity_pool_name" in rows[2] and r"'\n'" in rows[2]
+
+
+def test_line_separators_other_than_newline_do_not_split_a_row(tmp_path):
+    rows = _bad_rows(tmp_path, HEADER + f"ana,{ROW},wild\u2028rydes\nbo,{ROW},bo\x1cpool\ncy,{ROW},cy_pool\n")
+    assert set(rows) == {1, 2}
+    assert r"'\u2028'" in rows[1] and r"'\x1c'" in rows[2]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + f"ana,{ROW},\n").encode())
+    assert [learner.learner for learner in read_roster(path)] == ["ana"]
+
+
+def test_names_that_differ_only_in_case_or_collide_with_the_summary_are_refused(tmp_path):
+    text = HEADER + "".join(f"{name},{ROW},pool_{n}\n" for n, name in
+                            enumerate(["Ana", "ana", "summary.csv", "Summary.HTML", "summary.json", "bo"]))
+    rows = _bad_rows(tmp_path, text)
+    assert set(rows) == {2, 3, 4, 5}
+    assert "'ana' differs only in case from 'Ana' on row 1" in rows[2]
+    assert "'summary.csv' is the name of a summary file" in rows[3]
+
+
+def test_a_token_in_any_column_is_refused_without_echo(tmp_path):
+    jwt = "eyJraWQiOiJkdW1teSJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl"
+    text = ("learner,region,user_pool_id,app_client_id,identity_pool_name,profile\n"
+            f"ana,{ROW},pool_a,{jwt}\nbo,us-east-2,us-east-2_abc,{jwt},pool_b,\n")
+    with pytest.raises(RosterError) as caught:
+        read_roster(roster(tmp_path, text))
+    assert dict(caught.value.rows).keys() == {1, 2} and jwt[:12] not in str(caught.value)
+    assert "profile: looks like a token or key" in dict(caught.value.rows)[1]
+
+
+FIRST = "ana,us-east-2,us-east-2_abc,abcdefghijklmnopqrstuvwxyz,wildrydes_pool"
+
+
+def test_learners_of_one_account_never_share_a_role_even_in_another_region(tmp_path):
+    text = HEADER + FIRST + "\nbo,eu-west-1,eu-west-1_abc,abcdefghijklmnopqrstuvwxyz,wildrydes_pool\n"
+    rows = _bad_rows(tmp_path, text)
+    assert set(rows) == {2} and "row 1" in rows[2] and f"{role_name('wildrydes_pool')}" in rows[2]
+    profiles = text.replace(",identity_pool_name\n", ",identity_pool_name,profile\n").replace("_pool\n", "_pool,{}\n")
+    assert len(read_roster(roster(tmp_path, profiles.format("one", "two")))) == 2
+
+
+@pytest.mark.parametrize("second", ["WildRydes_Pool", "wildrydes pool", "WILDRYDES_POOL", "bo_pool"])
+def test_role_names_are_compared_ignoring_case(tmp_path, second):
+    text = HEADER + FIRST + f"\nbo,us-east-2,us-east-2_abc,abcdefghijklmnopqrstuvwxyz,{second}\n"
+    if role_name(second).lower() != role_name("wildrydes_pool").lower():
+        assert len(read_roster(roster(tmp_path, text))) == 2
+    else:
+        assert set(_bad_rows(tmp_path, text)) == {2}
+
+
+def test_two_role_names_that_differ_only_in_case_are_one_role(tmp_path, monkeypatch):
+    # IAM ignores case: a naming scheme that kept case would still give these two learners one role.
+    from wildrydes_nb import roles
+
+    monkeypatch.setattr(roles, "role_name", lambda name, kind=roles.AUTHENTICATED: f"Cognito_{name}Auth_Role")
+    text = HEADER + FIRST + "\nbo,us-east-2,us-east-2_abc,abcdefghijklmnopqrstuvwxyz,WildRydes_Pool\n"
+    rows = _bad_rows(tmp_path, text)
+    assert set(rows) == {2} and "Cognito_wildrydes_poolAuth_Role" in rows[2] and "ignore case" in rows[2]

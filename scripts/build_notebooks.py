@@ -139,19 +139,25 @@ USER_POOL = [
 The identity pool of the next notebook trusts one user pool and one of its app clients. The
 workshop made them on its previous page, in the Cognito console:
 
-- a user pool named `WildRydes`, where riders sign up with their email address;
+- a user pool named `WildRydes`, where riders sign in with a **username**, and may also use their
+  email address or phone number (the console calls these *aliases*);
 - an app client named `wildrydes-web-app`, **without a client secret**, because a web page cannot
-  keep a secret;
+  keep a secret, and with the console's default sign-in flows: **SRP** (the web app proves it
+  knows the password without sending it) and refresh tokens;
 - and you copied its **User Pool ID** (like `us-east-2_AbC123xyz`) and its **App client ID**
   (26 letters and digits) to your scratchpad.
 
 **If you did that already**, paste the two ids below and click **Check and use these IDs**. The
 form checks their format as you type (quotes copied along, the two ids swapped, a region that does
-not match), then asks Cognito whether the user pool exists and the app client belongs to it.
+not match), then asks Cognito whether the user pool exists and the app client belongs to it. It
+also tells you which of their settings differ from the workshop's, and what that changes (the web
+app, for one, registers `alice@example.com` under the username `alice|example|com`, which a pool
+that uses the email as the username refuses).
 
 **If not**, click **Create or reuse WildRydes**. It looks for a user pool called `WildRydes` with
-an app client called `wildrydes-web-app` and creates whatever is missing, allowing the sign-in
-flows that the web app and the verification use. Running it again creates nothing new.
+an app client called `wildrydes-web-app` and creates whatever is missing, set up as the workshop
+sets them up. It changes nothing in a pool or client that already exists, and running it again
+creates nothing new.
 
 Either way, the ids go into the scratchpad.
 """),
@@ -252,12 +258,20 @@ unauthenticated identities are off; the authenticated role is attached, exists, 
 this pool (`aud`) and only signed-in identities (`amr`).
 
 With the sign-in proof on, it then does what the Wild Rydes web app will do: a throw-away test user
-signs in to the user pool and receives an ID token, trades it for an identity (`GetId`) and for
-temporary credentials (`GetCredentialsForIdentity`), and asks STS whom those credentials belong
-to, which must be the authenticated role. The test user is deleted afterwards. The password, the
-token, the secret key and the session token are never shown or stored.
+(shaped as your user pool wants its users) signs in with **SRP**, as the web app does, and receives
+an ID token, trades it for an identity (`GetId`) and for temporary credentials
+(`GetCredentialsForIdentity`), and asks STS whom those credentials belong to, which must be the
+authenticated role. The test user is deleted afterwards. The password, the token, the secret key
+and the session token are never shown or stored.
 
-A failed check says how to fix it.
+Right after **Create**, IAM needs a few seconds (sometimes up to a minute) before a new role can be
+used; meanwhile Cognito answers `InvalidIdentityPoolConfigurationException`. Verify waits for it,
+up to a minute, and shows how long it has waited.
+
+Each check ends in one of three ways: **passed**; **failed**, with how to fix it; or, for the
+sign-in proof only, **not proven** (amber): the proof could not run in your account (no permission
+to create users, a sign-in challenge such as MFA, a client secret). That is not a failure: it says
+why, and how to prove it.
 """),
     code("""
 check = forms.VerifyForm(form, proof=proof)

@@ -94,6 +94,31 @@ def step(user_pool):
 
 
 @pytest.fixture
+def workshop_account(session):
+    """The sandbox as the workshop's console steps leave a learner's real account: an alias user
+    pool with deletion protection, and an SRP-only app client without secret."""
+    from wildrydes_nb.sandbox.workshop import seed
+
+    return seed(session)
+
+
+@pytest.fixture
+def console_account(session):
+    """The workshop account, plus an identity pool made in today's console (its own role name)."""
+    from wildrydes_nb.sandbox.workshop import seed
+
+    return seed(session, console_identity_pool=True)
+
+
+@pytest.fixture
+def iam_delay(sandbox):
+    """Set the sandbox's IAM propagation delay for one test: ``iam_delay(seconds)``."""
+    before = sandbox.iam_delay
+    yield lambda seconds: setattr(sandbox, "iam_delay", seconds)
+    sandbox.iam_delay = before
+
+
+@pytest.fixture
 def scratchpad(tmp_path):
     from wildrydes_nb.scratchpad import Scratchpad
 

@@ -208,6 +208,29 @@ def test_cleanup_deletes_only_a_list_it_showed_and_shows_what_is_left(identity_f
     assert form.delete_button.disabled
 
 
+@pytest.mark.parametrize("change", ["untick", "rename"])
+def test_cleanup_list_is_voided_by_any_change_so_the_user_pool_survives(identity_form, saved, session, change):
+    """Tick "delete the user pool", list, then untick (or change a field), then Delete: the list
+    shown was for other values, so nothing is deleted, and the user pool survives."""
+    identity_form.create()
+    form = forms.CleanupForm(saved)
+    form.delete_user_pool.value = True
+    click(form, form.plan_button)
+    assert "user pool" in form.output.text and not form.delete_button.disabled
+    if change == "untick":
+        form.delete_user_pool.value = False
+    else:
+        form.fields["identity_pool_name"].value = "another_pool"
+    assert form.delete_button.disabled and "cleared" in form.output.text
+    with pytest.raises(WildrydesError, match="no list of things to delete"):
+        form.delete()
+    user_pool_id = saved.read()["user_pool_id"]
+    assert session.client("cognito-idp").describe_user_pool(UserPoolId=user_pool_id)
+    assert find_identity_pools(session, "wildrydes_identity_pool")  # nothing deleted at all
+    click(form, form.plan_button)  # a new list, for the values shown now
+    assert ("user pool" in form.output.text) is (change == "rename")
+
+
 def test_the_form_shows_as_a_widget_with_a_stable_text(identity_form):
     bundle = identity_form._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle

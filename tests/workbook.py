@@ -31,7 +31,7 @@ NOTEBOOKS = ("00_start_here", "01_user_pool", "02_identity_pool", "99_cleanup")
 UNCOMPARED_MIME = (REPORT_MIME,)
 
 # A test user that an interrupted verification left behind, for the cleanup notebook to find.
-LEFTOVER_TEST_USER = "wildrydes-verify-0000leftover@example.com"
+LEFTOVER_TEST_USER = "wildrydes-verify-0000leftover"
 
 
 def parameters(name: str, scratchpad_path: Path) -> dict:

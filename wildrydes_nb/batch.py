@@ -18,13 +18,14 @@ from pathlib import Path
 from . import DEFAULT_IDENTITY_POOL_NAME, NOTEBOOKS_DIR, roles
 from .errors import InputError, RosterError, WildrydesError
 from .inputs import check_identity_pool_id, check_plain, check_step_input, shown, strip_pasted
-from .report import report_in_notebook
+from .report import FAIL, NOT_PROVEN, PASS, SKIP, report_in_notebook
 
 NOTEBOOK = NOTEBOOKS_DIR / "02_identity_pool.ipynb"
 REQUIRED = ("learner", "region", "user_pool_id", "app_client_id")
 COLUMNS = (*REQUIRED, "identity_pool_name", "profile", "identity_pool_id")
 LEARNER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 RESULT_FILE = "result.json"
+_CSS = {PASS: "pass", FAIL: "fail", NOT_PROVEN: "unproven", SKIP: "skip"}
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,10 @@ class Learner:
 
 @dataclass
 class Outcome:
-    """How one learner's run ended; ``checks`` maps check name to pass/fail/skip."""
+    """How one learner's run ended; ``checks`` maps check name to its status (report.STATUSES)."""
 
     learner: str
-    status: str  # pass | fail
+    status: str  # pass | fail | not proven (the setup is right; the sign-in proof could not run)
     identity_pool_id: str = ""
     checks: dict[str, str] = field(default_factory=dict)
     message: str = ""
@@ -178,9 +179,11 @@ def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
     if report is not None:
         outcome.checks = {c.name: c.status for c in report.checks}
         outcome.identity_pool_id = report.facts.get("identity_pool_id", "")
-        if not report.ok:
-            outcome.status = "fail"
-            outcome.message = outcome.message or "; ".join(c.name for c in report.checks if not c.passed)
+        if outcome.status == PASS:
+            outcome.status = report.verdict
+        if outcome.status != PASS:
+            outcome.message = outcome.message or "; ".join(f"{c.name}: {c.detail}" for c in report.checks
+                                                           if not c.passed)
     elif outcome.status == "pass":
         outcome.status, outcome.message = "fail", "the notebook ran but published no verification report"
     return outcome
@@ -202,7 +205,7 @@ def _verify_only(learner: Learner) -> Outcome:
         pool_id = found[0]
     # No sign-in proof: it creates a test user, and grading must not write to AWS.
     report = verify(session, step, pool_id, proof=False)
-    return Outcome(learner.learner, "pass" if report.ok else "fail", pool_id,
+    return Outcome(learner.learner, report.verdict, pool_id,
                    {c.name: c.status for c in report.checks},
                    "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.passed))
 
@@ -259,7 +262,7 @@ def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: i
     todo = deque()
     for learner in learners:
         previous = _read_result(out / learner.learner) if resume else None
-        if previous is not None and previous.status == "pass":
+        if previous is not None and previous.status in (PASS, NOT_PROVEN):
             results[learner.learner] = previous
         else:
             (out / learner.learner / RESULT_FILE).unlink(missing_ok=True)
@@ -323,8 +326,8 @@ def _progress_bar(total: int, already: int, enabled: bool):
 def _update_bar(bar, results: dict[str, Outcome], running: int) -> None:
     if bar is None:
         return
-    done = sum(o.status == "pass" for o in results.values())
-    bar.set_postfix(done=done, failed=len(results) - done, running=running, refresh=False)
+    failed = sum(o.status == FAIL for o in results.values())
+    bar.set_postfix(done=len(results) - failed, failed=failed, running=running, refresh=False)
     bar.update(len(results) - bar.n)
 
 
@@ -359,23 +362,26 @@ def _html(columns: list[str], rows: list[dict]) -> str:
         text = html.escape(str(value))
         if column == "notebook" and value:
             return f'<td><a href="{html.escape(value, quote=True)}">{text}</a></td>'
-        css = f' class="{text}"' if value in ("pass", "fail", "skip") else ""
+        css = f' class="{_CSS[value]}"' if value in _CSS else ""
         return f"<td{css}>{text}</td>"
 
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = "\n".join("<tr>" + "".join(cell(c, r[c]) for c in columns) + "</tr>" for r in rows)
-    passed = sum(r["status"] == "pass" for r in rows)
+    passed = sum(r["status"] == PASS for r in rows)
+    unproven = sum(r["status"] == NOT_PROVEN for r in rows)
+    also = f", {unproven} not proven" if unproven else ""
     return ("<!doctype html><html><head><meta charset='utf-8'><title>Identity pool: class summary</title>"
             "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
             "padding:4px 8px;text-align:left}.pass{background:#d4edda}.fail{background:#f8d7da}"
-            ".skip{background:#fff3cd}</style></head><body>"
-            f"<h1>Identity pool: {passed} of {len(rows)} learners passed</h1>"
+            ".unproven{background:#fff3cd}.skip{background:#eee}</style></head><body>"
+            f"<h1>Identity pool: {passed} of {len(rows)} learners passed{also}</h1>"
             f"<table><tr>{head}</tr>\n{body}</table></body></html>\n")
 
 
 def summary_text(outcomes: list[Outcome]) -> str:
-    """A one-screen summary: counts, then one line per failed learner with the reason."""
-    failed = [o for o in outcomes if o.status != "pass"]
-    lines = [f"{len(outcomes)} learners: {len(outcomes) - len(failed)} passed, {len(failed)} failed"]
-    lines += [f"  FAIL {o.learner}: {o.message[:160]}" for o in failed]
+    """A one-screen summary: counts, then one line per learner who did not pass, with the reason."""
+    count = {status: sum(o.status == status for o in outcomes) for status in (PASS, NOT_PROVEN, FAIL)}
+    lines = [f"{len(outcomes)} learners: {count[PASS]} passed, {count[NOT_PROVEN]} not proven, "
+             f"{count[FAIL]} failed"]
+    lines += [f"  {o.status.upper()} {o.learner}: {o.message[:160]}" for o in outcomes if o.status != PASS]
     return "\n".join(lines)

@@ -23,6 +23,7 @@ from . import DEFAULT_IDENTITY_POOL_NAME, account, cleanup, identity_pool, input
 from .aws import make_session
 from .errors import InputError, VerificationError, WildrydesError
 from .redaction import looks_secret
+from .report import FAIL, NOT_PROVEN
 
 log = logging.getLogger(__name__)
 
@@ -302,9 +303,15 @@ class UserPoolForm(Form):
         """Find or create the WildRydes user pool and its app client; save their ids."""
         self._running("Looking for the WildRydes user pool and its app client, creating what is missing…")
         region = inputs.check_region(self.fields["region"].value.strip())
-        self.result = user_pool.ensure_user_pool(self._session(region))
+        session = self._session(region)
+        self.result = user_pool.ensure_user_pool(session)
         made = " and ".join(self.result.created)
         note = f"Created the {made}." if made else "Reused the existing user pool and app client."
+        if not made:
+            app = user_pool.describe_app_client(session, self.result.user_pool_id, self.result.app_client_id)
+            differences = app.workshop_differences()
+            note += (" They differ from the workshop's: " + "; ".join(differences) + "."
+                     if differences else " They are set up as the workshop's.")
         self._save(region, self.result.user_pool_id, self.result.app_client_id, note)
         return self.result
 
@@ -315,14 +322,12 @@ class UserPoolForm(Form):
         step = inputs.check_step_input(**self.values())
         app = user_pool.describe_app_client(self._session(step.region), step.user_pool_id, step.app_client_id)
         notes = list(step.notes)
-        if app.has_secret:
-            notes.append("Warning: this app client has a client secret; the workshop's web app needs one "
-                         "without (untick 'Generate client secret').")
-        if not app.allows_password_auth:
-            notes.append("Note: the app client does not allow USER_PASSWORD_AUTH, so the verification "
-                         "will skip its sign-in proof.")
+        differences = app.workshop_differences()
+        if differences:
+            notes.append("Differs from the workshop's: " + "; ".join(differences) + ".")
         self._save(step.region, step.user_pool_id, step.app_client_id,
-                   " ".join(notes) or f"Found app client '{app.name}' in user pool {step.user_pool_id}.")
+                   " ".join(notes) or f"Found app client '{app.name}' in user pool {step.user_pool_id}, "
+                                      "set up as the workshop's.")
         return app
 
     def _submit(self):
@@ -457,14 +462,21 @@ class VerifyForm(Form):
         self._running("Verifying…")
         step = self.identity_form.checked_input()
         pool_id = self.identity_form.identity_pool_id(step)
-        self.report = verify.verify(self._session(step.region), step, pool_id, proof=self.proof.value)
+        self.report = verify.verify(self._session(step.region), step, pool_id, proof=self.proof.value,
+                                    progress=lambda _stage, state, detail: self.status.show(
+                                        render.status(state, detail)))
         self.output.show(render.report(self.report))
-        failed = [c for c in self.report.checks if not c.passed]
-        if failed:
+        if not self.report.ok:
+            failed = [c for c in self.report.checks if c.status == FAIL]
             raise VerificationError(f"{len(failed)} verification check(s) did not pass: "
-                                 f"{'; '.join(c.name for c in failed)}.",
-                                 fix=failed[0].fix or "Read the checklist, fix, then verify again.")
-        self._done(f"All {len(self.report.checks)} checks passed.")
+                                    f"{'; '.join(c.name for c in failed)}.",
+                                    fix=failed[0].fix or "Read the checklist, fix, then verify again.")
+        unproven = [c for c in self.report.checks if c.status == NOT_PROVEN]
+        if unproven:
+            self.status.show(render.status(NOT_PROVEN, f"The setup is right, but the sign-in was not proven: "
+                                                       f"{unproven[0].detail}. To prove it: {unproven[0].fix}"))
+        else:
+            self._done(f"All {len(self.report.checks)} checks passed.")
         return self.report
 
     _submit = verify
@@ -494,10 +506,26 @@ class CleanupForm(Form):
         self.plan_button = self._button("Show what will be deleted", self.plan)
         self.delete_button = self._button("Delete these", self.delete, "danger")
         self.targets: list[cleanup.Target] | None = None
+        self._listed_for: tuple | None = None  # the field values the shown list was made from
         self.report = None
+        for widget in (*self.fields.values(), self.delete_user_pool):
+            widget.observe(self._void_list, names="value")
         self._enable_buttons()
         self._layout(*self.fields.values(), self.delete_user_pool,
                      widgets.HBox([self.plan_button, self.delete_button]))
+
+    def _values(self) -> tuple:
+        return (*(field.value for field in self.fields.values()), self.delete_user_pool.value)
+
+    def _void_list(self, _change=None) -> None:
+        """A changed field voids the list: what is deleted must be what the form shows now."""
+        if self.targets is None or self._values() == self._listed_for:
+            return
+        self.targets = self._listed_for = None
+        self.output.show(render.status("skipped", "The list was for other values, so it was cleared: "
+                                                  "click 'Show what will be deleted' again."))
+        self.status.clear()
+        self._enable_buttons()
 
     def _enable_buttons(self) -> None:
         super()._enable_buttons()
@@ -521,8 +549,15 @@ class CleanupForm(Form):
     def plan(self) -> list:
         """List what would be deleted (reads only); the Delete button then deletes exactly that."""
         self._running("Looking for what to delete…")
+        self.targets = None
+        values = self._values()
         name, region, user_pool_id = self._checked()
-        self.targets = self._plan(self._session(region), name, region, user_pool_id, self.delete_user_pool.value)
+        targets = self._plan(self._session(region), name, region, user_pool_id, values[-1])
+        if self._values() != values:  # a field changed while the list was being made
+            self._void_list()
+            raise InputError("a field changed while the list was being made.",
+                             fix="Click 'Show what will be deleted' again.")
+        self.targets, self._listed_for = targets, values
         self.output.show(render.targets(self.targets, "Will be deleted"))
         self._done("Nothing is deleted yet: check the list, then click 'Delete these'." if self.targets
                    else "Nothing to delete.")
@@ -532,13 +567,14 @@ class CleanupForm(Form):
     @_shows_errors
     def delete(self):
         """Delete what was listed, forget the deleted ids in the scratchpad, then show what is left."""
-        if not self.targets:
-            raise InputError("there is no list of things to delete yet.",
+        if not self.targets or self._values() != self._listed_for:
+            self._void_list()
+            raise InputError("there is no list of things to delete for these values yet.",
                              fix="Click 'Show what will be deleted' first; only what it lists is deleted.")
         self._running("Deleting…")
         name, region, user_pool_id = self._checked()
         session = self._session(region)
-        deleted, self.targets = self.targets, None
+        deleted, self.targets, self._listed_for = self.targets, None, None
         self.report = cleanup.cleanup(session, deleted)
         cleanup.forget(self.scratchpad, deleted, self.report)
         left = self._plan(session, name, region, user_pool_id,

@@ -14,9 +14,11 @@ def kinds(targets):
 def test_cleanup_removes_pool_roles_and_test_users(session, step):
     result = ensure(session, step)
     idp = session.client("cognito-idp")
-    idp.admin_create_user(UserPoolId=step.user_pool_id, Username="wildrydes-verify-left@example.com",
+    # The workshop's pool signs in by username, with email as an alias.
+    idp.admin_create_user(UserPoolId=step.user_pool_id, Username="wildrydes-verify-left",
+                          UserAttributes=[{"Name": "email", "Value": "wildrydes-verify-left@example.com"}],
                           MessageAction="SUPPRESS")
-    idp.admin_create_user(UserPoolId=step.user_pool_id, Username="learner@example.com", MessageAction="SUPPRESS")
+    idp.admin_create_user(UserPoolId=step.user_pool_id, Username="learner", MessageAction="SUPPRESS")
     targets = plan_cleanup(session, identity_pool_name=step.identity_pool_name, user_pool_id=step.user_pool_id)
     assert [t.kind for t in targets] == ["identity pool", "IAM role", "test user"]
     assert targets[0].name == result.identity_pool_id
@@ -67,3 +69,67 @@ def test_a_foreign_role_with_the_name_but_not_ours_is_kept(session, step):
     name = roles.role_name(step.identity_pool_name)
     session.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(roles.trust_policy("x:1")))
     assert plan_cleanup(session, identity_pool_name=step.identity_pool_name) == []
+
+
+def test_a_role_another_regions_live_pool_trusts_is_kept_and_said(session, step):
+    from test_identity_pool import other_region
+
+    there, step_there = other_region()
+    first = ensure(there, step_there)
+    name = roles.role_name(step.identity_pool_name)
+    # Here, in us-east-2, there is no pool: the role is the us-east-1 pool's.
+    here = plan_cleanup(session, identity_pool_name=step.identity_pool_name)
+    assert here == [] and here.kept == [
+        f"IAM role {name}: kept, because the identity pool {first.identity_pool_id} (region us-east-1) "
+        "still exists and trusts it"]
+    # In us-east-1, the pool is deleted with its role.
+    targets = plan_cleanup(there, identity_pool_name=step.identity_pool_name)
+    assert kinds(targets) == [("IAM role", name), ("identity pool", first.identity_pool_id)] and targets.kept == []
+    assert cleanup(there, targets).ok
+    assert roles.get_role(session, name) is None
+
+
+def test_two_names_that_once_shared_a_role_each_have_their_own(session, step):
+    from wildrydes_nb.inputs import check_step_input
+
+    spaced, underscored = (check_step_input(step.region, step.user_pool_id, step.app_client_id, name)
+                           for name in ("team a", "team_a"))
+    first, second = ensure(session, spaced), ensure(session, underscored)
+    assert first.authenticated_role_arn != second.authenticated_role_arn
+    assert cleanup(session, plan_cleanup(session, identity_pool_name="team a")).ok
+    role = roles.get_role(session, roles.name_from_arn(second.authenticated_role_arn))
+    assert roles.trust_problems(role["AssumeRolePolicyDocument"], second.identity_pool_id) == {}
+    assert find_identity_pools(session, "team_a") == [second.identity_pool_id]
+
+
+DELETION_PROTECTED = ("The user pool cannot be deleted because deletion protection is activated. "
+                      "Deletion protection must be inactivated first.")
+
+
+def test_a_deletion_protected_user_pool_is_reported_not_deleted_with_how_to_turn_it_off(session, step, scratchpad):
+    from botocore.awsrequest import AWSResponse
+
+    from wildrydes_nb.aws import client
+    from wildrydes_nb.cleanup import forget
+
+    from test_aws_errors import _Body, json_error
+
+    def protected(request, **_):
+        return AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.1"},
+                           _Body(json_error("InvalidParameterException", DELETION_PROTECTED)))
+
+    client(session, "cognito-idp").meta.events.register("before-send.cognito-idp.DeleteUserPool", protected)
+    result = ensure(session, step, scratchpad=scratchpad)
+    targets = plan_cleanup(session, identity_pool_name=step.identity_pool_name, user_pool_id=step.user_pool_id,
+                           delete_user_pool=True)
+    report = cleanup(session, targets)
+    assert not report.ok
+    *deleted, refused = report.checks
+    assert all(c.passed for c in deleted) and len(deleted) == 2
+    assert refused.name == f"delete user pool {step.user_pool_id}" and refused.status == "fail"
+    assert refused.detail == f"not deleted: deletion protection is on ({DELETION_PROTECTED})"
+    assert "Settings > Deletion protection" in refused.fix and "resets every setting" in refused.fix
+    forget(scratchpad, targets, report)
+    saved = scratchpad.read()
+    assert saved["user_pool_id"] == step.user_pool_id and saved.get("identity_pool_id") is None
+    assert result.identity_pool_id not in find_identity_pools(session, step.identity_pool_name)

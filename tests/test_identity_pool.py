@@ -5,9 +5,9 @@ import json
 import pytest
 
 from wildrydes_nb import roles
-from wildrydes_nb.aws import count_calls
-from wildrydes_nb.errors import AmbiguousPoolError, NotFoundError, PrerequisiteError
-from wildrydes_nb.identity_pool import ensure, find_identity_pools, plan
+from wildrydes_nb.aws import client, count_calls
+from wildrydes_nb.errors import AmbiguousPoolError, NotFoundError, PrerequisiteError, RoleInUseError
+from wildrydes_nb.identity_pool import Observed, desired_providers, diff, ensure, find_identity_pools, plan
 from wildrydes_nb.inputs import check_step_input
 
 WRITES = ("Create", "Update", "Set", "Delete", "Put", "Attach", "Detach", "Add", "Remove", "Tag")
@@ -141,3 +141,148 @@ def test_progress_reports_every_stage_in_order(session, step, scratchpad):
     finals = [(stage, state) for stage, state, _ in seen if state != "running"]
     assert finals == [("input", "done"), ("identity pool", "done"), ("authenticated role", "done"),
                       ("unauthenticated role", "skipped"), ("roles attached", "done"), ("scratchpad", "done")]
+
+
+# --- One account, several regions, roles named in today's console ---
+
+def other_region(region="us-east-1"):
+    """The same learner's account in another region, with the workshop's user pool there too."""
+    import boto3
+
+    from wildrydes_nb.user_pool import ensure_user_pool
+
+    there = boto3.Session(region_name=region)
+    made = ensure_user_pool(there)
+    return there, check_step_input(region, made.user_pool_id, made.app_client_id)
+
+
+def test_a_role_trusted_by_the_same_name_in_another_region_stops_the_plan(session, step):
+    there, step_there = other_region()
+    first = ensure(there, step_there)
+    counted = fresh(session)
+    counts = count_calls(counted)
+    with pytest.raises(RoleInUseError) as caught:
+        ensure(counted, step)
+    err = caught.value
+    assert writes(counts) == {}
+    assert err.field == "identity_pool_name"
+    assert err.problem.startswith(
+        f"the IAM role Cognito_wildrydes_identity_poolAuth_Role is trusted by the identity pool "
+        f"{first.identity_pool_id} (region us-east-1), which still exists; pointing the role at the new pool "
+        f"'wildrydes_identity_pool' in us-east-2 would take it from that pool.")
+    assert "another name" in err.fix
+    assert f"wildrydes-nb cleanup --region us-east-1 --identity-pool-id {first.identity_pool_id}" in err.fix
+    role = roles.get_role(session, "Cognito_wildrydes_identity_poolAuth_Role")
+    assert roles.trust_problems(role["AssumeRolePolicyDocument"], first.identity_pool_id) == {}
+    # Another name is a way out: its role is its own.
+    renamed = check_step_input(step.region, step.user_pool_id, step.app_client_id, "wildrydes_identity_pool_ohio")
+    assert ensure(session, renamed).authenticated_role_arn.endswith(":role/Cognito_wildrydes_identity_pool_ohioAuth_Role")
+
+
+def test_a_role_trusted_by_a_deleted_pool_in_another_region_is_re_pointed(session, step):
+    there, step_there = other_region()
+    stale = ensure(there, step_there).identity_pool_id
+    there.client("cognito-identity").delete_identity_pool(IdentityPoolId=stale)
+    assert [a.kind for a in plan(session, step).actions] == ["create_pool", "repair_trust", "set_roles"]
+    result = ensure(session, step)
+    role = roles.get_role(session, "Cognito_wildrydes_identity_poolAuth_Role")
+    assert roles.trust_problems(role["AssumeRolePolicyDocument"], result.identity_pool_id) == {}
+
+
+CONSOLE_ROLE = "wildrydes-identity-pool-authenticated"
+
+
+def console_pool(session, step, trusted: str | None = None) -> tuple[str, str]:
+    """The pool as today's console makes it: its role named by the learner, with the S3 step's policy."""
+    identity, iam = session.client("cognito-identity"), session.client("iam")
+    pool_id = identity.create_identity_pool(IdentityPoolName=step.identity_pool_name,
+                                            AllowUnauthenticatedIdentities=False,
+                                            CognitoIdentityProviders=desired_providers(step))["IdentityPoolId"]
+    arn = iam.create_role(RoleName=CONSOLE_ROLE, Path="/service-role/",
+                          AssumeRolePolicyDocument=json.dumps(roles.trust_policy(trusted or pool_id)))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=CONSOLE_ROLE, PolicyName="WildRydes-S3Access", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))
+    identity.set_identity_pool_roles(IdentityPoolId=pool_id, Roles={"authenticated": arn})
+    return pool_id, arn
+
+
+def role_names(session):
+    return sorted(r["RoleName"] for r in session.client("iam").list_roles()["Roles"])
+
+
+def test_a_right_console_role_with_its_own_name_is_kept(session, step):
+    pool_id, arn = console_pool(session, step)
+    assert plan(session, step).up_to_date
+    counted = fresh(session)
+    counts = count_calls(counted)
+    result = ensure(counted, step)
+    assert writes(counts) == {}
+    assert result.identity_pool_id == pool_id and result.authenticated_role_arn == arn
+    assert role_names(session) == [CONSOLE_ROLE]
+    # Any other change leaves the role as it is, and the plan says so.
+    session.client("cognito-identity").update_identity_pool(
+        IdentityPoolId=pool_id, IdentityPoolName=step.identity_pool_name, AllowUnauthenticatedIdentities=True,
+        CognitoIdentityProviders=[{"ProviderName": step.provider_name, "ClientId": step.app_client_id,
+                                   "ServerSideTokenCheck": False}])
+    planned = plan(session, step)
+    assert [a.kind for a in planned.actions] == ["update_pool"]
+    assert planned.kept == [f"authenticated role {CONSOLE_ROLE}: already right, kept"]
+    assert f"- authenticated role {CONSOLE_ROLE}: already right, kept" in planned.to_text()
+
+
+def test_a_console_role_with_a_wrong_trust_is_repaired_not_replaced(session, step):
+    pool_id, arn = console_pool(session, step, trusted="us-east-2:00000000-1111-2222-3333-444444444444")
+    planned = plan(session, step)
+    assert [(a.kind, a.role_name) for a in planned.actions] == [("repair_trust", CONSOLE_ROLE)]
+    result = ensure(session, step)
+    assert result.authenticated_role_arn == arn
+    assert role_names(session) == [CONSOLE_ROLE]
+    role = roles.get_role(session, CONSOLE_ROLE)
+    assert roles.trust_problems(role["AssumeRolePolicyDocument"], pool_id) == {}
+    assert session.client("iam").list_role_policies(RoleName=CONSOLE_ROLE)["PolicyNames"] == ["WildRydes-S3Access"]
+
+
+def test_an_attached_role_gone_from_iam_is_replaced_by_the_conventional_one(session, step):
+    pool_id, _ = console_pool(session, step)
+    roles.delete_role(session, CONSOLE_ROLE)
+    assert [(a.kind, a.role_name) for a in plan(session, step).actions] == [
+        ("create_role", "Cognito_wildrydes_identity_poolAuth_Role"), ("set_roles", None)]
+    result = ensure(session, step)
+    assert result.authenticated_role_arn.endswith(":role/Cognito_wildrydes_identity_poolAuth_Role")
+    assert session.client("cognito-identity").get_identity_pool_roles(IdentityPoolId=pool_id)["Roles"] == {
+        "authenticated": result.authenticated_role_arn}
+
+
+def test_update_sends_the_whole_pool_with_classic_flow_off(session, step):
+    identity = session.client("cognito-identity")
+    other_client = session.client("cognito-idp").create_user_pool_client(
+        UserPoolId=step.user_pool_id, ClientName="other")["UserPoolClient"]["ClientId"]
+    pool_id = identity.create_identity_pool(
+        IdentityPoolName=step.identity_pool_name, AllowUnauthenticatedIdentities=False,
+        SupportedLoginProviders={"graph.facebook.com": "7346241598935552"}, DeveloperProviderName="login.wildrydes",
+        CognitoIdentityProviders=[{"ProviderName": step.provider_name, "ClientId": other_client}],
+        IdentityPoolTags={"course": "serverless-auth"})["IdentityPoolId"]
+    sent = []
+    client(session, "cognito-identity").meta.events.register(
+        "before-parameter-build.cognito-identity.UpdateIdentityPool", lambda params, **_: sent.append(dict(params)))
+    ensure(session, step)
+    assert sent == [{"IdentityPoolId": pool_id, "IdentityPoolName": step.identity_pool_name,
+                     "AllowUnauthenticatedIdentities": False, "AllowClassicFlow": False,
+                     "SupportedLoginProviders": {"graph.facebook.com": "7346241598935552"},
+                     "DeveloperProviderName": "login.wildrydes",
+                     "CognitoIdentityProviders": desired_providers(step),
+                     "IdentityPoolTags": {"course": "serverless-auth"}}]
+    assert identity.describe_identity_pool(IdentityPoolId=pool_id)["IdentityPoolTags"] == {
+        "course": "serverless-auth"}
+
+
+def test_classic_flow_on_is_drift(step):
+    pool = {"IdentityPoolId": "us-east-2:1a2b3c4d-0000-1111-2222-333344445555",
+            "IdentityPoolName": step.identity_pool_name, "AllowUnauthenticatedIdentities": False,
+            "AllowClassicFlow": True, "CognitoIdentityProviders": desired_providers(step)}
+    role = {"RoleName": "r", "Arn": "arn:aws:iam::123456789012:role/r",
+            "AssumeRolePolicyDocument": roles.trust_policy(pool["IdentityPoolId"])}
+    observed = Observed(pool, {"authenticated": role}, {"Roles": {"authenticated": role["Arn"]}},
+                        {"authenticated": "r"})
+    [action] = diff(step, observed)
+    assert action.kind == "update_pool" and "basic (classic) flow → off" in action.detail

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import roles
-from .aws import calling, client, is_not_found, paginate, unless_missing
-from .identity_pool import delete_identity_pool, find_identity_pools
+from .aws import calling, client, error_code, is_not_found, paginate, unless_missing
+from .identity_pool import delete_identity_pool, find_identity_pools, live_other_pools
+from .inputs import region_of
 from .report import FAIL, PASS, Report
 from .user_pool import delete_user_pool, user_pool_exists
 from .verify import TEST_USER_PREFIX
@@ -20,10 +21,26 @@ class Target:
     name: str
 
 
+class CleanupPlan(list):
+    """What :func:`cleanup` would delete: a list of :class:`Target`, in order.
+
+    ``kept`` says, one line each, what it leaves on purpose and why (e.g. a role that an
+    identity pool in another region still trusts).
+    """
+
+    def __init__(self, targets=(), kept=()):
+        super().__init__(targets)
+        self.kept: list[str] = list(kept)
+
+
 def plan_cleanup(session, *, identity_pool_name: str, identity_pool_id: str | None = None,
-                 user_pool_id: str | None = None, delete_user_pool: bool = False) -> list[Target]:
-    """What :func:`cleanup` would delete (reads only); absent things are left out."""
-    targets = []
+                 user_pool_id: str | None = None, delete_user_pool: bool = False) -> CleanupPlan:
+    """What :func:`cleanup` would delete (reads only); absent things are left out.
+
+    A role trusted by an identity pool that still exists and is not being deleted (the same
+    pool name in another region wants the same role) is kept and listed in ``kept``.
+    """
+    targets, kept = [], []
     pool_ids = {identity_pool_id} if identity_pool_id else set()
     pool_ids |= set(find_identity_pools(session, identity_pool_name))
     identity = client(session, "cognito-identity")
@@ -38,17 +55,24 @@ def plan_cleanup(session, *, identity_pool_name: str, identity_pool_id: str | No
                 continue
         targets.append(Target("identity pool", pool_id))
         role_names |= {roles.name_from_arn(arn) for arn in attached.values()}
+    deleted_pools = {t.name for t in targets}
     # The conventional names too: a half-finished run may have created a role it never attached.
-    for kind in (roles.AUTHENTICATED, roles.UNAUTHENTICATED):
-        name = roles.role_name(identity_pool_name, kind)
-        if name in role_names or _is_ours(session, name):
-            role_names.add(name)
-    targets += [Target("IAM role", name) for name in sorted(role_names) if roles.get_role(session, name)]
+    conventional = {roles.role_name(identity_pool_name, kind) for kind in (roles.AUTHENTICATED, roles.UNAUTHENTICATED)}
+    for name in sorted(role_names | conventional):
+        role = roles.get_role(session, name)
+        if role is None or (name not in role_names and not _is_ours(session, name)):
+            continue
+        others = live_other_pools(session, role, deleted_pools)
+        if others:
+            kept.append(f"IAM role {name}: kept, because the identity pool {others[0]} "
+                        f"(region {region_of(others[0])}) still exists and trusts it")
+        else:
+            targets.append(Target("IAM role", name))
     if user_pool_id and user_pool_exists(session, user_pool_id):
         targets += [Target("test user", u) for u in _test_users(session, user_pool_id)]
         if delete_user_pool:
             targets.append(Target("user pool", user_pool_id))
-    return targets
+    return CleanupPlan(targets, kept)
 
 
 def cleanup(session, targets: list[Target]) -> Report:
@@ -68,6 +92,14 @@ def cleanup(session, targets: list[Target]) -> Report:
                 gone = delete_user_pool(session, target.name)
             report.add(f"delete {target.kind} {target.name}", PASS, "deleted" if gone else "was already gone")
         except Exception as err:  # noqa: BLE001 - keep going; the report says what is left
+            if _deletion_protected(target, err):
+                report.add(f"delete {target.kind} {target.name}", FAIL,
+                           f"not deleted: deletion protection is on ({err.response['Error'].get('Message', '')})",
+                           "Turn deletion protection off, then run cleanup again: in the Amazon Cognito console, "
+                           "open the user pool, then Settings > Deletion protection > Edit, deactivate it and "
+                           "save. (The console is safer than 'aws cognito-idp update-user-pool "
+                           "--deletion-protection INACTIVE', which resets every setting it is not given.)")
+                continue
             report.add(f"delete {target.kind} {target.name}", FAIL, str(err),
                        "Run cleanup again; it carries on from where it stopped.")
     return report
@@ -86,10 +118,13 @@ def forget(scratchpad, targets: list[Target], report: Report) -> None:
         scratchpad.update(**keys)
 
 
+def _deletion_protected(target: Target, err: Exception) -> bool:
+    # Cognito refuses with InvalidParameterException and says why only in the message.
+    return (target.kind == "user pool" and error_code(err) == "InvalidParameterException"
+            and "deletion protection" in err.response["Error"].get("Message", "").lower())
+
+
 def _is_ours(session, role_name: str) -> bool:
-    role = roles.get_role(session, role_name)
-    if role is None:
-        return False
     iam = client(session, "iam")
     with calling(f"read the tags of {role_name}"):
         tags = iam.list_role_tags(RoleName=role_name).get("Tags", [])

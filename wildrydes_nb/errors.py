@@ -44,6 +44,14 @@ class AwsAccessError(WildrydesError):
     """AWS refused the call: no or invalid credentials, access denied, throttled."""
 
 
+class QuotaError(WildrydesError):
+    """An AWS account quota is reached (identity pools, IAM roles...); retrying cannot help."""
+
+
+class RoleInUseError(WildrydesError):
+    """An IAM role the step would re-point is trusted by another identity pool that still exists."""
+
+
 class NotFoundError(WildrydesError):
     """A resource named by the learner does not exist in that account and region."""
 

@@ -7,8 +7,8 @@ from typing import Callable
 
 from . import roles
 from .aws import calling, client, paginate, unless_missing
-from .errors import AmbiguousPoolError, NotFoundError
-from .inputs import StepInput, check_identity_pool_id
+from .errors import AmbiguousPoolError, NotFoundError, RoleInUseError, WildrydesError
+from .inputs import StepInput, check_identity_pool_id, region_of
 from .user_pool import describe_app_client
 
 # The stages a learner sees, in order; ``progress(stage, state, detail)`` reports on them.
@@ -25,15 +25,21 @@ class Action:
     kind: str  # create_pool | update_pool | create_role | repair_trust | set_roles
     detail: str
     role_kind: str | None = None
+    role_name: str | None = None
 
 
 @dataclass
 class Observed:
-    """What exists now: the pool (described), the roles by kind, the roles attached to the pool."""
+    """What exists now: the pool (described), the roles by kind, the roles attached to the pool.
+
+    ``role_names`` says which role each kind means: the one attached to the pool when it exists
+    in IAM (today's console lets the learner name it), else ``Cognito_<name>Auth_Role``.
+    """
 
     pool: dict | None
     roles: dict[str, dict | None]
     attached: dict = field(default_factory=dict)  # GetIdentityPoolRoles' answer, {} if no pool
+    role_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,10 +58,17 @@ class Plan:
     def up_to_date(self) -> bool:
         return not self.actions
 
+    @property
+    def kept(self) -> list[str]:
+        """The roles that exist and are already right, so the plan keeps them as they are."""
+        changed = {a.role_kind for a in self.actions}
+        return [f"{kind} role {self.observed.role_names[kind]}: already right, kept"
+                for kind, role in self.observed.roles.items() if role and kind not in changed]
+
     def to_text(self) -> str:
         if not self.actions:
             return f"Nothing to do: '{self.step.identity_pool_name}' ({self.identity_pool_id}) is already right."
-        return "\n".join(f"- {a.detail}" for a in self.actions)
+        return "\n".join([f"- {a.detail}" for a in self.actions] + [f"- {line}" for line in self.kept])
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,26 @@ def resolve_identity_pool_id(session, step: StepInput, *, given: str | None = No
                         fix="Create it first: click 'Create identity pool' above (02), or run wildrydes-nb identity-pool.")
 
 
+def pool_exists(session, identity_pool_id: str) -> bool:
+    """Whether the identity pool exists, asked in the region its id starts with."""
+    region = region_of(identity_pool_id)
+    if region is None:  # not an identity pool id (e.g. a hand-written trust): no pool can match
+        return False
+    identity = client(session, "cognito-identity", region)
+    return unless_missing(f"read the identity pool {identity_pool_id}",
+                          lambda: identity.describe_identity_pool(IdentityPoolId=identity_pool_id))
+
+
+def live_other_pools(session, role: dict, keep: set[str]) -> list[str]:
+    """The identity pools, other than those in ``keep``, that ``role`` trusts and that still exist.
+
+    IAM role names are account-wide and identity pools regional: the same pool name in two
+    regions wants the same role, and the role must not be taken from a pool still using it.
+    """
+    return [pool_id for pool_id in roles.trusted_pools(role["AssumeRolePolicyDocument"])
+            if pool_id not in keep and pool_exists(session, pool_id)]
+
+
 def describe(session, identity_pool_id: str) -> dict:
     """DescribeIdentityPool, with a clear message when the pool does not exist."""
     identity = client(session, "cognito-identity")
@@ -150,9 +183,16 @@ def observe(session, step: StepInput) -> Observed:
                                  fix="Delete the extra pools (wildrydes-nb cleanup --identity-pool-id ID) "
                                      "or choose another name.")
     pool = describe(session, ids[0]) if ids else None
-    found_roles = {kind: roles.get_role(session, roles.role_name(step.identity_pool_name, kind))
-                   for kind in wanted_role_kinds(step)}
-    return Observed(pool, found_roles, attached_roles(session, ids[0]) if pool else {})
+    attached = attached_roles(session, ids[0]) if pool else {}
+    found_roles, names = {}, {}
+    for kind in wanted_role_kinds(step):
+        arn = attached.get("Roles", {}).get(kind)
+        role = roles.get_role(session, roles.name_from_arn(arn)) if arn else None
+        if role is None:  # none attached, or the attached one was deleted from IAM
+            role = roles.get_role(session, roles.role_name(step.identity_pool_name, kind))
+        found_roles[kind] = role
+        names[kind] = role["RoleName"] if role else roles.role_name(step.identity_pool_name, kind)
+    return Observed(pool, found_roles, attached, names)
 
 
 def diff(step: StepInput, observed: Observed) -> list[Action]:
@@ -171,26 +211,29 @@ def diff(step: StepInput, observed: Observed) -> list[Action]:
             changes.append(f"provider → {step.provider_name} / {step.app_client_id}")
         if bool(pool.get("AllowUnauthenticatedIdentities")) != step.allow_unauthenticated:
             changes.append(f"unauthenticated identities → {'on' if step.allow_unauthenticated else 'off'}")
+        if pool.get("AllowClassicFlow"):
+            changes.append("basic (classic) flow → off (the web app uses the enhanced flow)")
         if changes:
             actions.append(Action("identity pool", "update_pool",
                                   f"update identity pool {pool['IdentityPoolId']}: {'; '.join(changes)}"))
     pool_id = pool["IdentityPoolId"] if pool else "the new pool"
     for kind, role in observed.roles.items():
         stage = f"{kind} role"
-        role_name = roles.role_name(name, kind)
+        role_name = observed.role_names[kind]
         if role is None:
             actions.append(Action(stage, "create_role", f"create IAM role {role_name} trusted by {pool_id} "
-                                                        f"for {kind} identities", kind))
+                                                        f"for {kind} identities", kind, role_name))
             continue
         # A role left over from an earlier pool of the same name trusts that pool: re-scope it.
         problems = (roles.trust_problems(role["AssumeRolePolicyDocument"], pool_id, kind) if pool
                     else {"aud": "the pool is new"})
         if problems:
             actions.append(Action(stage, "repair_trust", f"rewrite the trust policy of {role_name} to trust "
-                                                         f"{pool_id} ({'; '.join(problems.values())})", kind))
+                                                         f"{pool_id} ({'; '.join(problems.values())})",
+                                  kind, role_name))
     if pool is None or _role_map_drifts(observed):
         actions.append(Action("roles attached", "set_roles",
-                              "attach " + " and ".join(f"{roles.role_name(name, k)} as {k}" for k in observed.roles)
+                              "attach " + " and ".join(f"{observed.role_names[k]} as {k}" for k in observed.roles)
                               + f" to {pool_id}"))
     return actions
 
@@ -207,10 +250,35 @@ def check_prerequisites(session, step: StepInput) -> None:
 
 
 def plan(session, step: StepInput) -> Plan:
-    """What :func:`ensure` would write, without writing anything."""
+    """What :func:`ensure` would write, without writing anything.
+
+    Raises :class:`RoleInUseError` when it would re-point a role that another identity pool,
+    one that still exists, trusts: nothing is written then.
+    """
     check_prerequisites(session, step)
     observed = observe(session, step)
-    return Plan(step, observed, diff(step, observed))
+    actions = diff(step, observed)
+    for action in actions:
+        if action.kind == "repair_trust":
+            _refuse_to_take_over(session, step, observed, action)
+    return Plan(step, observed, actions)
+
+
+def _refuse_to_take_over(session, step: StepInput, observed: Observed, action: Action) -> None:
+    this = observed.pool["IdentityPoolId"] if observed.pool else None
+    others = live_other_pools(session, observed.roles[action.role_kind], {this})
+    if not others:
+        return  # the pools it trusts are gone: re-pointing it takes nothing from anyone
+    other = others[0]
+    here = f"{this} ({step.region})" if this else f"the new pool '{step.identity_pool_name}' in {step.region}"
+    raise RoleInUseError(
+        f"the IAM role {action.role_name} is trusted by the identity pool {other} (region {region_of(other)}), "
+        f"which still exists; pointing the role at {here} would take it from that pool. IAM role names "
+        "are account-wide, identity pools regional: the same pool name in two regions wants the same role.",
+        field="identity_pool_name",
+        fix=f"Give this identity pool another name, or, if the pool in {region_of(other)} is a stale one, "
+            f"delete it (wildrydes-nb cleanup --region {region_of(other)} --identity-pool-id {other}) "
+            "and run this again.")
 
 
 def ensure(session, step: StepInput, *, scratchpad=None, progress: Progress | None = None) -> Result:
@@ -221,7 +289,7 @@ def ensure(session, step: StepInput, *, scratchpad=None, progress: Progress | No
     ``done`` or ``failed`` for each of :data:`STAGES` as it happens.
     """
     report = progress or (lambda *_: None)
-    stage = "input"
+    stage, state = "input", None
     try:
         report(stage, "running", "checking the user pool and app client")
         current = plan(session, step)
@@ -246,6 +314,8 @@ def ensure(session, step: StepInput, *, scratchpad=None, progress: Progress | No
             report(stage, "skipped", "no scratchpad given")
         return result
     except Exception as err:
+        if isinstance(err, WildrydesError) and state is not None and state.applied:
+            err.problem += f" Already done before this: {state.done_text()}; running again continues from there."
         report(stage, "failed", str(err))
         raise
 
@@ -261,6 +331,7 @@ class _Applying:
         self.session, self.step = session, step
         self.pool = observed.pool
         self.role_arns = {k: r["Arn"] for k, r in observed.roles.items() if r}
+        self.applied: list[Action] = []
 
     @property
     def pool_id(self) -> str:
@@ -268,6 +339,19 @@ class _Applying:
 
     def apply(self, action: Action) -> None:
         getattr(self, action.kind)(action)
+        self.applied.append(action)
+
+    def done_text(self) -> str:
+        """What this run wrote so far, with the ids a learner would look for."""
+        said = []
+        for action in self.applied:
+            if action.stage == "identity pool":
+                said.append(f"identity pool {self.pool_id} {_DONE[action.kind]}")
+            elif action.role_name:
+                said.append(f"IAM role {action.role_name}: {_DONE[action.kind]}")
+            else:
+                said.append(f"roles {_DONE[action.kind]}")
+        return ", ".join(said)
 
     def create_pool(self, _action: Action) -> None:
         identity = client(self.session, "cognito-identity")
@@ -279,23 +363,15 @@ class _Applying:
 
     def update_pool(self, _action: Action) -> None:
         identity = client(self.session, "cognito-identity")
-        # UpdateIdentityPool replaces the whole configuration: carry the other settings over.
-        keep = {k: v for k, v in self.pool.items()
-                if k in ("SupportedLoginProviders", "DeveloperProviderName", "OpenIdConnectProviderARNs",
-                         "SamlProviderARNs", "IdentityPoolTags", "AllowClassicFlow") and v}
         with calling("update the identity pool"):
-            self.pool = identity.update_identity_pool(
-                IdentityPoolId=self.pool_id, IdentityPoolName=self.step.identity_pool_name,
-                AllowUnauthenticatedIdentities=self.step.allow_unauthenticated,
-                CognitoIdentityProviders=desired_providers(self.step), **keep)
+            self.pool = identity.update_identity_pool(**update_request(identity, self.pool, self.step))
 
     def create_role(self, action: Action) -> None:
-        name = roles.role_name(self.step.identity_pool_name, action.role_kind)
-        self.role_arns[action.role_kind] = roles.create_role(self.session, name, self.pool_id, action.role_kind)
+        self.role_arns[action.role_kind] = roles.create_role(self.session, action.role_name, self.pool_id,
+                                                             action.role_kind)
 
     def repair_trust(self, action: Action) -> None:
-        roles.repair_trust(self.session, roles.role_name(self.step.identity_pool_name, action.role_kind),
-                           self.pool_id, action.role_kind)
+        roles.repair_trust(self.session, action.role_name, self.pool_id, action.role_kind)
 
     def set_roles(self, _action: Action) -> None:
         identity = client(self.session, "cognito-identity")
@@ -316,6 +392,19 @@ class _Applying:
         s = self.step
         return Result(s.region, s.user_pool_id, s.app_client_id, s.identity_pool_name, self.pool_id,
                       self.role_arns[roles.AUTHENTICATED], self.role_arns.get(roles.UNAUTHENTICATED), actions)
+
+
+def update_request(identity, pool: dict, step: StepInput) -> dict:
+    """UpdateIdentityPool's parameters: the step's settings over everything else the pool has.
+
+    UpdateIdentityPool resets what it is not sent, so the pool's other settings (tags, other
+    providers) are carried over as they are, and the classic flow is sent as off explicitly.
+    """
+    accepted = identity.meta.service_model.operation_model("UpdateIdentityPool").input_shape.members
+    request = {k: v for k, v in pool.items() if k in accepted and v not in (None, "")}  # "" cannot be sent
+    request.update(IdentityPoolName=step.identity_pool_name, AllowUnauthenticatedIdentities=step.allow_unauthenticated,
+                   AllowClassicFlow=False, CognitoIdentityProviders=desired_providers(step))
+    return request
 
 
 def delete_identity_pool(session, identity_pool_id: str) -> bool:

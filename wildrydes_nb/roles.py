@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from urllib.parse import unquote
@@ -16,17 +17,26 @@ UNAUTHENTICATED = "unauthenticated"
 MANAGED_TAG = {"Key": "managed-by", "Value": "wildrydes-nb"}
 
 _ROLE_NAME_BAD = re.compile(r"[^\w+=,.@-]")
+_ROLE_NAME_MAX = 64
 
 
 def role_name(identity_pool_name: str, kind: str = AUTHENTICATED) -> str:
     """``Cognito_<name>Auth_Role`` / ``Cognito_<name>Unauth_Role``, as the console named them.
 
-    IAM role names allow fewer characters (no spaces) and at most 64 of them, so other
-    characters become ``_`` and a long pool name is shortened.
+    That exact name is kept when the pool name is a valid role name as it is, in lower case, and
+    fits in IAM's 64 characters. Otherwise the name must change (IAM allows no spaces, and ignores
+    case when it compares role names), and two pool names could then share a role: ``team a`` and
+    ``team_a``, or ``Team`` and ``team``. So other characters become ``_``, the name is cut to
+    fit, and 8 hex digits of the SHA-256 of the exact pool name are added.
     """
-    suffix = "Auth_Role" if kind == AUTHENTICATED else "Unauth_Role"
-    stem = _ROLE_NAME_BAD.sub("_", identity_pool_name)[: 64 - len("Cognito_") - len(suffix)]
-    return f"Cognito_{stem}{suffix}"
+    prefix, suffix = "Cognito_", "Auth_Role" if kind == AUTHENTICATED else "Unauth_Role"
+    room = _ROLE_NAME_MAX - len(prefix) - len(suffix)
+    if (len(identity_pool_name) <= room and not _ROLE_NAME_BAD.search(identity_pool_name)
+            and identity_pool_name == identity_pool_name.lower()):
+        return f"{prefix}{identity_pool_name}{suffix}"
+    digest = hashlib.sha256(identity_pool_name.encode()).hexdigest()[:8]
+    stem = _ROLE_NAME_BAD.sub("_", identity_pool_name)[: room - len(digest) - 1]
+    return f"{prefix}{stem}_{digest}{suffix}"
 
 
 def trust_policy(identity_pool_id: str, kind: str = AUTHENTICATED) -> dict:
@@ -50,16 +60,31 @@ def parse_policy(document) -> dict:
     return json.loads(unquote(document or "{}"))
 
 
+def _cognito_statements(document) -> list[dict]:
+    # Only a statement that lets the Cognito federated principal assume the role counts.
+    return [s for s in _as_list(parse_policy(document).get("Statement", []))
+            if s.get("Effect") == "Allow"
+            and FEDERATED_PRINCIPAL in _as_list((s.get("Principal") or {}).get("Federated", []))
+            and "sts:AssumeRoleWithWebIdentity" in _as_list(s.get("Action", []))]
+
+
+def trusted_pools(document) -> list[str]:
+    """The identity pool ids a trust policy's ``aud`` conditions name, in order, without repeats."""
+    pools: list[str] = []
+    for statement in _cognito_statements(document):
+        for pool in _as_list(((statement.get("Condition") or {}).get("StringEquals") or {}).get(AUD_KEY, [])):
+            if pool not in pools:
+                pools.append(pool)
+    return pools
+
+
 def trust_problems(document, identity_pool_id: str, kind: str = AUTHENTICATED) -> dict[str, str]:
     """What keeps a trust policy from being the one :func:`trust_policy` makes.
 
     Keys: ``principal``, ``aud``, ``amr``; an empty dict means the trust is right. A
     statement only counts if it allows the Cognito federated principal to assume the role.
     """
-    statements = [s for s in _as_list(parse_policy(document).get("Statement", []))
-                  if s.get("Effect") == "Allow"
-                  and FEDERATED_PRINCIPAL in _as_list((s.get("Principal") or {}).get("Federated", []))
-                  and "sts:AssumeRoleWithWebIdentity" in _as_list(s.get("Action", []))]
+    statements = _cognito_statements(document)
     if not statements:
         return {"principal": f"no statement lets {FEDERATED_PRINCIPAL} call sts:AssumeRoleWithWebIdentity"}
     best: dict[str, str] = {}

@@ -40,15 +40,16 @@ def install() -> None:
     # Imported here: importing moto is slow, and this package must stay cheap to import.
     from moto.cognitoidentity.models import CognitoIdentityBackend
     from moto.cognitoidentity.responses import CognitoIdentityResponse
-    from moto.cognitoidp.models import CognitoIdpBackend
+    from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 
     from .cognitoidentity.models import CognitoIdentityBackendExtension
     from .cognitoidentity.responses import CognitoIdentityResponseExtension
-    from .cognitoidp.models import CognitoIdpBackendExtension
+    from .cognitoidp.models import CognitoIdpBackendExtension, CognitoIdpUserPoolExtension
 
     _extend(CognitoIdentityBackend, CognitoIdentityBackendExtension)
     _extend(CognitoIdentityResponse, CognitoIdentityResponseExtension)
     _extend(CognitoIdpBackend, CognitoIdpBackendExtension)
+    _extend(CognitoIdpUserPool, CognitoIdpUserPoolExtension)
     _installed = True
 
 

@@ -1,1 +1,1 @@
-"""moto extension for Cognito user pools: app clients' allowed auth flows are enforced."""
+"""moto extension for Cognito user pools: sign-in names, app clients' auth flows, real SRP, deletion protection."""

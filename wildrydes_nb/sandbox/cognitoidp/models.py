@@ -1,38 +1,242 @@
-"""The user-pool behaviour moto lacks: InitiateAuth honours the client's ExplicitAuthFlows."""
+"""The user-pool behaviour moto lacks: sign-in names, auth flows, SRP that checks the password, deletion protection."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from moto.cognitoidp.exceptions import InvalidParameterException
-from moto.cognitoidp.models import CognitoIdpBackend
+from moto.cognitoidp.exceptions import UserNotFoundError
+from moto.cognitoidp.models import (
+    CognitoIdpBackend,
+    CognitoIdpUser,
+    CognitoIdpUserPool,
+    CognitoIdpUserPoolClient,
+)
+from moto.cognitoidp.utils import validate_username_format
+
+from .exceptions import (
+    AuthFlowNotEnabledError,
+    DeletionProtectionError,
+    EmailUsernameInAliasPoolError,
+    IncorrectPasswordError,
+    InvalidSessionError,
+    UsernameFormatError,
+)
+from .srp import PasswordVerifierChallenge
 
 # Both the current and the legacy name of the flag let a client use USER_PASSWORD_AUTH.
 USER_PASSWORD_AUTH_FLAGS = {"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"}
+# Before the ALLOW_* flags, SRP needed no flag: a client listing only legacy flags has it,
+# unless it is restricted to custom authentication.
+LEGACY_FLAGS = {"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"}
+# Aliases that sign a user in only once verified; preferred_username needs no verification.
+VERIFIED_ALIASES = {"email", "phone_number"}
 
-# Taken when this module is first imported, which install() does before it replaces
-# CognitoIdpBackend.initiate_auth, so this stays moto's own method.
+# Taken when this module is first imported, which install() does before it copies the
+# extensions onto moto's classes, so these stay moto's own methods.
 _moto_initiate_auth = CognitoIdpBackend.initiate_auth
+_moto_respond_to_auth_challenge = CognitoIdpBackend.respond_to_auth_challenge
+_moto_admin_create_user = CognitoIdpBackend.admin_create_user
+_moto_sign_up = CognitoIdpBackend.sign_up
+_moto_delete_user_pool = CognitoIdpBackend.delete_user_pool
+_moto_get_user = CognitoIdpUserPool._get_user
+_moto_update_extended_config = CognitoIdpUserPool.update_extended_config
+
+
+class CognitoIdpUserPoolExtension:
+    """Methods that `install()` copies onto moto's `CognitoIdpUserPool`."""
+
+    def update_extended_config(self, extended_config: dict[str, Any]) -> None:
+        """Store the pool's settings; DeletionProtection is INACTIVE unless given.
+
+        That is CreateUserPool's default, and UpdateUserPool resets a setting it is not given.
+        """
+        _moto_update_extended_config(self, extended_config)
+        self.extended_config.setdefault("DeletionProtection", "INACTIVE")
+
+    def _get_user(self, username: str) -> CognitoIdpUser | None:
+        """Find a user by username, by UsernameAttributes, or by a verified alias (AliasAttributes)."""
+        user = _moto_get_user(self, username)
+        if user is not None:
+            return user
+        for attribute in self.extended_config.get("AliasAttributes") or []:
+            for candidate in self.users.values():
+                if candidate.attribute_lookup.get(attribute) == username and _alias_usable(
+                    candidate, attribute
+                ):
+                    return candidate
+        return None
 
 
 class CognitoIdpBackendExtension:
     """Methods that `install()` copies onto moto's `CognitoIdpBackend`."""
 
+    @property
+    def srp_challenges(self) -> dict[str, PasswordVerifierChallenge]:
+        """The PASSWORD_VERIFIER challenges not yet answered, by secret block."""
+        # Created on first use in the instance dict: moto's reset() empties that dict, so
+        # /moto-api/reset clears it, and backends built before install() get it too.
+        return self.__dict__.setdefault("_srp_challenges", {})
+
+    def delete_user_pool(self, user_pool_id: str) -> None:
+        """Delete the pool, unless its deletion protection is active."""
+        if self.describe_user_pool(user_pool_id).extended_config.get("DeletionProtection") == (
+            "ACTIVE"
+        ):
+            raise DeletionProtectionError()
+        _moto_delete_user_pool(self, user_pool_id)
+
+    def admin_create_user(
+        self,
+        user_pool_id: str,
+        username: str,
+        message_action: str,
+        temporary_password: str,
+        attributes: list[dict[str, str]],
+    ) -> CognitoIdpUser:
+        """Create a user, refusing a username the pool's sign-in settings do not allow."""
+        if message_action != "RESEND":
+            _check_new_username(self.describe_user_pool(user_pool_id), username)
+        return _moto_admin_create_user(
+            self, user_pool_id, username, message_action, temporary_password, attributes
+        )
+
+    def sign_up(
+        self,
+        client_id: str,
+        username: str,
+        password: str,
+        attributes: list[dict[str, str]],
+    ) -> tuple[CognitoIdpUser, Any]:
+        """Register a user, refusing a username the pool's sign-in settings do not allow."""
+        found = self._find_client(client_id)
+        if found is not None:
+            _check_new_username(found[0], username)
+        return _moto_sign_up(self, client_id, username, password, attributes)
+
     def initiate_auth(
         self, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
     ) -> dict[str, Any]:
+        """Start a sign-in with a flow the app client allows.
+
+        USER_SRP_AUTH answers with a real PASSWORD_VERIFIER challenge; a user may sign in
+        with a verified alias, and is then signed in under their username.
         """
-        USER_PASSWORD_AUTH is refused unless the app client's ExplicitAuthFlows allows it;
-        other flows are not checked.
-        """
-        if auth_flow == "USER_PASSWORD_AUTH":
-            for pool in self.user_pools.values():
-                client = pool.clients.get(client_id)
-                if client is None:
-                    continue
-                flows = client.extended_config.get("ExplicitAuthFlows") or []
-                if not USER_PASSWORD_AUTH_FLAGS.intersection(flows):
-                    raise InvalidParameterException(
-                        "USER_PASSWORD_AUTH flow not enabled for this client"
-                    )
+        found = self._find_client(client_id)
+        if found is None:
+            return _moto_initiate_auth(self, client_id, auth_flow, auth_parameters)
+        user_pool, client = found
+        if not _flow_enabled(client, auth_flow):
+            raise AuthFlowNotEnabledError(auth_flow)
+        if auth_flow == "USER_SRP_AUTH":
+            return self._start_password_verifier(client_id, auth_parameters)
+        if auth_flow == "USER_PASSWORD_AUTH" and "USERNAME" in auth_parameters:
+            auth_parameters = {
+                **auth_parameters,
+                "USERNAME": _sign_in_name(user_pool, auth_parameters["USERNAME"]),
+            }
         return _moto_initiate_auth(self, client_id, auth_flow, auth_parameters)
+
+    def respond_to_auth_challenge(
+        self,
+        session: str,
+        client_id: str,
+        challenge_name: str,
+        challenge_responses: dict[str, str],
+    ) -> dict[str, Any]:
+        """Answer a challenge; a PASSWORD_VERIFIER answer must prove the password."""
+        if challenge_name == "PASSWORD_VERIFIER":
+            challenge_responses = self._check_password_claim(challenge_responses)
+        return _moto_respond_to_auth_challenge(
+            self, session, client_id, challenge_name, challenge_responses
+        )
+
+    def _find_client(
+        self, client_id: str
+    ) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient] | None:
+        for user_pool in self.user_pools.values():
+            client = user_pool.clients.get(client_id)
+            if client is not None:
+                return user_pool, client
+        return None
+
+    def _start_password_verifier(
+        self, client_id: str, auth_parameters: dict[str, str]
+    ) -> dict[str, Any]:
+        # moto checks SRP_A, the secret hash and the user (exists, enabled, confirmed) and
+        # opens a session; its challenge values are random, so they are replaced here.
+        moto_challenge = _moto_initiate_auth(self, client_id, "USER_SRP_AUTH", auth_parameters)
+        _, user_pool = self.sessions.pop(moto_challenge["Session"])
+        user = user_pool._get_user(auth_parameters["USERNAME"])
+        # A user created without a temporary password has one that nobody knows.
+        password = user.password if user.password is not None else secrets.token_urlsafe(32)
+        challenge = PasswordVerifierChallenge.start(
+            user_pool.id, user.username, password, auth_parameters["SRP_A"]
+        )
+        # moto finds a PASSWORD_VERIFIER session by its secret block, so that is the key.
+        self.sessions[challenge.secret_block] = (user.username, user_pool)
+        self.srp_challenges[challenge.secret_block] = challenge
+        return {
+            "ChallengeName": "PASSWORD_VERIFIER",
+            "Session": challenge.secret_block,
+            "ChallengeParameters": challenge.challenge_parameters(user.username),
+        }
+
+    def _check_password_claim(self, challenge_responses: dict[str, str]) -> dict[str, str]:
+        """The responses for moto, with USERNAME the user's username, once the claim is proven."""
+        secret_block = challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK")
+        # Each challenge is answered once: right or wrong, it is gone afterwards.
+        challenge = self.srp_challenges.pop(secret_block or "", None)
+        if challenge is None:
+            raise InvalidSessionError()
+        _, user_pool = self.sessions[challenge.secret_block]
+        user = user_pool._get_user(challenge_responses.get("USERNAME") or "")
+        if user is None or user.username != challenge.user_id_for_srp:
+            del self.sessions[challenge.secret_block]
+            if user is None:
+                raise UserNotFoundError("User does not exist.")
+            raise IncorrectPasswordError()
+        if not challenge.claim_is_valid(
+            challenge_responses.get("TIMESTAMP") or "",
+            challenge_responses.get("PASSWORD_CLAIM_SIGNATURE") or "",
+        ):
+            del self.sessions[challenge.secret_block]
+            raise IncorrectPasswordError()
+        return {**challenge_responses, "USERNAME": user.username}
+
+
+def _flow_enabled(client: CognitoIdpUserPoolClient, auth_flow: str) -> bool:
+    flows = set(client.extended_config.get("ExplicitAuthFlows") or [])
+    if auth_flow == "USER_PASSWORD_AUTH":
+        return bool(USER_PASSWORD_AUTH_FLAGS & flows)
+    if auth_flow == "USER_SRP_AUTH":
+        # A client created without ExplicitAuthFlows allows SRP, refresh and custom auth.
+        if not flows or "ALLOW_USER_SRP_AUTH" in flows:
+            return True
+        return flows <= LEGACY_FLAGS and "CUSTOM_AUTH_FLOW_ONLY" not in flows
+    return True
+
+
+def _check_new_username(user_pool: CognitoIdpUserPool, username: str) -> None:
+    username_attributes = user_pool.extended_config.get("UsernameAttributes") or []
+    if username_attributes:
+        if not any(validate_username_format(username, kind) for kind in username_attributes):
+            raise UsernameFormatError(username_attributes)
+    elif "email" in (user_pool.extended_config.get("AliasAttributes") or []):
+        if validate_username_format(username, "email"):
+            raise EmailUsernameInAliasPoolError()
+
+
+def _alias_usable(user: CognitoIdpUser, attribute: str) -> bool:
+    if attribute not in VERIFIED_ALIASES:
+        return True
+    return str(user.attribute_lookup.get(f"{attribute}_verified", "")).lower() == "true"
+
+
+def _sign_in_name(user_pool: CognitoIdpUserPool, username: str) -> str:
+    """The username of the user `username` names (it may be an alias), for moto to sign in."""
+    # moto resolves UsernameAttributes pools itself and puts the given email in the ID token.
+    if user_pool.extended_config.get("UsernameAttributes"):
+        return username
+    user = user_pool._get_user(username)
+    return user.username if user is not None else username

@@ -1,0 +1,453 @@
+"""Tests of the sandbox's user pools: sign-in names, auth flows, SRP that checks the password, deletion protection."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import hmac
+import json
+import re
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from pycognito.aws_srp import (
+    AWSSRP,
+    N_HEX,
+    calculate_u,
+    compute_hkdf,
+    hex_to_long,
+    long_to_hex,
+    pad_hex,
+)
+from pycognito.exceptions import ForceChangePasswordException, SMSMFAChallengeException
+
+from wildrydes_nb import sandbox as wildrydes_sandbox
+
+REGION = "us-east-2"
+PASSWORD = "Wild-Rydes-1234"
+WRONG_PASSWORD = "Wild-Rydes-4321"
+USERNAME = "alice|example|com"  # what the web app registers for alice@example.com
+EMAIL = "alice@example.com"
+NO_RETRIES = Config(retries={"max_attempts": 1})
+WORKSHOP_FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+INCORRECT = ("NotAuthorizedException", "Incorrect username or password.")
+
+
+@pytest.fixture(autouse=True)
+def no_endpoint_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session points AWS_ENDPOINT_URL at its server; in process, boto3 must reach the mock."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
+@pytest.fixture(scope="module", params=["in_process", "server"])
+def idp_access(request: pytest.FixtureRequest) -> Iterator[tuple[str | None, Any]]:
+    """The endpoint to reach moto at (None: the in-process mock) and how to empty it."""
+    if request.param == "in_process":
+        wildrydes_sandbox.install()
+        with mock_aws() as mock:
+            yield None, mock.reset
+    else:
+        # The session's sandbox server (tests/conftest.py), started by sandbox.start().
+        running = request.getfixturevalue("sandbox")
+        yield running.endpoint_url, running.reset
+
+
+@pytest.fixture
+def idp(idp_access: tuple[str | None, Any]) -> Any:
+    endpoint_url, reset = idp_access
+    reset()
+    return boto3.client(
+        "cognito-idp", region_name=REGION, endpoint_url=endpoint_url, config=NO_RETRIES
+    )
+
+
+@contextmanager
+def raises_aws_error(code: str, message: str) -> Iterator[None]:
+    with pytest.raises(ClientError) as excinfo:
+        yield
+    error = excinfo.value.response["Error"]
+    assert (error["Code"], error["Message"]) == (code, message)
+
+
+def create_pool(idp: Any, flows: list[str] | None = WORKSHOP_FLOWS, **settings: Any) -> tuple[str, str]:
+    """A user pool (by default the workshop's: username sign-in, email and phone aliases) and client."""
+    settings = settings or {"AliasAttributes": ["email", "phone_number"], "AutoVerifiedAttributes": ["email"]}
+    user_pool_id = idp.create_user_pool(PoolName="WildRydes", **settings)["UserPool"]["Id"]
+    client_kwargs = {"ExplicitAuthFlows": flows} if flows is not None else {}
+    app_client_id = idp.create_user_pool_client(
+        UserPoolId=user_pool_id, ClientName="wildrydes-web-app", **client_kwargs
+    )["UserPoolClient"]["ClientId"]
+    return user_pool_id, app_client_id
+
+
+def add_user(idp: Any, user_pool_id: str, username: str = USERNAME, email_verified: str | None = "true") -> str:
+    """A confirmed user with PASSWORD and the email EMAIL; returns the username Cognito gave it."""
+    attributes = [{"Name": "email", "Value": EMAIL}]
+    if email_verified is not None:
+        attributes.append({"Name": "email_verified", "Value": email_verified})
+    user = idp.admin_create_user(
+        UserPoolId=user_pool_id, Username=username, UserAttributes=attributes, MessageAction="SUPPRESS"
+    )["User"]
+    idp.admin_set_user_password(
+        UserPoolId=user_pool_id, Username=username, Password=PASSWORD, Permanent=True
+    )
+    return user["Username"]
+
+
+def srp_sign_in(idp: Any, user_pool_id: str, app_client_id: str, username: str, password: str = PASSWORD) -> dict[str, Any]:
+    """Sign in the way pycognito does (USERNAME in the answer: the challenge's USERNAME)."""
+    return AWSSRP(
+        username=username, password=password, pool_id=user_pool_id, client_id=app_client_id, client=idp
+    ).authenticate_user()
+
+
+def id_token_claims(tokens: dict[str, Any]) -> dict[str, Any]:
+    payload = tokens["AuthenticationResult"]["IdToken"].split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def password_claim(
+    user_pool_id: str, challenge: dict[str, str], hkdf: bytes, timestamp: str
+) -> str:
+    """PASSWORD_CLAIM_SIGNATURE as amazon-cognito-identity-js's CognitoUser.authenticateUser signs it."""
+    message = (
+        user_pool_id.split("_")[1].encode()
+        + challenge["USER_ID_FOR_SRP"].encode()
+        + base64.b64decode(challenge["SECRET_BLOCK"])
+        + timestamp.encode()
+    )
+    return base64.b64encode(hmac.new(hkdf, message, hashlib.sha256).digest()).decode()
+
+
+def js_style_sign_in(idp: Any, user_pool_id: str, app_client_id: str, username: str, password: str = PASSWORD) -> dict[str, Any]:
+    """Sign in as amazon-cognito-identity-js (Amplify 5) does: it answers as USER_ID_FOR_SRP.
+
+    It reads SALT and SRP_B as numbers, signs with USER_ID_FOR_SRP as the user id, sends that
+    as USERNAME and passes the challenge's Session back.
+    """
+    client = AWSSRP(username=username, password=password, pool_id=user_pool_id, client_id=app_client_id, client=idp)
+    started = idp.initiate_auth(
+        ClientId=app_client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=client.get_auth_params()
+    )
+    challenge = started["ChallengeParameters"]
+    hkdf = client.get_password_authentication_key(
+        challenge["USER_ID_FOR_SRP"],
+        password,
+        hex_to_long(challenge["SRP_B"]),
+        long_to_hex(hex_to_long(challenge["SALT"])),
+    )
+    timestamp = AWSSRP.get_cognito_formatted_timestamp(datetime.datetime.now(datetime.timezone.utc))
+    return idp.respond_to_auth_challenge(
+        ClientId=app_client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=started["Session"],
+        ChallengeResponses={
+            "USERNAME": challenge["USER_ID_FOR_SRP"],
+            "PASSWORD_CLAIM_SECRET_BLOCK": challenge["SECRET_BLOCK"],
+            "TIMESTAMP": timestamp,
+            "PASSWORD_CLAIM_SIGNATURE": password_claim(user_pool_id, challenge, hkdf, timestamp),
+        },
+    )
+
+
+# --- sign-in names ----------------------------------------------------------------------------
+
+
+def test_an_alias_pool_refuses_an_email_shaped_username_from_admin_create_user(idp: Any) -> None:
+    user_pool_id, _ = create_pool(idp)
+
+    with raises_aws_error(
+        "InvalidParameterException",
+        "Username cannot be of email format, since user pool is configured for email alias.",
+    ):
+        idp.admin_create_user(UserPoolId=user_pool_id, Username=EMAIL)
+
+
+def test_an_alias_pool_refuses_an_email_shaped_username_from_sign_up(idp: Any) -> None:
+    _, app_client_id = create_pool(idp)
+
+    with raises_aws_error(
+        "InvalidParameterException",
+        "Username cannot be of email format, since user pool is configured for email alias.",
+    ):
+        idp.sign_up(ClientId=app_client_id, Username=EMAIL, Password=PASSWORD,
+                    UserAttributes=[{"Name": "email", "Value": EMAIL}])
+
+
+def test_an_alias_pool_takes_the_web_apps_username(idp: Any) -> None:
+    _, app_client_id = create_pool(idp)
+
+    idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
+                UserAttributes=[{"Name": "email", "Value": EMAIL}])
+
+
+@pytest.mark.parametrize(
+    ("username_attributes", "username", "message"),
+    [
+        (["email"], USERNAME, "Username should be an email."),
+        (["phone_number"], EMAIL, "Username should be a phone number."),
+        (["email", "phone_number"], USERNAME, "Username should be either an email or a phone number."),
+    ],
+    ids=["email", "phone", "email-or-phone"],
+)
+def test_a_username_attributes_pool_refuses_a_username_of_another_kind(
+    idp: Any, username_attributes: list[str], username: str, message: str
+) -> None:
+    user_pool_id, app_client_id = create_pool(idp, UsernameAttributes=username_attributes)
+
+    with raises_aws_error("InvalidParameterException", message):
+        idp.admin_create_user(UserPoolId=user_pool_id, Username=username)
+    with raises_aws_error("InvalidParameterException", message):
+        idp.sign_up(ClientId=app_client_id, Username=username, Password=PASSWORD)
+
+
+def test_a_user_signs_in_with_srp_by_a_verified_email_alias(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id)
+
+    tokens = srp_sign_in(idp, user_pool_id, app_client_id, EMAIL)
+
+    assert id_token_claims(tokens)["cognito:username"] == USERNAME
+
+
+def test_a_user_signs_in_with_password_auth_by_a_verified_email_alias(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp, flows=["ALLOW_USER_PASSWORD_AUTH"])
+    add_user(idp, user_pool_id)
+
+    tokens = idp.initiate_auth(ClientId=app_client_id, AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": EMAIL, "PASSWORD": PASSWORD})
+
+    assert id_token_claims(tokens)["cognito:username"] == USERNAME
+
+
+@pytest.mark.parametrize("email_verified", [None, "false"], ids=["not-set", "false"])
+def test_an_unverified_email_alias_does_not_sign_in(idp: Any, email_verified: str | None) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id, email_verified=email_verified)
+
+    with raises_aws_error("UserNotFoundException", "User does not exist."):
+        srp_sign_in(idp, user_pool_id, app_client_id, EMAIL)
+
+
+# --- SRP ----------------------------------------------------------------------------------------
+
+
+def test_srp_with_the_right_password_gives_the_users_tokens(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id)
+
+    tokens = srp_sign_in(idp, user_pool_id, app_client_id, USERNAME)
+
+    claims = id_token_claims(tokens)
+    assert (claims["cognito:username"], claims["aud"]) == (USERNAME, app_client_id)
+    assert tokens["AuthenticationResult"]["AccessToken"].count(".") == 2
+
+
+def test_srp_with_a_wrong_password_is_refused(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id)
+
+    with raises_aws_error(*INCORRECT):
+        srp_sign_in(idp, user_pool_id, app_client_id, USERNAME, WRONG_PASSWORD)
+
+
+def test_the_srp_challenge_names_the_username_as_user_id_for_srp(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id)
+    client = AWSSRP(username=EMAIL, password=PASSWORD, pool_id=user_pool_id, client_id=app_client_id, client=idp)
+
+    started = idp.initiate_auth(ClientId=app_client_id, AuthFlow="USER_SRP_AUTH",
+                                AuthParameters=client.get_auth_params())
+
+    challenge = started["ChallengeParameters"]
+    assert started["ChallengeName"] == "PASSWORD_VERIFIER"
+    assert challenge["USER_ID_FOR_SRP"] == challenge["USERNAME"] == USERNAME
+    assert 0 < hex_to_long(challenge["SRP_B"]) < hex_to_long(N_HEX)
+    assert re.fullmatch(r"[0-9a-f]+", challenge["SALT"])
+    assert base64.b64decode(challenge["SECRET_BLOCK"], validate=True)
+
+
+def test_user_id_for_srp_is_taken_back_as_username_like_amazon_cognito_identity_js(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id)
+
+    tokens = js_style_sign_in(idp, user_pool_id, app_client_id, EMAIL)
+
+    assert id_token_claims(tokens)["cognito:username"] == USERNAME
+
+
+def test_a_claim_signed_with_a_wrong_password_is_refused_like_amazon_cognito_identity_js(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id)
+
+    with raises_aws_error(*INCORRECT):
+        js_style_sign_in(idp, user_pool_id, app_client_id, EMAIL, WRONG_PASSWORD)
+
+
+def test_an_email_username_pool_gives_the_internal_username_as_user_id_for_srp(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp, UsernameAttributes=["email"])
+    internal_username = add_user(idp, user_pool_id, username=EMAIL)
+    client = AWSSRP(username=EMAIL, password=PASSWORD, pool_id=user_pool_id, client_id=app_client_id, client=idp)
+
+    challenge = idp.initiate_auth(ClientId=app_client_id, AuthFlow="USER_SRP_AUTH",
+                                  AuthParameters=client.get_auth_params())["ChallengeParameters"]
+
+    assert internal_username != EMAIL
+    assert challenge["USER_ID_FOR_SRP"] == challenge["USERNAME"] == internal_username
+    assert js_style_sign_in(idp, user_pool_id, app_client_id, EMAIL)["AuthenticationResult"]
+    assert srp_sign_in(idp, user_pool_id, app_client_id, EMAIL)["AuthenticationResult"]
+    with raises_aws_error(*INCORRECT):
+        srp_sign_in(idp, user_pool_id, app_client_id, EMAIL, WRONG_PASSWORD)
+
+
+def pycognito_answer(idp: Any, user_pool_id: str, app_client_id: str) -> dict[str, str]:
+    """The ChallengeResponses pycognito sends for USERNAME with the right password."""
+    client = AWSSRP(username=USERNAME, password=PASSWORD, pool_id=user_pool_id, client_id=app_client_id, client=idp)
+    started = idp.initiate_auth(ClientId=app_client_id, AuthFlow="USER_SRP_AUTH",
+                                AuthParameters=client.get_auth_params())
+    return client.process_challenge(started["ChallengeParameters"], client.get_auth_params())
+
+
+def test_a_password_claim_is_answered_once(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id)
+    answer = pycognito_answer(idp, user_pool_id, app_client_id)
+    idp.respond_to_auth_challenge(ClientId=app_client_id, ChallengeName="PASSWORD_VERIFIER",
+                                  ChallengeResponses=answer)
+
+    with raises_aws_error("NotAuthorizedException", "Invalid session for the user."):
+        idp.respond_to_auth_challenge(ClientId=app_client_id, ChallengeName="PASSWORD_VERIFIER",
+                                      ChallengeResponses=answer)
+
+
+def test_a_claim_for_another_user_is_refused(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id)
+    idp.admin_create_user(UserPoolId=user_pool_id, Username="bob", MessageAction="SUPPRESS")
+    answer = pycognito_answer(idp, user_pool_id, app_client_id)
+
+    with raises_aws_error(*INCORRECT):
+        idp.respond_to_auth_challenge(ClientId=app_client_id, ChallengeName="PASSWORD_VERIFIER",
+                                      ChallengeResponses={**answer, "USERNAME": "bob"})
+
+
+def test_an_srp_a_of_zero_modulo_n_proves_nothing(idp: Any) -> None:
+    """With A = N the shared secret is 0 for any password; the claim must still be refused."""
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id)
+    big_a = hex_to_long(N_HEX)
+    started = idp.initiate_auth(ClientId=app_client_id, AuthFlow="USER_SRP_AUTH",
+                                AuthParameters={"USERNAME": USERNAME, "SRP_A": long_to_hex(big_a)})
+    challenge = started["ChallengeParameters"]
+    u = calculate_u(big_a, hex_to_long(challenge["SRP_B"]))
+    forged_key = compute_hkdf(bytes.fromhex(pad_hex(0)), bytes.fromhex(pad_hex(long_to_hex(u))))
+    timestamp = AWSSRP.get_cognito_formatted_timestamp(datetime.datetime.now(datetime.timezone.utc))
+
+    with raises_aws_error(*INCORRECT):
+        idp.respond_to_auth_challenge(
+            ClientId=app_client_id, ChallengeName="PASSWORD_VERIFIER", Session=started["Session"],
+            ChallengeResponses={
+                "USERNAME": USERNAME, "PASSWORD_CLAIM_SECRET_BLOCK": challenge["SECRET_BLOCK"],
+                "TIMESTAMP": timestamp,
+                "PASSWORD_CLAIM_SIGNATURE": password_claim(user_pool_id, challenge, forged_key, timestamp),
+            },
+        )
+
+
+def test_a_user_who_must_change_the_password_is_asked_only_after_the_right_one(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    idp.admin_create_user(UserPoolId=user_pool_id, Username=USERNAME, TemporaryPassword=PASSWORD,
+                          MessageAction="SUPPRESS")
+
+    with raises_aws_error(*INCORRECT):
+        srp_sign_in(idp, user_pool_id, app_client_id, USERNAME, WRONG_PASSWORD)
+    with pytest.raises(ForceChangePasswordException):
+        srp_sign_in(idp, user_pool_id, app_client_id, USERNAME)
+    changed = AWSSRP(username=USERNAME, password=PASSWORD, pool_id=user_pool_id, client_id=app_client_id,
+                     client=idp).set_new_password_challenge("New-Wild-Rydes-1234")
+    assert changed["AuthenticationResult"]["IdToken"]
+    assert srp_sign_in(idp, user_pool_id, app_client_id, USERNAME, "New-Wild-Rydes-1234")["AuthenticationResult"]
+
+
+def test_an_mfa_challenge_follows_only_the_right_password(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id)
+    idp.admin_set_user_mfa_preference(UserPoolId=user_pool_id, Username=USERNAME,
+                                      SMSMfaSettings={"Enabled": True, "PreferredMfa": True})
+
+    with raises_aws_error(*INCORRECT):
+        srp_sign_in(idp, user_pool_id, app_client_id, USERNAME, WRONG_PASSWORD)
+    with pytest.raises(SMSMFAChallengeException) as challenged:
+        srp_sign_in(idp, user_pool_id, app_client_id, USERNAME)
+    assert challenged.value.get_tokens()["ChallengeName"] == "SMS_MFA"
+
+
+# --- the app client's auth flows ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "flows",
+    [["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], ["ALLOW_CUSTOM_AUTH"], ["CUSTOM_AUTH_FLOW_ONLY"]],
+    ids=["password-only", "custom-only", "legacy-custom-only"],
+)
+def test_user_srp_auth_is_refused_unless_the_app_client_allows_it(idp: Any, flows: list[str]) -> None:
+    user_pool_id, app_client_id = create_pool(idp, flows=flows)
+    add_user(idp, user_pool_id)
+
+    with raises_aws_error("InvalidParameterException", "USER_SRP_AUTH flow not enabled for this client"):
+        srp_sign_in(idp, user_pool_id, app_client_id, USERNAME)
+
+
+@pytest.mark.parametrize(
+    "flows",
+    [None, WORKSHOP_FLOWS, ["ADMIN_NO_SRP_AUTH"]],
+    ids=["flows-not-set", "workshop", "legacy-flags"],
+)
+def test_user_srp_auth_works_when_the_app_client_allows_it(idp: Any, flows: list[str] | None) -> None:
+    user_pool_id, app_client_id = create_pool(idp, flows=flows)
+    add_user(idp, user_pool_id)
+
+    assert srp_sign_in(idp, user_pool_id, app_client_id, USERNAME)["AuthenticationResult"]
+
+
+# --- deletion protection --------------------------------------------------------------------------
+
+
+def test_a_protected_user_pool_is_deleted_only_once_protection_is_off(idp: Any) -> None:
+    user_pool_id, _ = create_pool(idp, AliasAttributes=["email"], DeletionProtection="ACTIVE")
+    assert idp.describe_user_pool(UserPoolId=user_pool_id)["UserPool"]["DeletionProtection"] == "ACTIVE"
+
+    with raises_aws_error(
+        "InvalidParameterException",
+        "The user pool cannot be deleted because deletion protection is activated. "
+        "Deletion protection must be inactivated first.",
+    ):
+        idp.delete_user_pool(UserPoolId=user_pool_id)
+    idp.update_user_pool(UserPoolId=user_pool_id, DeletionProtection="INACTIVE")
+    assert idp.describe_user_pool(UserPoolId=user_pool_id)["UserPool"]["DeletionProtection"] == "INACTIVE"
+    idp.delete_user_pool(UserPoolId=user_pool_id)
+
+    with raises_aws_error("ResourceNotFoundException", f"User pool {user_pool_id} does not exist."):
+        idp.describe_user_pool(UserPoolId=user_pool_id)
+
+
+def test_deletion_protection_is_inactive_unless_asked_for(idp: Any) -> None:
+    user_pool_id, _ = create_pool(idp)
+
+    assert idp.describe_user_pool(UserPoolId=user_pool_id)["UserPool"]["DeletionProtection"] == "INACTIVE"
+    idp.delete_user_pool(UserPoolId=user_pool_id)
+
+
+def test_update_user_pool_without_deletion_protection_resets_it(idp: Any) -> None:
+    """UpdateUserPool sets every setting it is not given to its default, this one too."""
+    user_pool_id, _ = create_pool(idp, AliasAttributes=["email"], DeletionProtection="ACTIVE")
+
+    idp.update_user_pool(UserPoolId=user_pool_id, AutoVerifiedAttributes=["email"])
+
+    assert idp.describe_user_pool(UserPoolId=user_pool_id)["UserPool"]["DeletionProtection"] == "INACTIVE"

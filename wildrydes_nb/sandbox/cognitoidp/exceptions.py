@@ -1,0 +1,64 @@
+"""Errors of the Cognito user pool extension, with the codes and messages AWS sends."""
+
+from moto.core.exceptions import JsonRESTError
+
+
+class AuthFlowNotEnabledError(JsonRESTError):
+    """InitiateAuth with a flow that the app client's ExplicitAuthFlows does not allow."""
+
+    def __init__(self, auth_flow: str):
+        super().__init__(
+            "InvalidParameterException", f"{auth_flow} flow not enabled for this client"
+        )
+
+
+class IncorrectPasswordError(JsonRESTError):
+    """A wrong password, given in the clear or proven wrong by the SRP password claim."""
+
+    def __init__(self) -> None:
+        super().__init__("NotAuthorizedException", "Incorrect username or password.")
+
+
+class InvalidSessionError(JsonRESTError):
+    """A challenge answered with a session (secret block) that is unknown or already used."""
+
+    def __init__(self) -> None:
+        super().__init__("NotAuthorizedException", "Invalid session for the user.")
+
+
+class EmailUsernameInAliasPoolError(JsonRESTError):
+    """An email-shaped username in a pool where email is an alias (AliasAttributes)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "InvalidParameterException",
+            "Username cannot be of email format, since user pool is configured for email alias.",
+        )
+
+
+class UsernameFormatError(JsonRESTError):
+    """A username that is not one of the pool's UsernameAttributes (email, phone number)."""
+
+    MESSAGES = {
+        ("email",): "Username should be an email.",
+        ("phone_number",): "Username should be a phone number.",
+    }
+
+    def __init__(self, username_attributes: list[str]):
+        super().__init__(
+            "InvalidParameterException",
+            self.MESSAGES.get(
+                tuple(username_attributes), "Username should be either an email or a phone number."
+            ),
+        )
+
+
+class DeletionProtectionError(JsonRESTError):
+    """DeleteUserPool on a pool whose DeletionProtection is ACTIVE."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "InvalidParameterException",
+            "The user pool cannot be deleted because deletion protection is activated. "
+            "Deletion protection must be inactivated first.",
+        )

@@ -60,7 +60,7 @@ def test_summaries_hold_one_row_per_learner_and_no_secret(tmp_path):
     assert json.loads(paths["json"].read_text())[1]["message"].startswith("app_client_id")
     page = paths["html"].read_text()
     assert '<a href="ana/02.ipynb">' in page and "&lt;b&gt;" in page and "1 of 2 learners passed" in page
-    assert summary_text(outcomes).splitlines() == ["2 learners: 1 passed, 1 failed",
+    assert summary_text(outcomes).splitlines() == ["2 learners: 1 passed, 0 not proven, 1 failed",
                                                    "  FAIL bo: app_client_id: does not belong <b>"]
 
 

@@ -2,7 +2,7 @@
 
 from wildrydes_nb import render
 from wildrydes_nb.errors import InputError
-from wildrydes_nb.report import FAIL, PASS, Report
+from wildrydes_nb.report import FAIL, NOT_PROVEN, PASS, Report
 
 POOL_ID = "us-east-2:1a2b3c4d-0000-4000-8000-123456789abc"
 
@@ -25,7 +25,18 @@ def test_report_shows_each_fix_and_the_verdict():
     report.add("authenticated role attached", FAIL, "no role", "Run the step again.")
     shown = render.report(report)
     assert "Fix: Run the step again." in shown.html and POOL_ID in shown.html
-    assert "1 passed, 1 failed, 0 skipped" in shown.html and shown.text == report.to_text()
+    assert "1 passed, 1 failed: some checks did not pass" in shown.html and shown.text == report.to_text()
+
+
+def test_a_proof_not_proven_is_amber_with_how_to_prove_it_and_not_a_failure():
+    report = Report("Verification")
+    report.add("identity pool exists", PASS, "found")
+    report.add("sign-in proof", NOT_PROVEN, "no permission to create users", "Use an admin identity.")
+    shown = render.report(report)
+    assert report.ok and report.verdict == NOT_PROVEN
+    assert "To prove it: Use an admin identity." in shown.html and "#9a6700" in shown.html
+    assert "1 passed, 0 failed, 1 not proven: the setup is right, but the sign-in was not proven" in shown.text
+    assert "[NOT PROVEN] sign-in proof" in shown.text
 
 
 def test_errors_show_field_problem_and_fix_escaped():

@@ -106,30 +106,31 @@ DELETION_PROTECTED = ("The user pool cannot be deleted because deletion protecti
                       "Deletion protection must be inactivated first.")
 
 
-def test_a_deletion_protected_user_pool_is_reported_not_deleted_with_how_to_turn_it_off(session, step, scratchpad):
-    from botocore.awsrequest import AWSResponse
-
-    from wildrydes_nb.aws import client
+def test_a_deletion_protected_user_pool_is_reported_not_deleted_with_how_to_turn_it_off(session, scratchpad):
     from wildrydes_nb.cleanup import forget
+    from wildrydes_nb.inputs import check_step_input
 
-    from test_aws_errors import _Body, json_error
-
-    def protected(request, **_):
-        return AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.1"},
-                           _Body(json_error("InvalidParameterException", DELETION_PROTECTED)))
-
-    client(session, "cognito-idp").meta.events.register("before-send.cognito-idp.DeleteUserPool", protected)
+    # The console turns deletion protection on for the pools it makes.
+    idp = session.client("cognito-idp")
+    user_pool_id = idp.create_user_pool(PoolName="WildRydes", DeletionProtection="ACTIVE")["UserPool"]["Id"]
+    app_client_id = idp.create_user_pool_client(UserPoolId=user_pool_id, ClientName="wildrydes-web-app")[
+        "UserPoolClient"]["ClientId"]
+    step = check_step_input("us-east-2", user_pool_id, app_client_id)
     result = ensure(session, step, scratchpad=scratchpad)
-    targets = plan_cleanup(session, identity_pool_name=step.identity_pool_name, user_pool_id=step.user_pool_id,
+    targets = plan_cleanup(session, identity_pool_name=step.identity_pool_name, user_pool_id=user_pool_id,
                            delete_user_pool=True)
     report = cleanup(session, targets)
     assert not report.ok
     *deleted, refused = report.checks
-    assert all(c.passed for c in deleted) and len(deleted) == 2
-    assert refused.name == f"delete user pool {step.user_pool_id}" and refused.status == "fail"
+    assert [c.passed for c in deleted] == [True, True]
+    assert refused.name == f"delete user pool {user_pool_id}" and refused.status == "fail"
     assert refused.detail == f"not deleted: deletion protection is on ({DELETION_PROTECTED})"
     assert "Settings > Deletion protection" in refused.fix and "resets every setting" in refused.fix
     forget(scratchpad, targets, report)
     saved = scratchpad.read()
-    assert saved["user_pool_id"] == step.user_pool_id and saved.get("identity_pool_id") is None
+    assert saved["user_pool_id"] == user_pool_id and saved.get("identity_pool_id") is None
     assert result.identity_pool_id not in find_identity_pools(session, step.identity_pool_name)
+    # Once the learner turns it off, cleanup carries on.
+    idp.update_user_pool(UserPoolId=user_pool_id, DeletionProtection="INACTIVE")
+    assert cleanup(session, plan_cleanup(session, identity_pool_name=step.identity_pool_name,
+                                         user_pool_id=user_pool_id, delete_user_pool=True)).ok

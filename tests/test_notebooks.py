@@ -93,19 +93,25 @@ def recording_secrets():
             "secret key": [], "session token": []}
     set_password = CognitoIdpBackend.admin_set_user_password
     initiate_auth = CognitoIdpBackend.initiate_auth
+    respond = CognitoIdpBackend.respond_to_auth_challenge
     assume_role = STSBackend.assume_role_with_web_identity
 
     def recording_set_password(self, user_pool_id, username, password, permanent):
         seen["password"].append(password)
         return set_password(self, user_pool_id, username, password, permanent)
 
-    def recording_initiate_auth(self, *args, **kwargs):
-        answer = initiate_auth(self, *args, **kwargs)
-        tokens = answer.get("AuthenticationResult", {})
-        for kind, key in (("ID token", "IdToken"), ("access token", "AccessToken"), ("refresh token", "RefreshToken")):
-            if tokens.get(key):
-                seen[kind].append(tokens[key])
-        return answer
+    def recording(sign_in):
+        # The password flow returns tokens from InitiateAuth, SRP from RespondToAuthChallenge.
+        def recorded(self, *args, **kwargs):
+            answer = sign_in(self, *args, **kwargs)
+            tokens = answer.get("AuthenticationResult", {})
+            for kind, key in (("ID token", "IdToken"), ("access token", "AccessToken"),
+                              ("refresh token", "RefreshToken")):
+                if tokens.get(key):
+                    seen[kind].append(tokens[key])
+            return answer
+
+        return recorded
 
     def recording_assume_role(self, **kwargs):
         role = assume_role(self, **kwargs)
@@ -115,7 +121,8 @@ def recording_secrets():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(CognitoIdpBackend, "admin_set_user_password", recording_set_password)
-        patch.setattr(CognitoIdpBackend, "initiate_auth", recording_initiate_auth)
+        patch.setattr(CognitoIdpBackend, "initiate_auth", recording(initiate_auth))
+        patch.setattr(CognitoIdpBackend, "respond_to_auth_challenge", recording(respond))
         patch.setattr(STSBackend, "assume_role_with_web_identity", recording_assume_role)
         yield seen
 

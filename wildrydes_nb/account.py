@@ -9,7 +9,6 @@ import botocore.session
 
 from .aws import calling, client
 from .redaction import redact
-from .errors import AwsAccessError
 
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -40,14 +39,13 @@ def available_profiles() -> list[str]:
 
 def who_am_i(session) -> Caller:
     """Ask STS who the session's credentials belong to (GetCallerIdentity changes nothing)."""
-    credentials = session.get_credentials()
-    if credentials is None:
-        raise AwsAccessError("no AWS credentials were found.", field="credentials",
-                             fix="Run 'aws configure', choose a profile, or start the local sandbox "
-                                 "(wildrydes-nb lab --sandbox).")
     sts = client(session, "sts")
+    # The call comes first: it is what loads the credentials (an expired SSO sign-in, missing
+    # credentials), and its errors are made clear; reading the key first would not be.
     with calling("check who you are signed in as"):
         identity = sts.get_caller_identity()
+        credentials = session.get_credentials()
+        access_key = credentials.access_key
     return Caller(account=identity["Account"], arn=identity["Arn"], region=session.region_name,
                   endpoint_url=sts.meta.endpoint_url, profile=session.profile_name,
-                  credentials_from=credentials.method, access_key=redact(credentials.access_key))
+                  credentials_from=credentials.method, access_key=redact(access_key))

@@ -47,21 +47,23 @@ def _wait(command: list[str]) -> int:
         return 0
 
 
-def run_lab(sandbox: bool, port: int | None = None, lab_args: Sequence[str] = ()) -> int:
+def run_lab(sandbox: bool, port: int | None = None, lab_args: Sequence[str] = (), *,
+            iam_delay: float = 0.0) -> int:
     """Run JupyterLab on the notebooks until it stops; returns its exit status.
 
     With ``sandbox`` a local AWS endpoint is started first and the standard AWS variables
     point at it, so every kernel JupyterLab starts inherits it; it stops with JupyterLab.
     Its scratchpad is a temporary file (unless ``WILDRYDES_SCRATCHPAD`` is set), so ids of
     the throw-away sandbox never overwrite those of a real account. ``lab_args`` go to
-    JupyterLab as they are (e.g. ``--no-browser``).
+    JupyterLab as they are (e.g. ``--no-browser``). ``iam_delay``: seconds for which the
+    sandbox keeps a new or changed IAM role unusable, as AWS does.
     """
     notebook_dir = notebooks_dir()
     with contextlib.ExitStack() as stack:
         if sandbox:
             from .sandbox import patched_environ, sandbox_environment
 
-            box = stack.enter_context(sandbox_environment())
+            box = stack.enter_context(sandbox_environment(iam_delay=iam_delay))
             if not os.environ.get(SCRATCHPAD_ENV_VAR):
                 folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="wildrydes-sandbox-"))
                 stack.enter_context(patched_environ({SCRATCHPAD_ENV_VAR: str(Path(folder) / "scratchpad.json")}))

@@ -100,6 +100,7 @@ def plan(p) -> Rendered:
     if p.up_to_date:
         return Rendered(f"{_mark('done')} {_e(p.to_text())}", scrub(p.to_text()))
     items = "".join(f"<li><b>{_e(a.stage)}</b>: {_e(a.detail)}</li>" for a in p.actions)
+    items += "".join(f"<li>{_e(line)}</li>" for line in p.kept)
     return Rendered(f"<p>Creating would make these changes:</p><ul>{items}</ul>", scrub(p.to_text()))
 
 
@@ -151,10 +152,17 @@ def user_pool(user_pool_id: str, app_client_id: str, note: str = "") -> Rendered
 
 
 def targets(found: list, title: str) -> Rendered:
-    """A list of cleanup targets (kind and name) under a title; says so when there are none."""
+    """A list of cleanup targets (kind and name) under a title; says so when there are none.
+
+    What the plan keeps on purpose (its ``kept`` lines, e.g. a role another pool uses) follows.
+    """
+    kept = list(getattr(found, "kept", []))
+    kept_html = "".join(f"<li>{_e(line)}</li>" for line in kept)
+    kept_html = f"<p>Kept:</p><ul>{kept_html}</ul>" if kept else ""
+    kept_text = "\n".join(["Kept:"] + [f"  - {line}" for line in kept]) if kept else ""
     if not found:
-        text = f"{title}: nothing."
-        return Rendered(f"{_mark('done')} {_e(text)}", text)
+        text = "\n".join(filter(None, [f"{title}: nothing.", kept_text]))
+        return Rendered(f"{_mark('done')} {_e(title)}: nothing.{kept_html}", scrub(text))
     items = "".join(f"<li>{_e(t.kind)}: <code>{_e(t.name)}</code></li>" for t in found)
-    text = "\n".join([f"{title}:"] + [f"  - {t.kind}: {t.name}" for t in found])
-    return Rendered(f"<p>{_e(title)}:</p><ul>{items}</ul>", scrub(text))
+    text = "\n".join([f"{title}:"] + [f"  - {t.kind}: {t.name}" for t in found] + ([kept_text] if kept else []))
+    return Rendered(f"<p>{_e(title)}:</p><ul>{items}</ul>{kept_html}", scrub(text))

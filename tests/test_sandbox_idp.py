@@ -235,6 +235,38 @@ def test_an_unverified_email_alias_does_not_sign_in(idp: Any, email_verified: st
         srp_sign_in(idp, user_pool_id, app_client_id, EMAIL)
 
 
+def test_a_preferred_username_alias_signs_in_without_verification(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp, AliasAttributes=["preferred_username"])
+    add_user(idp, user_pool_id)
+    idp.admin_update_user_attributes(UserPoolId=user_pool_id, Username=USERNAME,
+                                     UserAttributes=[{"Name": "preferred_username", "Value": "alice"}])
+    idp.admin_create_user(UserPoolId=user_pool_id, Username="bob", MessageAction="SUPPRESS")
+
+    tokens = srp_sign_in(idp, user_pool_id, app_client_id, "alice")
+
+    assert id_token_claims(tokens)["cognito:username"] == USERNAME
+
+
+@pytest.mark.parametrize(
+    ("auth_flow", "auth_parameters", "missing"),
+    [
+        ("USER_SRP_AUTH", {"SRP_A": "abc"}, "USERNAME"),
+        ("USER_SRP_AUTH", {"USERNAME": USERNAME}, "SRP_A"),
+        ("USER_PASSWORD_AUTH", {"PASSWORD": PASSWORD}, "USERNAME"),
+        ("USER_PASSWORD_AUTH", {"USERNAME": USERNAME}, "PASSWORD"),
+    ],
+    ids=["srp-username", "srp-a", "password-username", "password"],
+)
+def test_initiate_auth_without_a_required_parameter_is_refused(
+    idp: Any, auth_flow: str, auth_parameters: dict[str, str], missing: str
+) -> None:
+    user_pool_id, app_client_id = create_pool(idp, flows=["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH"])
+    add_user(idp, user_pool_id)
+
+    with raises_aws_error("InvalidParameterException", f"Missing required parameter {missing}"):
+        idp.initiate_auth(ClientId=app_client_id, AuthFlow=auth_flow, AuthParameters=auth_parameters)
+
+
 # --- SRP ----------------------------------------------------------------------------------------
 
 

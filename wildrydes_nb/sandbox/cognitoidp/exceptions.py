@@ -12,6 +12,13 @@ class AuthFlowNotEnabledError(JsonRESTError):
         )
 
 
+class MissingParameterError(JsonRESTError):
+    """An AuthParameters entry the flow needs (USERNAME, SRP_A, PASSWORD) is missing."""
+
+    def __init__(self, name: str):
+        super().__init__("InvalidParameterException", f"Missing required parameter {name}")
+
+
 class IncorrectPasswordError(JsonRESTError):
     """A wrong password, given in the clear or proven wrong by the SRP password claim."""
 

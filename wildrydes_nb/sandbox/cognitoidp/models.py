@@ -20,6 +20,7 @@ from .exceptions import (
     EmailUsernameInAliasPoolError,
     IncorrectPasswordError,
     InvalidSessionError,
+    MissingParameterError,
     UsernameFormatError,
 )
 from .srp import PasswordVerifierChallenge
@@ -29,6 +30,10 @@ USER_PASSWORD_AUTH_FLAGS = {"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"}
 # Before the ALLOW_* flags, SRP needed no flag: a client listing only legacy flags has it,
 # unless it is restricted to custom authentication.
 LEGACY_FLAGS = {"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"}
+REQUIRED_AUTH_PARAMETERS = {
+    "USER_SRP_AUTH": ("USERNAME", "SRP_A"),
+    "USER_PASSWORD_AUTH": ("USERNAME", "PASSWORD"),
+}
 # Aliases that sign a user in only once verified; preferred_username needs no verification.
 VERIFIED_ALIASES = {"email", "phone_number"}
 
@@ -57,7 +62,7 @@ class CognitoIdpUserPoolExtension:
     def _get_user(self, username: str) -> CognitoIdpUser | None:
         """Find a user by username, by UsernameAttributes, or by a verified alias (AliasAttributes)."""
         user = _moto_get_user(self, username)
-        if user is not None:
+        if user is not None or not username:
             return user
         for attribute in self.extended_config.get("AliasAttributes") or []:
             for candidate in self.users.values():
@@ -128,9 +133,12 @@ class CognitoIdpBackendExtension:
         user_pool, client = found
         if not _flow_enabled(client, auth_flow):
             raise AuthFlowNotEnabledError(auth_flow)
+        for name in REQUIRED_AUTH_PARAMETERS.get(auth_flow, ()):
+            if not auth_parameters.get(name):
+                raise MissingParameterError(name)
         if auth_flow == "USER_SRP_AUTH":
             return self._start_password_verifier(client_id, auth_parameters)
-        if auth_flow == "USER_PASSWORD_AUTH" and "USERNAME" in auth_parameters:
+        if auth_flow == "USER_PASSWORD_AUTH":
             auth_parameters = {
                 **auth_parameters,
                 "USERNAME": _sign_in_name(user_pool, auth_parameters["USERNAME"]),

@@ -38,7 +38,9 @@ def test_user_pool_then_identity_pool_then_verify_use_the_scratchpad(run):
     code, out, _ = run("verify", "--json")
     report = json.loads(out)
     assert code == 0 and report["ok"] and report["facts"]["identity_pool_id"] == pool_id
-    code, out, _ = run("cleanup")
+    code, _, err = run("cleanup")  # no terminal to confirm on: nothing is deleted
+    assert code == EXIT_INPUT and "--yes" in err and json.load(open(run.pad))["identity_pool_id"] == pool_id
+    code, out, _ = run("cleanup", "--yes")
     assert code == 0 and "identity pool" in out
     assert "identity_pool_id" not in json.load(open(run.pad))
 
@@ -64,6 +66,12 @@ def test_verify_fails_with_exit_1_when_a_check_fails(run, session):
     session.client("cognito-identity").set_identity_pool_roles(IdentityPoolId=pool_id, Roles={})
     code, out, _ = run("verify")
     assert code == EXIT_FAILED and "[FAIL] authenticated role attached" in out and "fix:" in out
+
+
+def test_a_name_given_is_used_or_verify_fails(run):
+    assert run("user-pool")[0] == 0 and run("identity-pool")[0] == 0
+    code, _, err = run("verify", "--name", "nope")
+    assert code == EXIT_INPUT and "there is no identity pool called 'nope'" in err
 
 
 def test_verify_without_pool_says_how_to_make_one(run):

@@ -148,7 +148,7 @@ def test_the_same_pool_name_in_a_second_region_stops_and_the_first_still_verifie
     code, out, _ = cli("verify", *ids(workshop_account))
     assert code == 0, out
     # Cleaning up in the second region keeps the role the first region's live pool uses.
-    code, out, err = cli("cleanup", "--region", "us-east-1")
+    code, out, err = cli("cleanup", "--region", "us-east-1", "--yes")
     assert code == 0, err
     assert f"kept: IAM role Cognito_wildrydes_identity_poolAuth_Role: kept, because the identity pool {first[0]}" in out
     assert session.client("iam").get_role(RoleName="Cognito_wildrydes_identity_poolAuth_Role")

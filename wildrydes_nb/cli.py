@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p, identity_pool_id=True)
     p.add_argument("--delete-user-pool", action="store_true", help="delete the user pool too")
     p.add_argument("--plan", action="store_true", help="only list what would be deleted")
+    p.add_argument("--yes", action="store_true", help="delete what is listed without asking (scripts)")
 
     p = sub.add_parser("batch", help="run the identity-pool notebook for every learner of a roster")
     p.add_argument("roster", help="CSV or YAML: learner, region, user_pool_id, app_client_id "
@@ -236,8 +237,11 @@ def _identity_pool_id(args, pad, session, step) -> str:
     from .identity_pool import resolve_identity_pool_id
     from .inputs import strip_pasted
 
+    # A name given on the command line is used or the command fails: the scratchpad's pool, made
+    # under another name, must not stand in for it.
+    saved = None if args.identity_pool_name else pad.get("identity_pool_id")
     return resolve_identity_pool_id(session, step, given=strip_pasted(args.identity_pool_id, "identity_pool_id")[0],
-                                    saved=pad.get("identity_pool_id"))
+                                    saved=saved)
 
 
 def cmd_verify(args) -> int:
@@ -307,13 +311,26 @@ def cmd_cleanup(args) -> int:
     if not targets:
         print("Nothing to delete.")
         return 0
-    print("\n".join(f"- {t.kind}: {t.name}" for t in targets))
+    print("Will be deleted:\n" + "\n".join(f"- {t.kind}: {t.name}" for t in targets))
     if args.plan:
         return 0
+    if not args.yes and not _confirmed(f"Delete these {len(targets)}? [y/N] "):
+        print("Nothing was deleted.")
+        return EXIT_FAILED
     report = cleanup(session, targets)
     print(report.to_text())
     forget(pad, targets, report)
     return 0 if report.ok else EXIT_FAILED
+
+
+def _confirmed(question: str) -> bool:
+    """Ask on the terminal; without one (a script, CI) the answer is no: --yes says it instead."""
+    from .errors import InputError
+
+    if not sys.stdin.isatty():
+        raise InputError("cleanup deletes only what you confirmed, and there is no terminal to ask on.",
+                         field="--yes", fix="Check the list above, then run the same command with --yes.")
+    return input(question).strip().lower() in ("y", "yes")
 
 
 def cmd_batch(args) -> int:

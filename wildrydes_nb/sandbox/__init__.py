@@ -1,11 +1,13 @@
 """Run a local AWS endpoint (moto) that behaves like Cognito where the identity-pool step needs it.
 
-`start()` serves moto on loopback with the extensions in `cognitoidentity/` and `cognitoidp/`
-installed; `Sandbox.env()` is the environment that points boto3 (and a notebook kernel) at
-it, and `sandbox_environment()` sets it in this process while a sandbox runs. `install()` alone extends moto in this process, for tests using `moto.mock_aws()`.
+`start()` serves moto on loopback with the extensions in `cognitoidentity/`, `cognitoidp/`,
+`iam/` and `sts/` installed; `Sandbox.env()` is the environment that points boto3 (and a
+notebook kernel) at it, and `sandbox_environment()` sets it in this process while a sandbox runs. `install()` alone extends moto in this process, for tests using `moto.mock_aws()`.
 
 moto keeps all state in process-wide globals: every server started here, and every
-`mock_aws()`, sees and resets the same data.
+`mock_aws()`, sees and resets the same data. So is the IAM delay (`set_iam_delay()`): the
+seconds during which a role just created, or whose trust just changed, cannot be assumed yet,
+as in AWS, where IAM takes a few seconds to propagate a change.
 """
 
 from __future__ import annotations
@@ -38,19 +40,53 @@ def install() -> None:
     if _installed:
         return
     # Imported here: importing moto is slow, and this package must stay cheap to import.
-    from moto.cognitoidentity.models import CognitoIdentityBackend
+    from moto.cognitoidentity.models import CognitoIdentityBackend, CognitoIdentityPool
     from moto.cognitoidentity.responses import CognitoIdentityResponse
     from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
+    from moto.iam.models import IAMBackend
+    from moto.sts.models import STSBackend
+    from moto.sts.responses import TokenResponse
 
-    from .cognitoidentity.models import CognitoIdentityBackendExtension
+    from .cognitoidentity.models import (
+        CognitoIdentityBackendExtension,
+        CognitoIdentityPoolExtension,
+    )
     from .cognitoidentity.responses import CognitoIdentityResponseExtension
     from .cognitoidp.models import CognitoIdpBackendExtension, CognitoIdpUserPoolExtension
+    from .iam.models import IAMBackendExtension
+    from .sts.models import STSBackendExtension
+    from .sts.responses import TokenResponseExtension
 
     _extend(CognitoIdentityBackend, CognitoIdentityBackendExtension)
+    _extend(CognitoIdentityPool, CognitoIdentityPoolExtension)
     _extend(CognitoIdentityResponse, CognitoIdentityResponseExtension)
     _extend(CognitoIdpBackend, CognitoIdpBackendExtension)
     _extend(CognitoIdpUserPool, CognitoIdpUserPoolExtension)
+    _extend(IAMBackend, IAMBackendExtension)
+    _extend(STSBackend, STSBackendExtension)
+    _extend(TokenResponse, TokenResponseExtension)
     _installed = True
+
+
+def get_iam_delay() -> float:
+    """The IAM delay in seconds (0, the default: roles are usable at once)."""
+    from .iam.models import get_propagation_delay
+
+    return get_propagation_delay()
+
+
+def set_iam_delay(seconds: float) -> float:
+    """Set the IAM delay for this process; return the previous one.
+
+    For `seconds` after a role is created or its trust policy changed (UpdateAssumeRolePolicy),
+    GetCredentialsForIdentity answers InvalidIdentityPoolConfigurationException for it and STS
+    AssumeRoleWithWebIdentity answers AccessDenied, as AWS does until IAM has propagated the
+    change. It applies to every sandbox server and `mock_aws()` of this process, and to roles
+    changed before it was set. `/moto-api/reset` forgets when roles changed.
+    """
+    from .iam.models import set_propagation_delay
+
+    return set_propagation_delay(seconds)
 
 
 def _extend(target: type, mixin: type) -> None:
@@ -79,6 +115,15 @@ class Sandbox:
             "AWS_REGION": self.region,
         }
 
+    @property
+    def iam_delay(self) -> float:
+        """The IAM delay in seconds: `get_iam_delay()`, which is process-wide like moto's state."""
+        return get_iam_delay()
+
+    @iam_delay.setter
+    def iam_delay(self, seconds: float) -> None:
+        set_iam_delay(seconds)
+
     def reset(self) -> None:
         """Delete every resource (moto's `/moto-api/reset`, which is process-wide)."""
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
@@ -103,11 +148,13 @@ class Sandbox:
         return f"Sandbox(endpoint_url={self.endpoint_url!r}, region={self.region!r})"
 
 
-def start(port: int = 0, host: str = "127.0.0.1", region: str = DEFAULT_REGION) -> Sandbox:
+def start(
+    port: int = 0, host: str = "127.0.0.1", region: str = DEFAULT_REGION, iam_delay: float = 0
+) -> Sandbox:
     """Install the extensions and serve moto on `host:port` (port 0: any free port).
 
     Only loopback hosts are accepted: moto takes any credentials, so it must not be
-    reachable from other machines.
+    reachable from other machines. `iam_delay` sets the IAM delay (see `set_iam_delay()`).
     """
     if not _is_loopback_host(host):
         raise ValueError(
@@ -118,6 +165,7 @@ def start(port: int = 0, host: str = "127.0.0.1", region: str = DEFAULT_REGION) 
         # moto's server thread dies silently on a taken port and start() then waits forever.
         _check_port_free(host, port)
     install()
+    set_iam_delay(iam_delay)
     from moto.server import ThreadedMotoServer
 
     # werkzeug would log every request to stderr, burying the output of whoever drives this.

@@ -109,3 +109,30 @@ class InvalidNextTokenError(JsonRESTError):
 
     def __init__(self) -> None:
         super().__init__("InvalidParameterException", "Invalid pagination token.")
+
+
+class ClassicFlowDisabledError(JsonRESTError):
+    """GetOpenIdToken on a pool whose basic (classic) flow is off."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "InvalidParameterException",
+            "Basic (classic) flow is not enabled, please use enhanced flow.",
+        )
+
+
+class InvalidRoleMappingError(JsonRESTError):
+    """A RoleMapping of SetIdentityPoolRoles that the service refuses."""
+
+    def __init__(self, message: str):
+        super().__init__("InvalidParameterException", message)
+
+
+class AmbiguousRoleMappingDeniedError(JsonRESTError):
+    """A RoleMapping chose no role and its AmbiguousRoleResolution is Deny."""
+
+    def __init__(self, provider: str):
+        super().__init__(
+            "NotAuthorizedException",
+            f"The ambiguous role mapping rules for: {provider} denied this request.",
+        )

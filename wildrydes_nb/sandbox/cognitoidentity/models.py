@@ -1,12 +1,13 @@
-"""Identity pool roles, login checks and real credentials for moto's Cognito Identity backend."""
+"""Identity pool roles and role mappings, login checks, credentials and classic-flow tokens for moto's Cognito Identity."""
 
 from __future__ import annotations
 
 import json
 import re
+import secrets
+import threading
 import time
 from datetime import datetime, timezone
-from fnmatch import fnmatchcase
 from typing import Any
 
 from joserfc import jwk, jwt
@@ -20,19 +21,21 @@ from moto.cognitoidentity.utils import get_random_identity_id
 from moto.core.common_models import BaseModel
 from moto.core.exceptions import InvalidToken
 from moto.core.utils import utcnow
-from moto.iam.exceptions import NotFoundException
-from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 from moto.utilities.paginator import Paginator
 from moto.utilities.utils import load_resource
 
+from ..iam.models import is_propagating, trust_admits_cognito
 from .exceptions import (
+    AmbiguousRoleMappingDeniedError,
+    ClassicFlowDisabledError,
     IdentityAccessForbiddenError,
     IdentityNotFoundError,
     IdentityPoolNotFoundError,
     InvalidIdentityPoolConfigurationError,
     InvalidLoginTokenError,
     InvalidNextTokenError,
+    InvalidRoleMappingError,
     InvalidRoleTypeError,
     LoginsMismatchError,
     RoleAccessForbiddenError,
@@ -42,16 +45,61 @@ from .exceptions import (
 
 ROLE_TYPES = ("authenticated", "unauthenticated")
 ROLE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
-COGNITO_IDENTITY_PRINCIPAL = "cognito-identity.amazonaws.com"
 # Cognito names the STS session so; the assumed-role ARN ends in /CognitoIdentityCredentials.
 ROLE_SESSION_NAME = "CognitoIdentityCredentials"
 CREDENTIALS_DURATION_SECONDS = 3600
+# GetOpenIdToken's tokens: who issues them, and for how long they are valid (AWS: 10 minutes).
+OPEN_ID_TOKEN_ISSUER = "https://cognito-identity.amazonaws.com"
+OPEN_ID_TOKEN_SECONDS = 600
 
 # moto signs the tokens of every user pool with one key pair; this is its public half,
 # the one moto serves as each pool's jwks.json.
 MOTO_USER_POOL_KEYS = jwk.KeySet.import_key_set(
     load_resource("cognitoidp/resources/jwks-public.json")
 )
+
+
+_open_id_key: jwk.RSAKey | None = None
+_open_id_key_lock = threading.Lock()
+
+
+def open_id_token_keys() -> jwk.KeySet:
+    """The public key that verifies GetOpenIdToken's tokens, as STS would fetch it."""
+    return jwk.KeySet([jwk.RSAKey.import_key(_signing_key().as_dict(private=False))])
+
+
+def _signing_key() -> jwk.RSAKey:
+    """The key pair that signs GetOpenIdToken's tokens: one per process, made on first use."""
+    global _open_id_key
+    with _open_id_key_lock:
+        if _open_id_key is None:
+            _open_id_key = jwk.RSAKey.generate_key(
+                2048, parameters={"kid": f"sandbox-{secrets.token_hex(8)}"}
+            )
+        return _open_id_key
+
+
+class CognitoIdentityPoolExtension:
+    """What `install()` copies onto moto's `CognitoIdentityPool`: the classic-flow switch."""
+
+    # A class attribute, so that pools made before install() have the default too.
+    allow_classic_flow = False
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "IdentityPoolId": self.identity_pool_id,
+                "IdentityPoolName": self.identity_pool_name,
+                "AllowUnauthenticatedIdentities": self.allow_unauthenticated_identities,
+                "AllowClassicFlow": self.allow_classic_flow,
+                "SupportedLoginProviders": self.supported_login_providers,
+                "DeveloperProviderName": self.developer_provider_name,
+                "OpenIdConnectProviderARNs": self.open_id_connect_provider_arns,
+                "CognitoIdentityProviders": self.cognito_identity_providers,
+                "SamlProviderARNs": self.saml_provider_arns,
+                "IdentityPoolTags": self.tags,
+            }
+        )
 
 
 class CognitoIdentity(BaseModel):
@@ -97,6 +145,7 @@ class CognitoIdentityBackendExtension:
         cognito_identity_providers: list[dict[str, Any]],
         saml_provider_arns: list[str],
         tags: dict[str, str],
+        allow_classic_flow: bool = False,
     ) -> str:
         pool = CognitoIdentityPool(
             self.region_name,
@@ -109,6 +158,7 @@ class CognitoIdentityBackendExtension:
             saml_provider_arns=saml_provider_arns,
             tags=tags,
         )
+        pool.allow_classic_flow = bool(allow_classic_flow)
         self.identity_pools[pool.identity_pool_id] = pool
         return pool.to_json()
 
@@ -119,33 +169,29 @@ class CognitoIdentityBackendExtension:
         self,
         identity_pool_id: str,
         identity_pool_name: str,
-        allow_unauthenticated: bool | None,
-        login_providers: dict[str, str] | None,
-        provider_name: str | None,
-        provider_arns: list[str] | None,
-        identity_providers: list[dict[str, Any]] | None,
-        saml_providers: list[str] | None,
-        tags: dict[str, str] | None,
+        allow_unauthenticated: bool,
+        login_providers: dict[str, str] | None = None,
+        provider_name: str | None = None,
+        provider_arns: list[str] | None = None,
+        identity_providers: list[dict[str, Any]] | None = None,
+        saml_providers: list[str] | None = None,
+        tags: dict[str, str] | None = None,
+        allow_classic_flow: bool | None = None,
     ) -> str:
         """
-        Fields left out keep their value (AWS would clear them). AllowClassicFlow is ignored.
+        The pool becomes what the request says: as AWS does, a field left out is reset to
+        what CreateIdentityPool gives it when left out (AllowClassicFlow: false).
         """
         pool = self._get_identity_pool(identity_pool_id)
         pool.identity_pool_name = identity_pool_name
-        if allow_unauthenticated is not None:
-            pool.allow_unauthenticated_identities = allow_unauthenticated
-        if login_providers is not None:
-            pool.supported_login_providers = login_providers
-        if provider_name:
-            pool.developer_provider_name = provider_name
-        if provider_arns is not None:
-            pool.open_id_connect_provider_arns = provider_arns
-        if identity_providers is not None:
-            pool.cognito_identity_providers = identity_providers
-        if saml_providers is not None:
-            pool.saml_provider_arns = saml_providers
-        if tags:
-            pool.tags = tags
+        pool.allow_unauthenticated_identities = allow_unauthenticated
+        pool.allow_classic_flow = bool(allow_classic_flow)
+        pool.supported_login_providers = login_providers
+        pool.developer_provider_name = provider_name
+        pool.open_id_connect_provider_arns = provider_arns
+        pool.cognito_identity_providers = identity_providers
+        pool.saml_provider_arns = saml_providers
+        pool.tags = tags or {}
         return pool.to_json()
 
     def delete_identity_pool(self, identity_pool_id: str) -> None:
@@ -186,14 +232,17 @@ class CognitoIdentityBackendExtension:
         role_mappings: dict[str, Any] | None,
     ) -> None:
         """
-        RoleMappings are stored and returned, but not applied when issuing credentials.
+        A RoleMapping is keyed by a provider of the pool (`<user pool provider>:<app client
+        id>` for a user pool) and GetCredentialsForIdentity applies it.
         """
-        self._get_identity_pool(identity_pool_id)
+        pool = self._get_identity_pool(identity_pool_id)
         for role_type, role_arn in roles.items():
             if role_type not in ROLE_TYPES:
                 raise InvalidRoleTypeError(role_type)
-            if not ROLE_ARN_PATTERN.fullmatch(role_arn):
-                raise RoleAccessForbiddenError(role_arn)
+            _check_role_arn(role_arn)
+        configured = _configured_providers(pool)
+        for provider, mapping in (role_mappings or {}).items():
+            _check_role_mapping(provider, mapping, configured)
         self.identity_pool_roles[identity_pool_id] = {
             "Roles": dict(roles),
             "RoleMappings": role_mappings or {},
@@ -219,7 +268,7 @@ class CognitoIdentityBackendExtension:
         backend = self._backend_for(identity_pool_id)
         pool = backend._get_identity_pool(identity_pool_id)
         if logins:
-            identity = backend._identity_for_logins(pool, _verify_logins(pool, logins))
+            identity = backend._identity_for_logins(pool, _subjects(_verify_logins(pool, logins)))
         elif pool.allow_unauthenticated_identities:
             identity = backend._add_identity(identity_pool_id, {})
         else:
@@ -227,37 +276,26 @@ class CognitoIdentityBackendExtension:
         return json.dumps({"IdentityId": identity.identity_id})
 
     def get_credentials_for_identity(
-        self, identity_id: str, logins: dict[str, str] | None = None
+        self,
+        identity_id: str,
+        logins: dict[str, str] | None = None,
+        custom_role_arn: str | None = None,
     ) -> str:
         """
-        The credentials are those of moto's STS for the pool's role, after the role's trust
-        policy is checked. CustomRoleArn and RoleMappings are ignored.
+        The credentials are those of moto's STS for the role the pool gives this identity:
+        its RoleMappings, else its authenticated or unauthenticated role. That role's trust
+        must admit the pool, and IAM must have had time to make it usable (see
+        `set_propagation_delay` in the sandbox's IAM models). CustomRoleArn is honoured where
+        AWS documents it: for a Token mapping, when it is one of the token's `cognito:roles`.
         """
         backend = self._backend_for(identity_id)
-        identity = backend.identities.get(identity_id)
-        if identity is None:
-            raise IdentityNotFoundError(identity_id)
-        pool = backend._get_identity_pool(identity.identity_pool_id)
-        if logins:
-            subjects = _verify_logins(pool, logins)
-            if not subjects.items() <= identity.logins.items():
-                raise LoginsMismatchError()
-            role_type = "authenticated"
-            # The values Cognito puts in the web identity token's `amr` claim.
-            amr = [role_type, *subjects]
-            amr += [f"{provider}:CognitoSignIn:{sub}" for provider, sub in subjects.items()]
-        elif not pool.allow_unauthenticated_identities:
-            raise UnauthenticatedAccessError()
-        elif identity.logins:
-            raise IdentityAccessForbiddenError(identity_id)
-        else:
-            role_type = "unauthenticated"
-            amr = [role_type]
-
-        roles = backend.identity_pool_roles.get(pool.identity_pool_id, {}).get("Roles", {})
-        role_arn = roles.get(role_type)
-        if not role_arn or not _trust_admits(
-            _trust_policy(role_arn), pool.identity_pool_id, amr
+        identity, pool = backend._identity_and_pool(identity_id)
+        claims = _check_identity_logins(identity, pool, logins)
+        role_arn = backend._role_for(pool, claims, custom_role_arn)
+        if (
+            not role_arn
+            or not trust_admits_cognito(role_arn, pool.identity_pool_id, _amr(claims))
+            or is_propagating(role_arn)
         ):
             raise InvalidIdentityPoolConfigurationError()
 
@@ -283,11 +321,62 @@ class CognitoIdentityBackendExtension:
             }
         )
 
+    def get_open_id_token(self, identity_id: str, logins: dict[str, str] | None = None) -> str:
+        """
+        The basic (classic) flow's token, signed with the sandbox's key: `aud` is the pool,
+        `sub` the identity, `amr` as Cognito puts it. STS AssumeRoleWithWebIdentity verifies it.
+        """
+        backend = self._backend_for(identity_id)
+        identity, pool = backend._identity_and_pool(identity_id)
+        if not pool.allow_classic_flow:
+            raise ClassicFlowDisabledError()
+        claims = _check_identity_logins(identity, pool, logins)
+        now = int(time.time())
+        token = jwt.encode(
+            {"alg": "RS256", "kid": _signing_key().kid},
+            {
+                "iss": OPEN_ID_TOKEN_ISSUER,
+                "aud": pool.identity_pool_id,
+                "sub": identity_id,
+                "amr": _amr(claims),
+                "iat": now,
+                "exp": now + OPEN_ID_TOKEN_SECONDS,
+            },
+            _signing_key(),
+        )
+        return json.dumps({"IdentityId": identity_id, "Token": token})
+
     def _get_identity_pool(self, identity_pool_id: str) -> CognitoIdentityPool:
         pool = self.identity_pools.get(identity_pool_id)
         if pool is None:
             raise IdentityPoolNotFoundError(identity_pool_id)
         return pool
+
+    def _identity_and_pool(
+        self, identity_id: str
+    ) -> tuple[CognitoIdentity, CognitoIdentityPool]:
+        identity = self.identities.get(identity_id)
+        if identity is None:
+            raise IdentityNotFoundError(identity_id)
+        return identity, self._get_identity_pool(identity.identity_pool_id)
+
+    def _role_for(
+        self,
+        pool: CognitoIdentityPool,
+        claims: dict[str, dict[str, Any]],
+        custom_role_arn: str | None,
+    ) -> str | None:
+        """The role an identity with these verified logins gets: mapped, else the default."""
+        stored = self.identity_pool_roles.get(pool.identity_pool_id, {})
+        roles = stored.get("Roles", {})
+        if not claims:
+            return roles.get("unauthenticated")
+        mappings = stored.get("RoleMappings") or {}
+        for provider, token_claims in claims.items():
+            key = f"{provider}:{token_claims['aud']}"
+            if key in mappings:
+                return _mapped_role(key, mappings[key], token_claims, roles, custom_role_arn)
+        return roles.get("authenticated")
 
     def _backend_for(self, resource_id: str) -> CognitoIdentityBackend:
         """The backend of the region that an identity (pool) id starts with."""
@@ -330,12 +419,132 @@ def _page(
         raise InvalidNextTokenError()
 
 
-def _verify_logins(pool: CognitoIdentityPool, logins: dict[str, str]) -> dict[str, str]:
-    """Check each login token; return provider name → the user's `sub`."""
+def _verify_logins(
+    pool: CognitoIdentityPool, logins: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Check each login token; return provider name → the token's claims."""
     return {
-        provider: _verify_login_token(pool, provider, token)["sub"]
-        for provider, token in logins.items()
+        provider: _verify_login_token(pool, provider, token) for provider, token in logins.items()
     }
+
+
+def _subjects(claims: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Provider name → the user's `sub`, which is how an identity remembers its logins."""
+    return {provider: token_claims["sub"] for provider, token_claims in claims.items()}
+
+
+def _check_identity_logins(
+    identity: CognitoIdentity, pool: CognitoIdentityPool, logins: dict[str, str] | None
+) -> dict[str, dict[str, Any]]:
+    """The verified claims of logins that belong to `identity`; {} for a guest identity."""
+    if logins:
+        claims = _verify_logins(pool, logins)
+        if not _subjects(claims).items() <= identity.logins.items():
+            raise LoginsMismatchError()
+        return claims
+    if not pool.allow_unauthenticated_identities:
+        raise UnauthenticatedAccessError()
+    if identity.logins:
+        raise IdentityAccessForbiddenError(identity.identity_id)
+    return {}
+
+
+def _amr(claims: dict[str, dict[str, Any]]) -> list[str]:
+    """The `amr` claim Cognito gives an identity with these logins (the trust matches it)."""
+    if not claims:
+        return ["unauthenticated"]
+    return [
+        "authenticated",
+        *claims,
+        *(f"{provider}:CognitoSignIn:{c['sub']}" for provider, c in claims.items()),
+    ]
+
+
+def _check_role_arn(role_arn: Any) -> None:
+    if not isinstance(role_arn, str) or not ROLE_ARN_PATTERN.fullmatch(role_arn):
+        raise RoleAccessForbiddenError(role_arn)
+
+
+def _configured_providers(pool: CognitoIdentityPool) -> set[str]:
+    """The names a RoleMapping may be keyed by: each provider the pool is configured with."""
+    names = {
+        f"{provider.get('ProviderName')}:{provider.get('ClientId')}"
+        for provider in pool.cognito_identity_providers or []
+    }
+    names.update(pool.supported_login_providers or {})
+    # An OIDC provider is named by its URL, which its IAM ARN ends with.
+    names.update(
+        arn.split(":oidc-provider/", 1)[-1] for arn in pool.open_id_connect_provider_arns or []
+    )
+    names.update(pool.saml_provider_arns or [])
+    return names
+
+
+def _check_role_mapping(provider: str, mapping: dict[str, Any], configured: set[str]) -> None:
+    """Refuse a RoleMapping AWS refuses; the service model has checked types and enums."""
+    if provider not in configured:
+        raise InvalidRoleMappingError(
+            f"{provider} is not a valid RoleMapping ProviderName or is not a configured provider."
+        )
+    if not mapping.get("AmbiguousRoleResolution"):
+        raise InvalidRoleMappingError(
+            "AmbiguousRoleResolution is required when the RoleMapping Type is Token or Rules."
+        )
+    if mapping.get("Type") == "Rules":
+        rules = (mapping.get("RulesConfiguration") or {}).get("Rules")
+        if not rules:
+            raise InvalidRoleMappingError(
+                "RulesConfiguration is required when the RoleMapping Type is Rules."
+            )
+        for rule in rules:
+            _check_role_arn(rule.get("RoleARN"))
+
+
+def _mapped_role(
+    provider: str,
+    mapping: dict[str, Any],
+    claims: dict[str, Any],
+    roles: dict[str, str],
+    custom_role_arn: str | None,
+) -> str | None:
+    """The role a RoleMapping gives a user with these token claims."""
+    if mapping["Type"] == "Token":
+        # Cognito user pools put a user's group roles in these claims.
+        token_roles = claims.get("cognito:roles")
+        token_roles = token_roles if isinstance(token_roles, list) else [token_roles]
+        if custom_role_arn and custom_role_arn in token_roles:
+            role = custom_role_arn
+        else:
+            role = claims.get("cognito:preferred_role")
+    else:
+        rules = mapping["RulesConfiguration"]["Rules"]
+        role = next((rule["RoleARN"] for rule in rules if _rule_matches(rule, claims)), None)
+    if role:
+        return role
+    if mapping["AmbiguousRoleResolution"] == "AuthenticatedRole":
+        return roles.get("authenticated")
+    raise AmbiguousRoleMappingDeniedError(provider)
+
+
+def _rule_matches(rule: dict[str, str], claims: dict[str, Any]) -> bool:
+    """Whether a claim of the token matches the rule; a list claim matches by any item."""
+    if rule["Claim"] not in claims:
+        return False
+    claim = claims[rule["Claim"]]
+    values = [
+        value if isinstance(value, str) else json.dumps(value)
+        for value in (claim if isinstance(claim, list) else [claim])
+    ]
+    expected = rule["Value"]
+    match_type = rule["MatchType"]
+    if match_type == "NotEqual":
+        return all(value != expected for value in values)
+    test = {
+        "Equals": lambda value: value == expected,
+        "Contains": lambda value: expected in value,
+        "StartsWith": lambda value: value.startswith(expected),
+    }[match_type]
+    return any(test(value) for value in values)
 
 
 def _verify_login_token(
@@ -361,59 +570,6 @@ def _verify_login_token(
     ):
         raise UnsupportedProviderError()
     return claims
-
-
-def _trust_policy(role_arn: str) -> str | None:
-    """The role's trust policy document from moto's IAM, or None if there is no such role."""
-    partition, account_id = role_arn.split(":")[1], role_arn.split(":")[4]
-    try:
-        role = iam_backends[account_id][partition].get_role_by_arn(role_arn)
-    except NotFoundException:
-        return None
-    return role.assume_role_policy_document
-
-
-def _trust_admits(policy_document: str | None, identity_pool_id: str, amr: list[str]) -> bool:
-    """Whether a trust policy lets Cognito assume the role for this pool and these `amr`."""
-    try:
-        statements = json.loads(policy_document or "{}").get("Statement", [])
-    except (ValueError, AttributeError):
-        return False
-    if isinstance(statements, dict):
-        statements = [statements]
-    return any(
-        _statement_admits(statement, identity_pool_id, amr)
-        for statement in statements
-        if isinstance(statement, dict)
-    )
-
-
-def _statement_admits(statement: dict[str, Any], identity_pool_id: str, amr: list[str]) -> bool:
-    # The aud condition is what keeps other pools out, so a statement without it does not
-    # count (the console-created trust always has both conditions).
-    principal = statement.get("Principal")
-    federated = principal.get("Federated") if isinstance(principal, dict) else None
-    condition = statement.get("Condition") or {}
-    audiences = _as_list(
-        condition.get("StringEquals", {}).get(f"{COGNITO_IDENTITY_PRINCIPAL}:aud")
-    )
-    amr_patterns = _as_list(
-        condition.get("ForAnyValue:StringLike", {}).get(f"{COGNITO_IDENTITY_PRINCIPAL}:amr")
-    )
-    return (
-        statement.get("Effect") == "Allow"
-        and COGNITO_IDENTITY_PRINCIPAL in _as_list(federated)
-        and "sts:AssumeRoleWithWebIdentity" in _as_list(statement.get("Action"))
-        and identity_pool_id in audiences
-        and any(fnmatchcase(value, pattern) for value in amr for pattern in amr_patterns)
-    )
-
-
-def _as_list(value: Any) -> list[Any]:
-    """IAM policies allow a single value wherever a list is allowed."""
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def _epoch(moment: datetime) -> float:

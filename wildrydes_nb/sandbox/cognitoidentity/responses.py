@@ -95,6 +95,40 @@ class CognitoIdentityResponseExtension:
         return self.backend.get_credentials_for_identity(
             identity_id=self._get_param("IdentityId"),
             logins=self._get_param("Logins"),
+            custom_role_arn=self._get_param("CustomRoleArn"),
+        )
+
+    def get_open_id_token(self) -> str:
+        return self.backend.get_open_id_token(
+            identity_id=self._get_param("IdentityId"),
+            logins=self._get_param("Logins"),
+        )
+
+    def create_identity_pool(self) -> str:
+        return self.backend.create_identity_pool(
+            identity_pool_name=self._get_param("IdentityPoolName"),
+            allow_unauthenticated_identities=self._get_param("AllowUnauthenticatedIdentities"),
+            allow_classic_flow=self._get_param("AllowClassicFlow"),
+            supported_login_providers=self._get_param("SupportedLoginProviders"),
+            developer_provider_name=self._get_param("DeveloperProviderName"),
+            open_id_connect_provider_arns=self._get_param("OpenIdConnectProviderARNs"),
+            cognito_identity_providers=self._get_param("CognitoIdentityProviders"),
+            saml_provider_arns=self._get_param("SamlProviderARNs"),
+            tags=self._get_param("IdentityPoolTags"),
+        )
+
+    def update_identity_pool(self) -> str:
+        return self.backend.update_identity_pool(
+            identity_pool_id=self._get_param("IdentityPoolId"),
+            identity_pool_name=self._get_param("IdentityPoolName"),
+            allow_unauthenticated=self._get_param("AllowUnauthenticatedIdentities"),
+            allow_classic_flow=self._get_param("AllowClassicFlow"),
+            login_providers=self._get_param("SupportedLoginProviders"),
+            provider_name=self._get_param("DeveloperProviderName"),
+            provider_arns=self._get_param("OpenIdConnectProviderARNs"),
+            identity_providers=self._get_param("CognitoIdentityProviders"),
+            saml_providers=self._get_param("SamlProviderARNs"),
+            tags=self._get_param("IdentityPoolTags"),
         )
 
 

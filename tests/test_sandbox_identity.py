@@ -1,0 +1,629 @@
+"""Tests of the sandbox server's identity side: IAM delay, pool updates, classic flow and STS, role mappings."""
+
+from __future__ import annotations
+
+import json
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from joserfc import jwk, jwt
+
+from wildrydes_nb import sandbox as wildrydes_sandbox
+from wildrydes_nb.sandbox.cognitoidentity.models import MOTO_USER_POOL_KEYS, open_id_token_keys
+from wildrydes_nb.sandbox.iam import models as iam_models
+
+REGION = "us-east-2"
+ACCOUNT_ID = "123456789012"  # moto's default account
+PASSWORD = "Passw0rd!!"
+POOL_NAME = "wildrydes_identity_pool"
+AUTH_ROLE = f"Cognito_{POOL_NAME}Auth_Role"
+NO_RETRIES = Config(retries={"max_attempts": 1})
+NOT_CONFIGURED = (
+    "InvalidIdentityPoolConfigurationException",
+    "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
+)
+STS_ACCESS_DENIED = ("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
+INVALID_IDENTITY_TOKEN = (
+    "InvalidIdentityToken",
+    "The web identity token that was passed could not be validated by Amazon Web Services. "
+    "Get a new identity token from the identity provider and then retry the request.",
+)
+CLASSIC_FLOW_OFF = (
+    "InvalidParameterException",
+    "Basic (classic) flow is not enabled, please use enhanced flow.",
+)
+
+
+@pytest.fixture
+def aws(sandbox: wildrydes_sandbox.Sandbox) -> Any:
+    """A client factory for the session's sandbox server, emptied first."""
+    sandbox.reset()
+
+    def client(service: str, **kwargs: Any) -> Any:
+        return boto3.client(
+            service, region_name=REGION, endpoint_url=sandbox.endpoint_url, config=NO_RETRIES, **kwargs
+        )
+
+    return client
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The IAM delay's clock, frozen at the real one's time; add to `clock[0]` to let time pass."""
+    now = [time.monotonic()]
+    monkeypatch.setattr(iam_models, "clock", lambda: now[0])
+    return now
+
+
+@pytest.fixture
+def iam_delay(sandbox: wildrydes_sandbox.Sandbox, clock: list[float]) -> Iterator[float]:
+    """An IAM delay of 2 s for this test, on the frozen clock."""
+    previous = sandbox.iam_delay
+    sandbox.iam_delay = 2
+    yield 2
+    sandbox.iam_delay = previous
+
+
+@contextmanager
+def raises_aws_error(code_and_message: tuple[str, str], status: int | None = None) -> Iterator[None]:
+    """Expect a ClientError with this code and message (and HTTP status, if given)."""
+    with pytest.raises(ClientError) as excinfo:
+        yield
+    response = excinfo.value.response
+    assert (response["Error"]["Code"], response["Error"]["Message"]) == code_and_message
+    if status is not None:
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == status
+
+
+@dataclass
+class Workshop:
+    user_pool_id: str
+    app_client_id: str
+    provider: str
+    identity_pool_id: str
+    auth_role_arn: str
+    id_token: str
+
+    @property
+    def logins(self) -> dict[str, str]:
+        return {self.provider: self.id_token}
+
+    @property
+    def mapping_key(self) -> str:
+        return f"{self.provider}:{self.app_client_id}"
+
+
+def trust_policy(identity_pool_id: str, amr: str = "authenticated") -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool_id},
+                        "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": amr},
+                    },
+                }
+            ],
+        }
+    )
+
+
+def create_role(aws: Any, name: str, policy_document: str) -> str:
+    return aws("iam").create_role(RoleName=name, AssumeRolePolicyDocument=policy_document)[
+        "Role"
+    ]["Arn"]
+
+
+def sign_in(aws: Any, app_client_id: str, username: str) -> str:
+    return aws("cognito-idp").initiate_auth(
+        ClientId=app_client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]["IdToken"]
+
+
+def add_user(aws: Any, user_pool_id: str, username: str) -> None:
+    idp = aws("cognito-idp")
+    idp.admin_create_user(UserPoolId=user_pool_id, Username=username)
+    idp.admin_set_user_password(
+        UserPoolId=user_pool_id, Username=username, Password=PASSWORD, Permanent=True
+    )
+
+
+def build_workshop(aws: Any, **pool_settings: Any) -> Workshop:
+    """User pool, app client, signed-in alice, identity pool and its authenticated role."""
+    idp = aws("cognito-idp")
+    user_pool_id = idp.create_user_pool(PoolName="WildRydes")["UserPool"]["Id"]
+    app_client_id = idp.create_user_pool_client(
+        UserPoolId=user_pool_id,
+        ClientName="wildrydes-web-app",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    add_user(aws, user_pool_id, "alice")
+    provider = f"cognito-idp.{REGION}.amazonaws.com/{user_pool_id}"
+    identity_pool_id = aws("cognito-identity").create_identity_pool(
+        IdentityPoolName=POOL_NAME,
+        AllowUnauthenticatedIdentities=False,
+        CognitoIdentityProviders=[{"ProviderName": provider, "ClientId": app_client_id}],
+        **pool_settings,
+    )["IdentityPoolId"]
+    auth_role_arn = create_role(aws, AUTH_ROLE, trust_policy(identity_pool_id))
+    aws("cognito-identity").set_identity_pool_roles(
+        IdentityPoolId=identity_pool_id, Roles={"authenticated": auth_role_arn}
+    )
+    return Workshop(
+        user_pool_id, app_client_id, provider, identity_pool_id, auth_role_arn,
+        sign_in(aws, app_client_id, "alice"),
+    )
+
+
+@pytest.fixture
+def workshop(aws: Any) -> Workshop:
+    return build_workshop(aws)
+
+
+def identity_of(aws: Any, workshop: Workshop, logins: dict[str, str] | None = None) -> str:
+    return aws("cognito-identity").get_id(
+        IdentityPoolId=workshop.identity_pool_id, Logins=logins or workshop.logins
+    )["IdentityId"]
+
+
+def credentials(aws: Any, workshop: Workshop, **kwargs: Any) -> dict[str, Any]:
+    """GetCredentialsForIdentity for alice."""
+    return aws("cognito-identity").get_credentials_for_identity(
+        IdentityId=identity_of(aws, workshop), Logins=workshop.logins, **kwargs
+    )["Credentials"]
+
+
+def caller_role(aws: Any, creds: dict[str, Any]) -> str:
+    """The role name in the assumed-role ARN STS reports for these credentials."""
+    arn = aws(
+        "sts",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds.get("SecretKey") or creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    ).get_caller_identity()["Arn"]
+    return arn.split("/")[1]
+
+
+# --- IAM delay -------------------------------------------------------------------------------
+
+
+def test_a_new_role_gives_no_credentials_until_the_iam_delay_has_passed(
+    aws: Any, iam_delay: float, clock: list[float]
+) -> None:
+    workshop = build_workshop(aws)
+
+    with raises_aws_error(NOT_CONFIGURED):
+        credentials(aws, workshop)
+
+    clock[0] += 1.9
+    with raises_aws_error(NOT_CONFIGURED):
+        credentials(aws, workshop)
+
+    clock[0] += 0.1
+    assert caller_role(aws, credentials(aws, workshop)) == AUTH_ROLE
+
+
+def test_a_changed_trust_gives_no_credentials_until_the_iam_delay_has_passed(
+    aws: Any, workshop: Workshop, iam_delay: float, clock: list[float]
+) -> None:
+    clock[0] += 10
+    assert caller_role(aws, credentials(aws, workshop)) == AUTH_ROLE
+
+    aws("iam").update_assume_role_policy(
+        RoleName=AUTH_ROLE, PolicyDocument=trust_policy(workshop.identity_pool_id)
+    )
+
+    with raises_aws_error(NOT_CONFIGURED):
+        credentials(aws, workshop)
+    clock[0] += 2
+    assert caller_role(aws, credentials(aws, workshop)) == AUTH_ROLE
+
+
+def test_sts_refuses_a_role_within_the_iam_delay(aws: Any, iam_delay: float, clock: list[float]) -> None:
+    workshop = build_workshop(aws, AllowClassicFlow=True)
+    token = open_id_token(aws, workshop)
+    sts = aws("sts")
+
+    with raises_aws_error(STS_ACCESS_DENIED, status=403):
+        assume_role(sts, workshop.auth_role_arn, token)
+
+    clock[0] += 2
+    assert assume_role(sts, workshop.auth_role_arn, token)["AssumedRoleUser"]["Arn"].endswith(
+        f":assumed-role/{AUTH_ROLE}/classic"
+    )
+
+
+def test_without_an_iam_delay_a_new_role_is_usable_at_once(aws: Any, sandbox: Any) -> None:
+    assert sandbox.iam_delay == 0
+    workshop = build_workshop(aws)
+
+    assert caller_role(aws, credentials(aws, workshop)) == AUTH_ROLE
+
+
+def test_reset_forgets_when_roles_changed(aws: Any, sandbox: Any, iam_delay: float) -> None:
+    from moto.iam.models import iam_backends
+
+    create_role(aws, AUTH_ROLE, trust_policy(f"{REGION}:00000000-0000-0000-0000-000000000000"))
+    assert len(iam_backends[ACCOUNT_ID]["aws"].role_changes) == 1
+
+    sandbox.reset()
+
+    assert iam_backends[ACCOUNT_ID]["aws"].role_changes == {}
+
+
+def test_set_iam_delay_returns_the_previous_delay_and_refuses_a_negative_one(sandbox: Any) -> None:
+    previous = wildrydes_sandbox.set_iam_delay(3)
+    try:
+        assert wildrydes_sandbox.set_iam_delay(1.5) == 3
+        assert wildrydes_sandbox.get_iam_delay() == sandbox.iam_delay == 1.5
+        with pytest.raises(ValueError, match="0 or more seconds"):
+            wildrydes_sandbox.set_iam_delay(-1)
+        with pytest.raises(ValueError, match="0 or more seconds"):
+            sandbox.iam_delay = float("nan")
+        assert sandbox.iam_delay == 1.5
+    finally:
+        wildrydes_sandbox.set_iam_delay(previous)
+
+
+def test_start_sets_the_iam_delay(sandbox: Any) -> None:
+    previous = sandbox.iam_delay
+    try:
+        with wildrydes_sandbox.start(iam_delay=4) as other:
+            # Process-wide, like moto's state: every sandbox of this process shares it.
+            assert other.iam_delay == sandbox.iam_delay == 4
+    finally:
+        sandbox.iam_delay = previous
+
+
+# --- UpdateIdentityPool, AllowClassicFlow -----------------------------------------------------
+
+
+def test_update_identity_pool_resets_what_it_is_not_given(aws: Any, workshop: Workshop) -> None:
+    cognito = aws("cognito-identity")
+    cognito.update_identity_pool(
+        IdentityPoolId=workshop.identity_pool_id,
+        IdentityPoolName=POOL_NAME,
+        AllowUnauthenticatedIdentities=False,
+        AllowClassicFlow=True,
+        CognitoIdentityProviders=[{"ProviderName": workshop.provider, "ClientId": workshop.app_client_id}],
+        SupportedLoginProviders={"graph.facebook.com": "1234567890"},
+        DeveloperProviderName="login.wildrydes",
+        IdentityPoolTags={"workshop": "wildrydes"},
+    )
+
+    answer = cognito.update_identity_pool(
+        IdentityPoolId=workshop.identity_pool_id,
+        IdentityPoolName=POOL_NAME,
+        AllowUnauthenticatedIdentities=True,
+    )
+
+    described = cognito.describe_identity_pool(IdentityPoolId=workshop.identity_pool_id)
+    for pool in (answer, described):
+        assert pool["AllowUnauthenticatedIdentities"] is True
+        assert pool["AllowClassicFlow"] is False
+        assert not pool.get("CognitoIdentityProviders")
+        assert not pool.get("SupportedLoginProviders")
+        assert not pool.get("DeveloperProviderName")
+        assert not pool.get("IdentityPoolTags")
+
+
+def test_allow_classic_flow_is_stored_and_returned(aws: Any) -> None:
+    cognito = aws("cognito-identity")
+    created = cognito.create_identity_pool(
+        IdentityPoolName=POOL_NAME, AllowUnauthenticatedIdentities=False, AllowClassicFlow=True
+    )
+    pool_id = created["IdentityPoolId"]
+    assert created["AllowClassicFlow"] is True
+    assert cognito.describe_identity_pool(IdentityPoolId=pool_id)["AllowClassicFlow"] is True
+
+    updated = cognito.update_identity_pool(
+        IdentityPoolId=pool_id, IdentityPoolName=POOL_NAME, AllowUnauthenticatedIdentities=False,
+        AllowClassicFlow=False,
+    )
+
+    assert updated["AllowClassicFlow"] is False
+    assert cognito.describe_identity_pool(IdentityPoolId=pool_id)["AllowClassicFlow"] is False
+    other = cognito.create_identity_pool(IdentityPoolName=POOL_NAME, AllowUnauthenticatedIdentities=False)
+    assert other["AllowClassicFlow"] is False
+
+
+# --- GetOpenIdToken and STS AssumeRoleWithWebIdentity ----------------------------------------
+
+
+def open_id_token(aws: Any, workshop: Workshop) -> str:
+    return aws("cognito-identity").get_open_id_token(
+        IdentityId=identity_of(aws, workshop), Logins=workshop.logins
+    )["Token"]
+
+
+def assume_role(sts: Any, role_arn: str, token: str) -> dict[str, Any]:
+    return sts.assume_role_with_web_identity(
+        RoleArn=role_arn, RoleSessionName="classic", WebIdentityToken=token
+    )
+
+
+@pytest.fixture
+def classic(aws: Any) -> Workshop:
+    return build_workshop(aws, AllowClassicFlow=True)
+
+
+def test_get_open_id_token_is_refused_when_the_classic_flow_is_off(
+    aws: Any, workshop: Workshop
+) -> None:
+    with raises_aws_error(CLASSIC_FLOW_OFF):
+        open_id_token(aws, workshop)
+
+
+def test_get_open_id_token_gives_a_signed_token_for_the_identity(aws: Any, classic: Workshop) -> None:
+    identity_id = identity_of(aws, classic)
+    answer = aws("cognito-identity").get_open_id_token(IdentityId=identity_id, Logins=classic.logins)
+
+    claims = jwt.decode(answer["Token"], open_id_token_keys(), algorithms=["RS256"]).claims
+    sub = jwt.decode(classic.id_token, MOTO_USER_POOL_KEYS).claims["sub"]
+    assert answer["IdentityId"] == identity_id
+    assert claims["iss"] == "https://cognito-identity.amazonaws.com"
+    assert claims["aud"] == classic.identity_pool_id
+    assert claims["sub"] == identity_id
+    assert claims["amr"] == ["authenticated", classic.provider, f"{classic.provider}:CognitoSignIn:{sub}"]
+    assert 0 < claims["exp"] - time.time() <= 600
+
+
+def test_get_open_id_token_checks_the_logins(aws: Any, classic: Workshop) -> None:
+    identity_id = identity_of(aws, classic)
+    add_user(aws, classic.user_pool_id, "bob")
+    cognito = aws("cognito-identity")
+
+    with raises_aws_error(
+        ("NotAuthorizedException", "Unauthenticated access is not supported for this identity pool.")
+    ):
+        cognito.get_open_id_token(IdentityId=identity_id)
+    with raises_aws_error(
+        (
+            "NotAuthorizedException",
+            "Logins don't match. Please include at least one valid login for this identity or "
+            "identity pool.",
+        )
+    ):
+        cognito.get_open_id_token(
+            IdentityId=identity_id,
+            Logins={classic.provider: sign_in(aws, classic.app_client_id, "bob")},
+        )
+
+
+def test_sts_gives_credentials_for_a_token_the_role_trusts(aws: Any, classic: Workshop) -> None:
+    answer = assume_role(aws("sts"), classic.auth_role_arn, open_id_token(aws, classic))
+
+    assert caller_role(aws, answer["Credentials"]) == AUTH_ROLE
+
+
+def forged(token: str) -> str:
+    """The same claims, signed with a key that is not the sandbox's."""
+    claims = jwt.decode(token, open_id_token_keys()).claims
+    return jwt.encode({"alg": "RS256", "kid": "forged"}, claims, jwk.RSAKey.generate_key(2048))
+
+
+def tampered(token: str) -> str:
+    """The sandbox's signature over another pool's `aud`."""
+    import base64
+
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["aud"] = f"{REGION}:00000000-0000-0000-0000-000000000000"
+    new_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{new_payload}.{signature}"
+
+
+@pytest.mark.parametrize(
+    "spoil", [lambda token: "not-a-jwt", forged, tampered], ids=["garbage", "forged", "tampered"]
+)
+def test_sts_refuses_a_token_it_cannot_verify(aws: Any, classic: Workshop, spoil: Any) -> None:
+    token = spoil(open_id_token(aws, classic))
+
+    with raises_aws_error(INVALID_IDENTITY_TOKEN, status=400):
+        assume_role(aws("sts"), classic.auth_role_arn, token)
+
+
+def test_sts_refuses_an_expired_token(aws: Any, classic: Workshop) -> None:
+    from wildrydes_nb.sandbox.cognitoidentity.models import _signing_key
+
+    claims = jwt.decode(open_id_token(aws, classic), open_id_token_keys()).claims
+    claims["exp"] = int(time.time()) - 1
+    expired = jwt.encode({"alg": "RS256", "kid": _signing_key().kid}, claims, _signing_key())
+
+    with raises_aws_error(
+        (
+            "ExpiredTokenException",
+            "The web identity token that was passed is expired or is not valid. Get a new "
+            "identity token from the identity provider and then retry the request.",
+        ),
+        status=400,
+    ):
+        assume_role(aws("sts"), classic.auth_role_arn, expired)
+
+
+@pytest.mark.parametrize(
+    "trust",
+    [
+        lambda pool_id: trust_policy(f"{REGION}:22222222-2222-2222-2222-222222222222"),
+        lambda pool_id: trust_policy(pool_id, amr="unauthenticated"),
+    ],
+    ids=["trust-for-another-pool", "trust-for-guests"],
+)
+def test_sts_refuses_a_role_whose_trust_does_not_admit_the_token(
+    aws: Any, classic: Workshop, trust: Any
+) -> None:
+    role_arn = create_role(aws, "Other_Role", trust(classic.identity_pool_id))
+
+    with raises_aws_error(STS_ACCESS_DENIED, status=403):
+        assume_role(aws("sts"), role_arn, open_id_token(aws, classic))
+
+
+def test_sts_keeps_motos_behaviour_for_tokens_of_other_issuers(aws: Any) -> None:
+    """The sandbox cannot fetch another issuer's keys, so it does not judge such tokens."""
+    token = jwt.encode(
+        {"alg": "RS256", "kid": "k"},
+        {"iss": "https://accounts.google.com", "aud": "app", "sub": "1", "exp": int(time.time()) + 60},
+        jwk.RSAKey.generate_key(2048),
+    )
+    role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/Google_Role"
+
+    answer = assume_role(aws("sts"), role_arn, token)
+
+    assert answer["AssumedRoleUser"]["Arn"].endswith(":assumed-role/Google_Role/classic")
+
+
+# --- RoleMappings ------------------------------------------------------------------------------
+
+
+def set_mapping(aws: Any, workshop: Workshop, mapping: dict[str, Any], key: str | None = None) -> None:
+    aws("cognito-identity").set_identity_pool_roles(
+        IdentityPoolId=workshop.identity_pool_id,
+        Roles={"authenticated": workshop.auth_role_arn},
+        RoleMappings={key or workshop.mapping_key: mapping},
+    )
+
+
+def rules(*rules: dict[str, str], resolution: str = "Deny") -> dict[str, Any]:
+    return {
+        "Type": "Rules",
+        "AmbiguousRoleResolution": resolution,
+        "RulesConfiguration": {"Rules": list(rules)},
+    }
+
+
+def rule(role_arn: str, value: str = "alice", match: str = "Equals", claim: str = "cognito:username") -> dict[str, str]:
+    return {"Claim": claim, "MatchType": match, "Value": value, "RoleARN": role_arn}
+
+
+def invalid_parameter(message: str) -> tuple[str, str]:
+    return ("InvalidParameterException", message)
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["{provider}", "{provider}:other-client", "graph.facebook.com"],
+    ids=["without-client", "another-client", "unconfigured-provider"],
+)
+def test_a_role_mapping_must_name_a_configured_provider(aws: Any, workshop: Workshop, key: str) -> None:
+    key = key.format(provider=workshop.provider)
+
+    with raises_aws_error(
+        invalid_parameter(f"{key} is not a valid RoleMapping ProviderName or is not a configured provider.")
+    ):
+        set_mapping(aws, workshop, {"Type": "Token", "AmbiguousRoleResolution": "Deny"}, key=key)
+
+
+def test_a_role_mapping_needs_an_ambiguous_role_resolution(aws: Any, workshop: Workshop) -> None:
+    with raises_aws_error(
+        invalid_parameter("AmbiguousRoleResolution is required when the RoleMapping Type is Token or Rules.")
+    ):
+        set_mapping(aws, workshop, {"Type": "Token"})
+
+
+def test_a_rules_mapping_needs_rules(aws: Any, workshop: Workshop) -> None:
+    with raises_aws_error(
+        invalid_parameter("RulesConfiguration is required when the RoleMapping Type is Rules.")
+    ):
+        set_mapping(aws, workshop, {"Type": "Rules", "AmbiguousRoleResolution": "Deny"})
+
+
+def test_a_rule_needs_a_role_arn(aws: Any, workshop: Workshop) -> None:
+    with raises_aws_error(("NotAuthorizedException", f"Access to Role '{AUTH_ROLE}' is forbidden.")):
+        set_mapping(aws, workshop, rules(rule(AUTH_ROLE)))
+
+
+def mapped_role(aws: Any, workshop: Workshop, name: str = "Mapped_Role") -> str:
+    return create_role(aws, name, trust_policy(workshop.identity_pool_id))
+
+
+@pytest.mark.parametrize(
+    ("match", "value"),
+    [("Equals", "alice"), ("Contains", "lic"), ("StartsWith", "al"), ("NotEqual", "bob")],
+)
+def test_the_first_matching_rule_chooses_the_role(
+    aws: Any, workshop: Workshop, match: str, value: str
+) -> None:
+    role_arn = mapped_role(aws, workshop)
+    unused = mapped_role(aws, workshop, "Unused_Role")
+    set_mapping(
+        aws, workshop, rules(rule(unused, value="bob"), rule(role_arn, value, match), rule(unused, "alice"))
+    )
+
+    assert caller_role(aws, credentials(aws, workshop)) == "Mapped_Role"
+
+
+def test_no_matching_rule_with_authenticated_role_resolution_uses_the_default_role(
+    aws: Any, workshop: Workshop
+) -> None:
+    set_mapping(aws, workshop, rules(rule(mapped_role(aws, workshop), "bob"), resolution="AuthenticatedRole"))
+
+    assert caller_role(aws, credentials(aws, workshop)) == AUTH_ROLE
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        {"Type": "Token", "AmbiguousRoleResolution": "Deny"},
+        rules(rule(f"arn:aws:iam::{ACCOUNT_ID}:role/Mapped_Role", "bob")),
+    ],
+    ids=["token-without-role-claims", "no-rule-matches"],
+)
+def test_an_ambiguous_mapping_with_deny_resolution_is_refused(
+    aws: Any, workshop: Workshop, mapping: dict[str, Any]
+) -> None:
+    set_mapping(aws, workshop, mapping)
+
+    with raises_aws_error(
+        (
+            "NotAuthorizedException",
+            f"The ambiguous role mapping rules for: {workshop.mapping_key} denied this request.",
+        )
+    ):
+        credentials(aws, workshop)
+
+
+def test_a_mapped_role_whose_trust_does_not_admit_the_pool_is_refused(
+    aws: Any, workshop: Workshop
+) -> None:
+    other_pool = f"{REGION}:22222222-2222-2222-2222-222222222222"
+    set_mapping(aws, workshop, rules(rule(create_role(aws, "Mapped_Role", trust_policy(other_pool)))))
+
+    with raises_aws_error(NOT_CONFIGURED):
+        credentials(aws, workshop)
+
+
+def token_with_roles(workshop: Workshop, **claims: Any) -> str:
+    """An ID token for alice carrying the role claims a user pool gives a member of groups."""
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    user_pool = cognitoidp_backends[ACCOUNT_ID][REGION].user_pools[workshop.user_pool_id]
+    return user_pool.create_jwt(workshop.app_client_id, "alice", "id", extra_data=claims)[0]
+
+
+def test_a_token_mapping_uses_the_preferred_role_or_an_allowed_custom_role(
+    aws: Any, workshop: Workshop
+) -> None:
+    preferred, other = mapped_role(aws, workshop, "Preferred_Role"), mapped_role(aws, workshop, "Other_Role")
+    set_mapping(aws, workshop, {"Type": "Token", "AmbiguousRoleResolution": "Deny"})
+    workshop.id_token = token_with_roles(
+        workshop, **{"cognito:preferred_role": preferred, "cognito:roles": [preferred, other]}
+    )
+
+    assert caller_role(aws, credentials(aws, workshop)) == "Preferred_Role"
+    assert caller_role(aws, credentials(aws, workshop, CustomRoleArn=other)) == "Other_Role"
+    # A role the token does not name is not the user's to choose.
+    assert caller_role(aws, credentials(aws, workshop, CustomRoleArn=workshop.auth_role_arn)) == (
+        "Preferred_Role"
+    )

@@ -226,11 +226,14 @@ def _apply_environ(values: Mapping[str, str | None]) -> None:
 
 
 @contextlib.contextmanager
-def sandbox_environment(region: str = DEFAULT_REGION) -> Iterator[Sandbox]:
+def sandbox_environment(region: str = DEFAULT_REGION, iam_delay: float = 0) -> Iterator[Sandbox]:
     """Start a sandbox and point this process's standard AWS variables at it meanwhile.
 
     Processes started inside (kernels, papermill) inherit it; ``AWS_PROFILE`` is unset so a
-    profile cannot take precedence over the sandbox's dummy credentials.
+    profile cannot take precedence over the sandbox's dummy credentials. `iam_delay` as in
+    `start()`: it applies to this process, whose server the kernels talk to.
     """
-    with start(region=region) as box, patched_environ({**box.env(), "AWS_PROFILE": None}):
+    with start(region=region, iam_delay=iam_delay) as box, patched_environ(
+        {**box.env(), "AWS_PROFILE": None}
+    ):
         yield box

@@ -21,3 +21,5 @@ NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 DEFAULT_IDENTITY_POOL_NAME = "wildrydes_identity_pool"
 DEFAULT_USER_POOL_NAME = "WildRydes"
 DEFAULT_APP_CLIENT_NAME = "wildrydes-web-app"
+# IAM takes about 2 s, sometimes 5-10 s, to make a new role usable; a learner's sandbox does too.
+SANDBOX_IAM_DELAY = 5.0

@@ -7,10 +7,10 @@ import signal
 import sys
 import threading
 
+from . import SANDBOX_IAM_DELAY
+
 EXIT_FAILED = 1   # verification or a step failed
 EXIT_INPUT = 2    # a clear, expected error (bad input, missing prerequisite, AWS refusal)
-# IAM takes about 2 s, sometimes 5-10 s, to make a new role usable; a learner's sandbox does too.
-SANDBOX_IAM_DELAY = 5.0
 
 
 def _add_common(parser: argparse.ArgumentParser, *, identity_pool_id: bool = False) -> None:

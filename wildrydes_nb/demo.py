@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from . import NOTEBOOKS_DIR
+from . import NOTEBOOKS_DIR, SANDBOX_IAM_DELAY
 
 DEMO_NOTEBOOKS = ("00_start_here", "01_user_pool", "02_identity_pool")
 
@@ -29,7 +29,8 @@ def run_demo(out_dir: str | os.PathLike = "runs/demo", *, serve: Callable[[objec
     out.mkdir(parents=True, exist_ok=True)
     scratchpad = out / "scratchpad.json"
     scratchpad.unlink(missing_ok=True)
-    with sandbox_environment() as box:
+    # As in a real account, the new role is unusable for a few seconds: verify shows the wait.
+    with sandbox_environment(iam_delay=SANDBOX_IAM_DELAY) as box:
         print(f"sandbox    {box.endpoint_url} (stops when the demo ends)")
         for name in DEMO_NOTEBOOKS:
             executed = out / f"{name}.ipynb"

@@ -19,7 +19,7 @@ _COLORS = {PASS: "#1a7f37", FAIL: "#cf222e", NOT_PROVEN: _AMBER, SKIP: "#6e7781"
            "done": "#1a7f37", "failed": "#cf222e", "skipped": "#6e7781",
            "running": _AMBER, "waiting": _AMBER, "pending": "#6e7781"}
 _MARKS = {PASS: "✔", FAIL: "✘", NOT_PROVEN: "?", SKIP: "–",
-          "done": "✔", "failed": "✘", "skipped": "–", "running": "…", "waiting": "⏳", "pending": "·"}
+          "done": "✔", "failed": "✘", "skipped": "–", "running": "…", "waiting": "…", "pending": "·"}
 _HIGHLIGHT = "color:#cf222e;font-weight:bold"  # the workshop's screenshot marks the id in red
 _CODE = "font-family:monospace"
 

@@ -303,15 +303,16 @@ class _IamStillPropagating(Exception):
 
 
 def _while_iam_propagates(call, progress: Progress, limit: float):
-    """``(call(), seconds waited)``, retried with backoff while IAM has not yet made a new role
-    or trust usable.
+    """``(call(), seconds waited)``, retried while IAM has not yet made a new role or trust usable.
 
     Cognito answers InvalidIdentityPoolConfigurationException (and STS AccessDenied) meanwhile;
     the role checks have already passed when this runs, so waiting is the right answer.
     """
     started = time.monotonic()
-    pause, waited = 1.0, 0.0
+    waited = 0.0
     while True:
+        # IAM usually needs about 2 s: ask every second at first, then less often.
+        pause = 1.0 if waited < 10 else 3.0
         try:
             return call(), waited
         except ClientError as err:
@@ -325,7 +326,6 @@ def _while_iam_propagates(call, progress: Progress, limit: float):
                                        f"{time.monotonic() - started:.0f} s")
             time.sleep(min(1.0, left))
         waited = time.monotonic() - started
-        pause = min(pause * 2, 8.0)
 
 
 def _why(err: BaseException, action: str) -> str:

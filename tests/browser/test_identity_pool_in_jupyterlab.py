@@ -63,7 +63,11 @@ def snap(locator, artifacts, name: str) -> None:
 
 
 def test_a_learner_creates_and_verifies_the_identity_pool(page, jupyterlab, expect, artifacts, session,
-                                                        user_pool):
+                                                        workshop_account, iam_delay):
+    # The learner's real account: the console's alias user pool and SRP-only client, and IAM that
+    # keeps a new role unusable for a few seconds.
+    user_pool = workshop_account
+    iam_delay(4)
     identity, check = open_and_run_all(page, jupyterlab, expect)
     for stage in STAGES:
         expect(line(identity, stage).locator("i")).to_have_text("pending")
@@ -86,7 +90,11 @@ def test_a_learner_creates_and_verifies_the_identity_pool(page, jupyterlab, expe
     snap(identity, artifacts, "identity-pool-form-after")
 
     check.get_by_role("button", name="Verify").click()
+    expect(check).to_contain_text("waiting for IAM to make the new role usable", timeout=ACTION_TIMEOUT)
+    snap(check, artifacts, "verify-waiting-for-iam")
     expect(check).to_contain_text("all checks passed", timeout=ACTION_TIMEOUT)
+    expect(check).to_contain_text("sign in as a test user (SRP, as the web app does)")
+    expect(check).to_contain_text("after waiting")
     expect(check).to_contain_text(re.compile(r"All \d+ checks passed"))
     expect(check).to_contain_text(pool_id)
     expect(check.get_by_text("✘")).to_have_count(0)

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import boto3
 
-from wildrydes_nb import NOTEBOOKS_DIR
+from wildrydes_nb import NOTEBOOKS_DIR, STEP_NOTEBOOK
 from wildrydes_nb.sandbox import sandbox_environment
 from wildrydes_nb.user_pool import ensure_user_pool
 
-NOTEBOOK = NOTEBOOKS_DIR / "02_identity_pool.ipynb"
+NOTEBOOK = NOTEBOOKS_DIR / f"{STEP_NOTEBOOK}.ipynb"
 
 FLOOR = """
 import sys

@@ -30,7 +30,7 @@ def notebooks(tmp_path_factory):
     builder = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(builder)
     folder = tmp_path_factory.mktemp("built")
-    for name in builder.NOTEBOOKS:
+    for name in workbook.NOTEBOOKS:
         nbformat.write(builder.build(name), str(folder / f"{name}.ipynb"))
     return folder
 

@@ -47,6 +47,16 @@ def test_shipped_notebooks_are_what_the_builder_writes():
 
 
 @pytest.mark.parametrize("name", workbook.NOTEBOOKS)
+def test_each_notebook_is_paired_with_its_markdown_source(name):
+    import jupytext
+
+    text = jupytext.read(workbook.SHIPPED_DIR / f"{name}.md")
+    shipped = _shipped(name)
+    assert shipped.metadata.jupytext.formats == "ipynb,md:myst"  # JupyterLab saves both files
+    assert [(c.cell_type, c.source) for c in text.cells] == [(c.cell_type, c.source) for c in shipped.cells]
+
+
+@pytest.mark.parametrize("name", workbook.NOTEBOOKS)
 def test_shipped_notebook_is_clean_and_has_one_documented_parameters_cell(name):
     nb = _shipped(name)
     assert nb.metadata.kernelspec.name == "python3"

@@ -16,6 +16,7 @@ import boto3
 import nbformat
 import papermill
 
+from wildrydes_nb import WORKBOOK
 from wildrydes_nb.report import REPORT_MIME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +26,7 @@ SANITIZE_FILE = EXPECTED_DIR / "sanitize.cfg"
 # One folder per pytest-xdist worker: every worker collects (prepares) every notebook, at once.
 ARTIFACTS_DIR = ROOT / "tests" / "artifacts" / "notebooks" / os.environ.get("PYTEST_XDIST_WORKER", "main")
 
-NOTEBOOKS = ("00_start_here", "01_user_pool", "02_identity_pool", "99_cleanup")
+NOTEBOOKS = WORKBOOK
 
 # Data outputs nbval cannot sanitize (JSON, not text): their text/plain twin is compared instead.
 UNCOMPARED_MIME = (REPORT_MIME,)

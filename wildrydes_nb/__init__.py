@@ -15,8 +15,12 @@ from pathlib import Path
 
 __version__ = "0.1.0"
 
-# The workbook's notebooks, beside the package in a checkout.
+# The workbook's notebooks, beside the package in a checkout, in the order a learner takes them.
+# Each NAME.ipynb is built from its text source NAME.md (scripts/build_notebooks.py).
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+WORKBOOK = ("00_start_here", "01_user_pool", "02_identity_pool", "99_cleanup")
+# The notebook of the step itself: what batch runs per learner.
+STEP_NOTEBOOK = "02_identity_pool"
 
 DEFAULT_IDENTITY_POOL_NAME = "wildrydes_identity_pool"
 DEFAULT_USER_POOL_NAME = "WildRydes"

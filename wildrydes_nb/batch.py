@@ -15,12 +15,12 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from . import DEFAULT_IDENTITY_POOL_NAME, NOTEBOOKS_DIR, roles
+from . import DEFAULT_IDENTITY_POOL_NAME, NOTEBOOKS_DIR, STEP_NOTEBOOK, roles
 from .errors import InputError, RosterError, WildrydesError
 from .inputs import check_identity_pool_id, check_plain, check_step_input, shown, strip_pasted
 from .report import FAIL, NOT_PROVEN, PASS, SKIP, report_in_notebook
 
-NOTEBOOK = NOTEBOOKS_DIR / "02_identity_pool.ipynb"
+NOTEBOOK = NOTEBOOKS_DIR / f"{STEP_NOTEBOOK}.ipynb"
 REQUIRED = ("learner", "region", "user_pool_id", "app_client_id")
 COLUMNS = (*REQUIRED, "identity_pool_name", "profile", "identity_pool_id")
 LEARNER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from . import NOTEBOOKS_DIR, SANDBOX_IAM_DELAY
+from . import NOTEBOOKS_DIR, SANDBOX_IAM_DELAY, STEP_NOTEBOOK, WORKBOOK
 
-DEMO_NOTEBOOKS = ("00_start_here", "01_user_pool", "02_identity_pool")
+# The workbook up to the step; cleanup is left out, so that what was made can be inspected.
+DEMO_NOTEBOOKS = WORKBOOK[: WORKBOOK.index(STEP_NOTEBOOK) + 1]
 
 
 def run_demo(out_dir: str | os.PathLike = "runs/demo", *, serve: Callable[[object], None] | None = None) -> int:
@@ -47,9 +48,9 @@ def run_demo(out_dir: str | os.PathLike = "runs/demo", *, serve: Callable[[objec
             if failure:
                 print(f"\n{failure}")
                 return 1
-        report = report_in_notebook(out / "02_identity_pool.ipynb")
+        report = report_in_notebook(out / f"{STEP_NOTEBOOK}.ipynb")
         if report is None:
-            print("02_identity_pool published no verification report")
+            print(f"{STEP_NOTEBOOK} published no verification report")
             return 1
         print(f"\n{report.to_text()}\n\nscratchpad {scratchpad}")
         if serve is not None:

@@ -1,12 +1,15 @@
 """`wildrydes-nb lab`: JupyterLab on the notebooks, with a sandbox for the session when asked."""
 
+import json
 import os
 import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 
-from wildrydes_nb import lab
+from wildrydes_nb import WORKBOOK, lab
+from wildrydes_nb.errors import WildrydesError
 from wildrydes_nb.sandbox import is_loopback
 
 
@@ -18,6 +21,8 @@ class FakeLab:
     def __init__(self, command):
         self.command = command
         self.environ = dict(os.environ)
+        settings = [a.split("=", 1)[1] for a in command if a.startswith("--LabApp.app_settings_dir=")]
+        self.overrides = json.loads((Path(settings[0]) / "overrides.json").read_text()) if settings else None
         FakeLab.runs.append(self)
 
     def wait(self, timeout=None):
@@ -25,19 +30,76 @@ class FakeLab:
 
 
 @pytest.fixture
-def fake_lab(monkeypatch):
+def fake_lab(monkeypatch, tmp_path):
     FakeLab.runs = []
     monkeypatch.setattr(lab.subprocess, "Popen", FakeLab)
+    monkeypatch.setenv(lab.WORKBOOK_ENV_VAR, str(tmp_path / "workbook"))
     return FakeLab
 
 
-def test_lab_opens_the_notebooks_with_this_python(fake_lab):
+def test_lab_opens_the_learners_working_copy_with_this_python(fake_lab, tmp_path):
+    shipped_before = {p.name: p.read_bytes() for p in lab.notebooks_dir().iterdir()}
     assert lab.run_lab(sandbox=False, port=8899) == 0
     (run,) = fake_lab.runs
+    folder = tmp_path / "workbook"
     assert run.command[:3] == [sys.executable, "-m", "jupyterlab"]
-    assert f"--ServerApp.root_dir={lab.notebooks_dir()}" in run.command
+    assert f"--ServerApp.root_dir={folder}" in run.command
     assert "--ServerApp.port=8899" in run.command
-    assert (lab.notebooks_dir() / "02_identity_pool.ipynb").exists()
+    assert "--ContentsManager.pre_save_hook=wildrydes_nb.lab.pre_save_hook" in run.command
+    assert sorted(p.name for p in folder.glob("*.ipynb")) == [f"{name}.ipynb" for name in WORKBOOK]
+    copied = json.loads((folder / "02_identity_pool.ipynb").read_text())
+    assert "jupytext" not in copied["metadata"]  # a save writes no Markdown twin
+    # No news pop-up (JupyterLab's settings overrides), and the kernels' start-up hint.
+    assert run.overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    assert run.environ["PYTHONSTARTUP"] == str(lab.KERNEL_STARTUP)
+    assert {p.name: p.read_bytes() for p in lab.notebooks_dir().iterdir()} == shipped_before
+
+
+def test_the_learners_copy_is_never_overwritten_and_a_newer_version_is_named(tmp_path):
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    for name in WORKBOOK:
+        (shipped / f"{name}.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "v": 1}))
+    mine = tmp_path / "mine"
+    first = lab.prepare_working_copy(mine, shipped)
+    assert first.copied == list(WORKBOOK) and first.outdated == []
+    (mine / "02_identity_pool.ipynb").write_text("the learner's own work")
+    (shipped / "02_identity_pool.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "v": 2}))
+    again = lab.prepare_working_copy(mine, shipped)
+    assert again.copied == [] and again.outdated == ["02_identity_pool"]
+    assert (mine / "02_identity_pool.ipynb").read_text() == "the learner's own work"
+    assert "rename or delete your copy" in again.summary()
+    (mine / "99_cleanup.ipynb").unlink()  # a deleted notebook comes back
+    assert lab.prepare_working_copy(mine, shipped).copied == ["99_cleanup"]
+    with pytest.raises(WildrydesError, match="cannot be the shipped notebooks folder"):
+        lab.prepare_working_copy(shipped, shipped)
+
+
+def test_a_saved_form_is_stored_as_a_note_on_how_to_bring_it_back():
+    view = {"output_type": "display_data", "metadata": {},
+            "data": {lab.WIDGET_VIEW: {"model_id": "abc"}, "text/plain": "Create the identity pool (a form)"}}
+    text = {"output_type": "stream", "name": "stdout", "text": "kept"}
+    model = {"type": "notebook", "content": {"metadata": {"widgets": {"state": {}}},
+                                             "cells": [{"cell_type": "code", "outputs": [view, text]}]}}
+    lab.pre_save_hook(model=model, path="02_identity_pool.ipynb", contents_manager=None)
+    outputs = model["content"]["cells"][0]["outputs"]
+    assert lab.WIDGET_VIEW not in outputs[0]["data"] and outputs[0]["data"]["text/plain"] == lab.RESTORE_NOTE
+    assert outputs[1] == text and "widgets" not in model["content"]["metadata"]
+    lab.pre_save_hook(model={"type": "file", "content": "x"}, path="a.txt")  # other files untouched
+
+
+def test_a_cell_run_before_the_cells_above_says_so_not_nameerror(monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("PYTHONSTARTUP", str(lab.KERNEL_STARTUP))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("form.show()")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(nb, kernel_name="python3", allow_errors=True).execute()
+    (error,) = nb.cells[0].outputs
+    assert error["traceback"] == ["NameError: name 'form' is not defined yet: run the cells above first "
+                                  "(Run → Run All Above Selected Cell). After a kernel restart, Python has "
+                                  "forgotten what they made."]
 
 
 def test_lab_with_sandbox_wires_every_kernel_to_it_and_stops_it_after(fake_lab, monkeypatch):

@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sandbox", action="store_true",
                    help="wire JupyterLab to a local sandbox, started for the session and stopped with it")
     p.add_argument("--port", type=int, default=None, help="JupyterLab's port")
+    p.add_argument("--working-copy", metavar="DIR",
+                   help="your own folder of the workbook's notebooks, made from notebooks/ when missing, "
+                        "never overwritten (default: $WILDRYDES_WORKBOOK or ~/wildrydes-workbook)")
     _add_iam_delay(p)
     p.add_argument("lab_args", nargs=argparse.REMAINDER,
                    help="after '--': arguments for JupyterLab as they are (e.g. -- --allow-root --no-browser)")
@@ -356,7 +359,7 @@ def cmd_lab(args) -> int:
     from .lab import run_lab
 
     extra = args.lab_args[1:] if args.lab_args[:1] == ["--"] else args.lab_args
-    return run_lab(args.sandbox, args.port, extra, iam_delay=args.iam_delay)
+    return run_lab(args.sandbox, args.port, extra, iam_delay=args.iam_delay, working_copy=args.working_copy)
 
 
 _COMMANDS = {"sandbox": cmd_sandbox, "user-pool": cmd_user_pool, "identity-pool": cmd_identity_pool,

@@ -1,18 +1,37 @@
-"""Open JupyterLab on the workbook, wired to a local sandbox for the session when asked."""
+"""Open JupyterLab on the learner's working copy of the workbook, with a sandbox when asked.
+
+The shipped notebooks stay as they are: JupyterLab opens a folder of the learner's own (made from
+``notebooks/`` when missing, never overwritten), so saving or autosaving writes outputs there,
+not into the checkout. A saved notebook is stored with a note where each form was, so that
+reopening it says how to bring the form back instead of "model not found".
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from . import NOTEBOOKS_DIR
+from . import NOTEBOOKS_DIR, WORKBOOK
 from .errors import WildrydesError
 from .scratchpad import ENV_VAR as SCRATCHPAD_ENV_VAR
+
+WORKBOOK_ENV_VAR = "WILDRYDES_WORKBOOK"
+# Which shipped version each notebook of a working copy was made from (sha256 of the file).
+MANIFEST = ".wildrydes-workbook.json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+RESTORE_NOTE = "The form was here: run the notebook's cells (Run → Run All Cells) to bring it back."
+# Settings JupyterLab applies over the learner's own: no pop-up asking to fetch news online.
+LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                                 "checkForUpdates": False}}
+KERNEL_STARTUP = Path(__file__).resolve().parent / "kernel_startup.py"
 
 
 def notebooks_dir() -> Path:
@@ -24,12 +43,108 @@ def notebooks_dir() -> Path:
     return path
 
 
-def lab_command(notebook_dir: Path, port: int | None = None, lab_args: Sequence[str] = ()) -> list[str]:
-    """The JupyterLab command line; kernels it starts run this same Python."""
-    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={notebook_dir}"]
+def default_working_copy() -> Path:
+    """``$WILDRYDES_WORKBOOK`` if set, else ``~/wildrydes-workbook``."""
+    return Path(os.environ.get(WORKBOOK_ENV_VAR) or Path.home() / "wildrydes-workbook").expanduser()
+
+
+@dataclass
+class WorkingCopy:
+    """The learner's folder of notebooks, and what :func:`prepare_working_copy` did to it."""
+
+    folder: Path
+    copied: list[str] = field(default_factory=list)    # made now from the shipped notebook
+    outdated: list[str] = field(default_factory=list)  # the learner's, made from an older version
+
+    def summary(self) -> str:
+        """What a learner should know, in a few lines."""
+        lines = [f"Your working copy of the workbook: {self.folder}"]
+        if self.copied:
+            lines.append(f"  copied from {notebooks_dir()}: {', '.join(self.copied)}")
+        for name in self.outdated:
+            lines.append(f"  {name}.ipynb is yours and was kept; the workbook has a newer version. To get it, "
+                         f"rename or delete your copy and run this command again.")
+        return "\n".join(lines)
+
+
+def prepare_working_copy(folder: Path | None = None, shipped: Path | None = None) -> WorkingCopy:
+    """Make the learner's working copy: copy each workbook notebook that is missing there.
+
+    A notebook already in the folder is the learner's and is never overwritten; when the
+    shipped one changed since it was copied, :attr:`WorkingCopy.outdated` says so.
+    """
+    folder = Path(folder or default_working_copy())
+    shipped = Path(shipped or notebooks_dir())
+    if folder.resolve() == shipped.resolve():
+        raise WildrydesError(f"the working copy cannot be the shipped notebooks folder {shipped}.",
+                             field=WORKBOOK_ENV_VAR, fix="Choose another folder, e.g. ~/wildrydes-workbook.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        manifest_path = folder / MANIFEST
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+        copy = WorkingCopy(folder)
+        for name in WORKBOOK:
+            original = (shipped / f"{name}.ipynb").read_bytes()
+            digest = hashlib.sha256(original).hexdigest()
+            target = folder / f"{name}.ipynb"
+            if not target.exists():
+                target.write_bytes(_unpaired(original))
+                manifest[name] = digest
+                copy.copied.append(name)
+            elif manifest.get(name) != digest:
+                copy.outdated.append(name)
+        manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    except (OSError, ValueError) as err:
+        raise WildrydesError(f"cannot prepare the working copy in {folder}: {err}.", field=WORKBOOK_ENV_VAR,
+                             fix=f"Set {WORKBOOK_ENV_VAR} to a folder you can write to.") from None
+    return copy
+
+
+def _unpaired(notebook: bytes) -> bytes:
+    # The shipped notebooks are paired with their Markdown sources; a learner's copy is not, so
+    # saving it writes only the notebook.
+    nb = json.loads(notebook)
+    nb.get("metadata", {}).pop("jupytext", None)
+    return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def pre_save_hook(model: dict, path: str = "", contents_manager=None, **_) -> None:
+    """JupyterLab's pre-save hook: store a note instead of each form's widget view.
+
+    A widget lives in the kernel: a saved view of it cannot come back when the notebook is
+    reopened (JupyterLab then says "model not found"). The note says how to bring it back.
+    """
+    if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
+        return
+    for cell in model["content"].get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data:
+                output["data"] = {"text/plain": RESTORE_NOTE, "text/html": f"<p><i>{RESTORE_NOTE}</i></p>"}
+    model["content"].get("metadata", {}).pop("widgets", None)
+
+
+def lab_command(notebook_dir: Path, port: int | None = None, lab_args: Sequence[str] = (),
+                settings_dir: Path | None = None) -> list[str]:
+    """The JupyterLab command line; kernels it starts run this same Python.
+
+    ``settings_dir`` holds an ``overrides.json`` of settings JupyterLab applies over the
+    learner's own (:func:`write_lab_overrides`).
+    """
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={notebook_dir}",
+               f"--ContentsManager.pre_save_hook={__name__}.pre_save_hook"]
+    if settings_dir:
+        command.append(f"--LabApp.app_settings_dir={settings_dir}")
     if port:
         command += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
     return command + list(lab_args)
+
+
+def write_lab_overrides(folder: Path) -> Path:
+    """Write :data:`LAB_OVERRIDES` as JupyterLab's ``overrides.json`` in ``folder``; returns it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=2), encoding="utf-8")
+    return folder
 
 
 def _wait(command: list[str]) -> int:
@@ -48,20 +163,28 @@ def _wait(command: list[str]) -> int:
 
 
 def run_lab(sandbox: bool, port: int | None = None, lab_args: Sequence[str] = (), *,
-            iam_delay: float = 0.0) -> int:
-    """Run JupyterLab on the notebooks until it stops; returns its exit status.
+            iam_delay: float = 0.0, working_copy: Path | None = None) -> int:
+    """Run JupyterLab on the learner's working copy until it stops; returns its exit status.
 
-    With ``sandbox`` a local AWS endpoint is started first and the standard AWS variables
-    point at it, so every kernel JupyterLab starts inherits it; it stops with JupyterLab.
-    Its scratchpad is a temporary file (unless ``WILDRYDES_SCRATCHPAD`` is set), so ids of
-    the throw-away sandbox never overwrite those of a real account. ``lab_args`` go to
-    JupyterLab as they are (e.g. ``--no-browser``). ``iam_delay``: seconds for which the
-    sandbox keeps a new or changed IAM role unusable, as AWS does.
+    The working copy (:func:`prepare_working_copy`) is ``working_copy``, else
+    ``$WILDRYDES_WORKBOOK``, else ``~/wildrydes-workbook``. With ``sandbox`` a local AWS
+    endpoint is started first and the standard AWS variables point at it, so every kernel
+    JupyterLab starts inherits it; it stops with JupyterLab. Its scratchpad is a temporary file
+    (unless ``WILDRYDES_SCRATCHPAD`` is set), so ids of the throw-away sandbox never overwrite
+    those of a real account. ``iam_delay``: seconds for which the sandbox keeps a new or changed
+    IAM role unusable, as AWS does. ``lab_args`` go to JupyterLab as they are (e.g.
+    ``--no-browser``).
     """
-    notebook_dir = notebooks_dir()
+    copy = prepare_working_copy(working_copy)
+    print(copy.summary(), flush=True)
     with contextlib.ExitStack() as stack:
+        from .sandbox import patched_environ
+
+        settings = write_lab_overrides(Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wildrydes-lab-"))))
+        # Kernels run this at start: a cell run out of order after a restart gets a hint.
+        stack.enter_context(patched_environ({"PYTHONSTARTUP": str(KERNEL_STARTUP)}))
         if sandbox:
-            from .sandbox import patched_environ, sandbox_environment
+            from .sandbox import sandbox_environment
 
             box = stack.enter_context(sandbox_environment(iam_delay=iam_delay))
             if not os.environ.get(SCRATCHPAD_ENV_VAR):
@@ -69,4 +192,4 @@ def run_lab(sandbox: bool, port: int | None = None, lab_args: Sequence[str] = ()
                 stack.enter_context(patched_environ({SCRATCHPAD_ENV_VAR: str(Path(folder) / "scratchpad.json")}))
             print(f"Local AWS sandbox on {box.endpoint_url} for this JupyterLab session "
                   f"(scratchpad {os.environ[SCRATCHPAD_ENV_VAR]}).", flush=True)
-        return _wait(lab_command(notebook_dir, port, lab_args))
+        return _wait(lab_command(copy.folder, port, lab_args, settings))

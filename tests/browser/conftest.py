@@ -1,10 +1,10 @@
-"""Browser test set-up: JupyterLab on a temporary copy of the notebooks, and Debian's Chromium.
+"""Browser test set-up: JupyterLab as `wildrydes-nb lab` starts it, and Debian's Chromium.
 
 JupyterLab starts once per module, on loopback, with this test session's sandbox in its
 environment (the root conftest points the AWS variables at it), so every kernel it starts
 talks to the sandbox. Its settings, workspaces and Jupyter/IPython configuration are fresh
-temporary folders, so nothing of the machine's own set-up leaks in, and it works on a copy of
-notebooks/, so autosave never writes outputs into the committed notebooks.
+temporary folders, so nothing of the machine's own set-up leaks in, and it works on a learner's
+working copy (lab.prepare_working_copy), so a save never writes into the committed notebooks.
 
 A missing browser or Playwright fails every test with how to install it: a skip would let CI
 pass without having looked at the learner's view.
@@ -13,7 +13,6 @@ pass without having looked at the learner's view.
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from wildrydes_nb import NOTEBOOKS_DIR, lab
+from wildrydes_nb import lab
 
 CHROMIUM = "/usr/bin/chromium"
 # Headless on a closed network: no GPU, and none of the background calls home that would only
@@ -31,9 +30,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
-# JupyterLab would otherwise ask, in a pop-up over the notebook, whether to fetch news online.
-LAB_SETTINGS = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-                {"fetchNews": "false", "checkForUpdates": False}}
 START_TIMEOUT = 60  # seconds for JupyterLab to answer
 
 
@@ -51,24 +47,24 @@ class JupyterLab:
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
 
     def start(self) -> None:
-        shutil.copytree(NOTEBOOKS_DIR, self.root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        settings = self._folder / "lab-settings"
-        for name, values in LAB_SETTINGS.items():
-            (settings / name).parent.mkdir(parents=True, exist_ok=True)
-            (settings / name).write_text(json.dumps(values))
+        # As `wildrydes-nb lab` does: the learner's working copy, the pre-save hook, the overrides.
+        lab.prepare_working_copy(self.root)
+        overrides = lab.write_lab_overrides(self._folder / "lab-app-settings")
+        settings = self._folder / "lab-settings"  # the learner's own settings: fresh, empty
         env = {**os.environ,
                "WILDRYDES_SCRATCHPAD": str(self.scratchpad),
                "JUPYTERLAB_SETTINGS_DIR": str(settings),
                "JUPYTERLAB_WORKSPACES_DIR": str(self._folder / "lab-workspaces"),
                "JUPYTER_CONFIG_DIR": str(self._folder / "jupyter-config"),
-               "IPYTHONDIR": str(self._folder / "ipython")}
+               "IPYTHONDIR": str(self._folder / "ipython"),
+               "PYTHONSTARTUP": str(lab.KERNEL_STARTUP)}
         args = ["--no-browser", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={self.token}"]
         if os.geteuid() == 0:
             args.append("--allow-root")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.log = ARTIFACTS / "jupyterlab.log"
         with self.log.open("w") as log:
-            self._process = subprocess.Popen(lab.lab_command(self.root, self.port, args), env=env,
+            self._process = subprocess.Popen(lab.lab_command(self.root, self.port, args, overrides), env=env,
                                              stdout=log, stderr=subprocess.STDOUT)
         self._wait_until_up()
 

@@ -136,3 +136,27 @@ def test_a_mistyped_app_client_id_is_named_and_nothing_is_created(page, jupyterl
     assert session.client("iam").list_roles()["Roles"] == []
     assert Scratchpad(jupyterlab.scratchpad).get("identity_pool_id") is None
 
+
+
+def test_saving_writes_the_learners_copy_and_reopening_says_how_to_bring_the_form_back(
+        page, jupyterlab, expect, artifacts, workshop_account):
+    import subprocess
+
+    from wildrydes_nb import NOTEBOOKS_DIR, lab
+
+    open_and_run_all(page, jupyterlab, expect)
+    page.keyboard.press("Control+s")
+    saved = jupyterlab.root / NOTEBOOK
+    expect(page.locator(".jp-mod-dirty")).to_have_count(0, timeout=ACTION_TIMEOUT)  # JupyterLab says saved
+    text = saved.read_text()
+    assert lab.RESTORE_NOTE in text and lab.WIDGET_VIEW not in text
+    # The checkout's notebooks are untouched.
+    status = subprocess.run(["git", "status", "--porcelain", "--", str(NOTEBOOKS_DIR)], capture_output=True,
+                            text=True, cwd=NOTEBOOKS_DIR, check=True).stdout
+    assert status == ""
+    page.reload()
+    note = page.get_by_text(lab.RESTORE_NOTE).first
+    expect(note).to_be_visible(timeout=RUN_TIMEOUT)
+    expect(page.get_by_text("Error displaying widget")).to_have_count(0)
+    note.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "reopened-after-save.png")

@@ -24,6 +24,8 @@ def test_cleanup_removes_pool_roles_and_test_users(session, step):
     assert targets[0].name == result.identity_pool_id
     report = cleanup(session, targets)
     assert report.ok, report.to_text()
+    assert report.summary() == "3 deleted, 0 already gone, 0 not deleted: everything listed is gone"
+    assert "checks" not in report.to_text()
     assert find_identity_pools(session, step.identity_pool_name) == []
     assert roles.get_role(session, roles.role_name(step.identity_pool_name)) is None
     left = [u for u in idp.list_users(UserPoolId=step.user_pool_id)["Users"]]

@@ -35,6 +35,8 @@ def test_user_pool_then_identity_pool_then_verify_use_the_scratchpad(run):
     pool_id = json.load(open(run.pad))["identity_pool_id"]
     code, out, _ = run("identity-pool", "--plan")
     assert code == 0 and "Nothing to do" in out
+    code, out, _ = run("scratchpad")
+    assert code == 0 and f"Identity Pool ID           {pool_id}" in out and f"identityPoolId: '{pool_id}'" in out
     code, out, _ = run("verify", "--json")
     report = json.loads(out)
     assert code == 0 and report["ok"] and report["facts"]["identity_pool_id"] == pool_id

@@ -75,9 +75,24 @@ def plan_cleanup(session, *, identity_pool_name: str, identity_pool_id: str | No
     return CleanupPlan(targets, kept)
 
 
-def cleanup(session, targets: list[Target]) -> Report:
+class CleanupReport(Report):
+    """A cleanup's report: one line per deletion, summed up in deletions, not checks."""
+
+    def summary(self) -> str:
+        deleted = sum(c.passed and c.detail == DELETED for c in self.checks)
+        gone = sum(c.passed and c.detail != DELETED for c in self.checks)
+        left = len(self.checks) - deleted - gone
+        words = "nothing was left to delete" if not self.checks else (
+            "everything listed is gone" if not left else "some things are still there")
+        return f"{deleted} deleted, {gone} already gone, {left} not deleted: {words}"
+
+
+DELETED = "deleted"
+
+
+def cleanup(session, targets: list[Target]) -> CleanupReport:
     """Delete ``targets`` in a safe order; a thing already gone counts as deleted."""
-    report = Report("Cleanup")
+    report = CleanupReport("Cleanup")
     idp = client(session, "cognito-idp")
     for target in targets:
         try:
@@ -90,7 +105,7 @@ def cleanup(session, targets: list[Target]) -> Report:
                 gone = _delete_user(idp, pool_id, username)
             else:
                 gone = delete_user_pool(session, target.name)
-            report.add(f"delete {target.kind} {target.name}", PASS, "deleted" if gone else "was already gone")
+            report.add(f"delete {target.kind} {target.name}", PASS, DELETED if gone else "was already gone")
         except Exception as err:  # noqa: BLE001 - keep going; the report says what is left
             if _deletion_protected(target, err):
                 report.add(f"delete {target.kind} {target.name}", FAIL,

@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", action="store_true", help="only list what would be deleted")
     p.add_argument("--yes", action="store_true", help="delete what is listed without asking (scripts)")
 
+    p = sub.add_parser("scratchpad", help="show the scratchpad and the amplify-config.js values of the next step")
+    p.add_argument("--scratchpad", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print the values as JSON")
+
     p = sub.add_parser("batch", help="run the identity-pool notebook for every learner of a roster")
     p.add_argument("roster", help="CSV or YAML: learner, region, user_pool_id, app_client_id "
                                   "[, identity_pool_name, profile, identity_pool_id]")
@@ -336,6 +340,25 @@ def _confirmed(question: str) -> bool:
     return input(question).strip().lower() in ("y", "yes")
 
 
+def cmd_scratchpad(args) -> int:
+    import json
+
+    from .render import SCRATCHPAD_LABELS
+
+    pad = _scratchpad(args)
+    values = pad.read()
+    if args.json:
+        print(json.dumps(values, indent=2))
+        return 0
+    print(f"Scratchpad {pad.path}" + ("" if values else " (empty: run user-pool, then identity-pool)"))
+    for key, label in SCRATCHPAD_LABELS.items():
+        if values.get(key):
+            print(f"  {label:<26} {values[key]}")
+    if values.get("identity_pool_id"):
+        print("\nFor the next step, amplify-config.js:\n" + pad.amplify_config_js())
+    return 0
+
+
 def cmd_batch(args) -> int:
     from .batch import read_roster, run_batch, summary_text, write_summaries
 
@@ -363,8 +386,8 @@ def cmd_lab(args) -> int:
 
 
 _COMMANDS = {"sandbox": cmd_sandbox, "user-pool": cmd_user_pool, "identity-pool": cmd_identity_pool,
-             "verify": cmd_verify, "cleanup": cmd_cleanup, "batch": cmd_batch, "demo": cmd_demo,
-             "lab": cmd_lab}
+             "verify": cmd_verify, "cleanup": cmd_cleanup, "scratchpad": cmd_scratchpad, "batch": cmd_batch,
+             "demo": cmd_demo, "lab": cmd_lab}
 
 
 if __name__ == "__main__":

@@ -19,10 +19,10 @@ def run_demo(out_dir: str | os.PathLike = "runs/demo", *, serve: Callable[[objec
     checklist, and returns 0 only if every notebook ran and every check passed. ``serve``,
     if given, is called with the sandbox before it stops, so its resources can be inspected.
     """
-    import papermill
     from nbconvert import HTMLExporter
     from papermill.exceptions import PapermillExecutionError
 
+    from .headless import run_notebook
     from .report import report_in_notebook
     from .sandbox import sandbox_environment
 
@@ -36,9 +36,8 @@ def run_demo(out_dir: str | os.PathLike = "runs/demo", *, serve: Callable[[objec
         for name in DEMO_NOTEBOOKS:
             executed = out / f"{name}.ipynb"
             try:
-                papermill.execute_notebook(str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(executed),
-                                           parameters={"auto_submit": True, "scratchpad_path": str(scratchpad)},
-                                           cwd=str(NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False)
+                run_notebook(NOTEBOOKS_DIR / f"{name}.ipynb", executed,
+                             {"auto_submit": True, "scratchpad_path": str(scratchpad)})
                 failure = None
             except PapermillExecutionError as err:
                 failure = f"{err.ename}: {err.evalue}"

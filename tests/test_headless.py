@@ -1,0 +1,18 @@
+"""Headless runs: kernels on private IPC sockets, so nothing is reachable over TCP and nothing warns."""
+
+import nbformat
+
+from wildrydes_nb.headless import run_notebook
+
+
+def test_a_headless_kernel_uses_ipc_and_prints_no_warning(tmp_path, capfd):
+    notebook = tmp_path / "n.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import json, sys\nfrom ipykernel.kernelapp import IPKernelApp\nprint(IPKernelApp.instance().transport)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(notebook))
+    run_notebook(notebook, tmp_path / "out.ipynb", {})
+    ran = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4)
+    assert ran.cells[0].outputs[0]["text"].strip() == "ipc"
+    assert "WARNING" not in capfd.readouterr().err
+    assert not list(tmp_path.glob("kernel-*"))  # no socket files left beside the notebook

@@ -235,3 +235,15 @@ def test_the_form_shows_as_a_widget_with_a_stable_text(identity_form):
     bundle = identity_form._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/plain"].startswith("Create the identity pool")
+
+
+def test_pasted_ids_of_a_pool_unlike_the_workshops_are_used_and_the_differences_named(scratchpad, session):
+    idp = session.client("cognito-idp")
+    pool_id = idp.create_user_pool(PoolName="Mine", UsernameAttributes=["email"])["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="mine",
+                                            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+    form = forms.UserPoolForm(scratchpad, region=REGION, user_pool_id=pool_id, app_client_id=client_id)
+    form.use_pasted()
+    assert scratchpad.read()["user_pool_id"] == pool_id  # used as it is
+    assert "Differs from the workshop's" in form.output.text and "alice|example|com" in form.output.text
+    assert "ALLOW_USER_SRP_AUTH" in form.output.text

@@ -92,6 +92,9 @@ def test_batch_of_three_learners_passes_in_the_workshop_account(workshop_account
     outcomes = run_batch(read_roster(roster), tmp_path / "out", workers=2, progress=False)
     assert [o.status for o in outcomes] == [PASS] * 3, [o.message for o in outcomes]
     assert all(o.checks[SRP_STAGE] == PASS for o in outcomes)
+    for outcome in outcomes:  # each learner's notebook shows the wait
+        report = report_in_notebook(tmp_path / "out" / outcome.notebook)
+        assert "after waiting" in {c.name: c for c in report.checks}[CREDENTIALS_STAGE].detail
 
 
 def test_a_proof_that_cannot_run_is_not_proven_and_the_cli_exits_0(session, workshop_account, cli):

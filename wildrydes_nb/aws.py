@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import weakref
 from typing import Callable
+from urllib.parse import urlsplit
 
 import boto3
+import botocore.session
 from botocore.config import Config
-from botocore.exceptions import (BotoCoreError, ClientError, EndpointConnectionError,
-                                 NoCredentialsError, NoRegionError, PartialCredentialsError,
-                                 ProfileNotFound, SSOError, TokenRetrievalError)
+from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError,
+                                 InvalidRegionError, NoCredentialsError, NoRegionError,
+                                 PartialCredentialsError, ProfileNotFound, ReadTimeoutError, SSOError,
+                                 TokenRetrievalError)
 
-from .errors import AwsAccessError, QuotaError, WildrydesError
+from .errors import AwsAccessError, InputError, QuotaError, WildrydesError
+from .inputs import check_region
 
-# botocore's "standard" retry mode backs off on throttling and transient errors.
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+# Cognito and IAM answer in well under a second. botocore's defaults (60 s timeouts, five
+# tries) keep a learner waiting six minutes on an endpoint that accepts and never answers;
+# these give up after about 30 s: two tries of at most CONNECT_TIMEOUT + READ_TIMEOUT.
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 14
+CONNECTION_ATTEMPTS = 2
+# botocore's "standard" retry mode backs off on throttling and transient errors (five tries
+# for those); a failed connection or a silence is tried CONNECTION_ATTEMPTS times only.
+CLIENT_CONFIG = Config(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
+                       retries={"mode": "standard", "max_attempts": 5})
+_ENDPOINT_FIX = ("Set AWS_ENDPOINT_URL to a URL such as http://127.0.0.1:5000 (the sandbox prints it), "
+                 "or unset it to use AWS.")
+_ENDPOINT_CHECK = "Check AWS_ENDPOINT_URL (unset it to use AWS, or give the sandbox's URL) and any proxy"
 
 _clients: "weakref.WeakKeyDictionary[boto3.Session, dict]" = weakref.WeakKeyDictionary()
 
@@ -53,19 +69,65 @@ def client(session: boto3.Session, service: str, region: str | None = None):
         except NoRegionError:
             raise AwsAccessError("no AWS region is set.", field="region",
                                  fix="Give a region, or set AWS_DEFAULT_REGION.") from None
+        except InvalidRegionError:
+            check_region(region or session.region_name)  # botocore's refusal, in the words inputs use
+            raise
+        except ValueError:  # botocore's "Invalid endpoint: ...", or a URL urllib cannot split
+            raise _bad_endpoint(service, None, "is not an http:// or https:// URL") from None
+        _check_endpoint(service, made.meta.endpoint_url)
         events, name = made.meta.events, made.meta.service_model.service_id.hyphenize()
-        events.register_first(f"needs-retry.{name}", _no_retry_on_quota)
+        events.register_first(f"needs-retry.{name}", _bounded_retries)
+        events.register(f"before-parse.{name}", functools.partial(_refuse_web_page, made))
         events.register(f"after-call.{name}", _remember_service)
-        events.register(f"after-call-error.{name}", functools.partial(_remember_profile, session.profile_name))
+        events.register(f"after-call-error.{name}",
+                        functools.partial(_after_call_error, made, session.profile_name))
         per_session[key] = made
     return per_session[key]
 
 
-def _no_retry_on_quota(response=None, **_):
-    # botocore's standard mode counts LimitExceededException as throttling; for Cognito it is a
-    # quota, so five attempts only make the learner wait. False (not None) ends the retries.
+def _check_endpoint(service: str, url: str) -> None:
+    # botocore accepts any scheme and any port here, and fails later deep inside a request.
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError when the port is out of range
+    except ValueError as err:
+        raise _bad_endpoint(service, url, "has a port out of range (0-65535)" if "Port" in str(err)
+                            else "is not an http:// or https:// URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _bad_endpoint(service, url, "is not an http:// or https:// URL")
+
+
+def _bad_endpoint(service: str, url: str | None, why: str) -> AwsAccessError:
+    """The endpoint URL configured for ``service`` is malformed: say which setting holds it."""
+    service_id = botocore.session.get_session().get_service_model(service).service_id
+    for variable in (f"AWS_ENDPOINT_URL_{service_id.upper().replace(' ', '_')}", "AWS_ENDPOINT_URL"):
+        if os.environ.get(variable):
+            return AwsAccessError(f"the endpoint URL '{os.environ[variable]}' (from {variable}) {why}.",
+                                  field="endpoint", fix=_ENDPOINT_FIX.replace("AWS_ENDPOINT_URL", variable))
+    return AwsAccessError(f"the endpoint URL '{url}' (from endpoint_url in the AWS config file) {why}.",
+                          field="endpoint", fix="Correct endpoint_url in ~/.aws/config, or remove it to use AWS.")
+
+
+class _WebPage(BotoCoreError):
+    """The endpoint answered a web page (a sign-in portal, a proxy, a server error page), not AWS."""
+
+    fmt = "{endpoint_url} answered HTTP {status} with a web page"
+
+
+def _refuse_web_page(made, response_dict, **_):
+    # Real AWS answers JSON (Cognito) or XML (IAM, STS); moto labels JSON text/html, so the body,
+    # not the Content-Type, tells a page from an answer. Raised before parsing, so never retried:
+    # a web page is not a passing hiccup of AWS.
+    if response_dict["body"].lstrip()[:14].lower().startswith((b"<!doctype html", b"<html")):
+        raise _WebPage(endpoint_url=made.meta.endpoint_url, status=response_dict["status_code"], client=made)
+
+
+def _bounded_retries(response=None, caught_exception=None, attempts=0, **_):
+    # Returning False (not None) ends botocore's retries.
     if response is not None and response[1].get("Error", {}).get("Code") in _QUOTA_CODES:
-        return False
+        return False  # botocore's standard mode counts Cognito's quota as throttling: retrying cannot help
+    if caught_exception is not None and attempts >= CONNECTION_ATTEMPTS:
+        return False  # no connection, or silence: two tries, not five
     return None
 
 
@@ -75,10 +137,25 @@ def _remember_service(http_response, parsed, model, **_):
         parsed.setdefault("ResponseMetadata", {})["ServiceName"] = model.service_model.service_name
 
 
-def _remember_profile(profile, exception, **_):
+def _after_call_error(made, profile, exception, **_):
+    if isinstance(exception, BotoCoreError):
+        exception.kwargs.setdefault("client", made)  # explain() names the endpoint and region
     # botocore's SSO errors do not name the profile; explain() needs it for 'aws sso login'.
     if isinstance(exception, (SSOError, TokenRetrievalError)):
         exception.kwargs.setdefault("profile", profile)
+
+
+@functools.lru_cache(maxsize=None)
+def _known_regions(service: str) -> frozenset[str]:
+    """The regions botocore knows ``service`` in, in every partition (empty for a global service)."""
+    data = botocore.session.get_session()
+    return frozenset(region for partition in data.get_available_partitions()
+                     for region in data.get_available_regions(service, partition))
+
+
+def _unknown_region(made) -> bool:
+    known = _known_regions(made.meta.service_model.endpoint_prefix)
+    return bool(known) and made.meta.region_name not in known
 
 
 def error_code(err: BaseException) -> str:
@@ -126,10 +203,9 @@ def explain(err: BaseException, action: str) -> WildrydesError | None:
         return AwsAccessError(f"the AWS SSO sign-in of profile '{profile}' is missing or has expired, "
                               f"so AWS could not {action}.", field="profile",
                               fix=f"Run 'aws sso login --profile {profile}', then run this again.")
-    if isinstance(err, EndpointConnectionError):
-        return AwsAccessError(f"cannot reach the AWS endpoint to {action} ({err.kwargs.get('endpoint_url')}).",
-                              field="endpoint",
-                              fix="Check your network; for the sandbox, check it is still running.")
+    endpoint_problem = _endpoint_problem(err, action)
+    if endpoint_problem is not None:
+        return endpoint_problem
     code = error_code(err)
     message = err.response.get("Error", {}).get("Message", "") if isinstance(err, ClientError) else ""
     if code == "InvalidClientTokenId" and service_of(err) == "iam":
@@ -152,10 +228,53 @@ def explain(err: BaseException, action: str) -> WildrydesError | None:
                           fix="Delete identity pools and roles you no longer use (wildrydes-nb cleanup, or the "
                               "console), or request a higher quota in the Service Quotas console. "
                               "Retrying does not help.")
+    if code.isdigit():  # botocore found no AWS error in the answer, only its HTTP status
+        return AwsAccessError(f"the endpoint answered HTTP {code} without an AWS error when asked to {action}.",
+                              field="endpoint", fix=f"{_ENDPOINT_CHECK}.")
+    if isinstance(err, ClientError) and err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+        return AwsAccessError(f"AWS kept failing with {code} ({message}) when asked to {action}, even after "
+                              "retries.", fix="This is on AWS's side: wait a minute and run it again; it is safe "
+                                              "to re-run.")
     if isinstance(err, BotoCoreError) and not isinstance(err, ClientError):
         return AwsAccessError(f"could not {action}: {err}", field="endpoint",
                               fix="Check the AWS configuration (profile, region, AWS_ENDPOINT_URL).")
     return None
+
+
+def _endpoint_problem(err: BaseException, action: str) -> WildrydesError | None:
+    """The endpoint or region is wrong, cannot be reached, stays silent or answers a web page."""
+    if not isinstance(err, (_WebPage, EndpointConnectionError, ReadTimeoutError, ConnectTimeoutError)):
+        return None
+    made = err.kwargs.get("client")
+    url = made.meta.endpoint_url if made else err.kwargs.get("endpoint_url")
+    config = made.meta.config if made else CLIENT_CONFIG
+    if isinstance(err, _WebPage):
+        seen = f"the endpoint {url} answered HTTP {err.kwargs['status']}"
+    elif isinstance(err, EndpointConnectionError):
+        seen = f"{err.kwargs.get('endpoint_url')} cannot be reached"
+    else:
+        seen = None
+    if seen and made is not None and _unknown_region(made):
+        region = made.meta.region_name
+        return InputError(f"'{region}' is not a region where AWS offers {made.meta.service_model.service_id} "
+                          f"({seen} when asked to {action}).", field="region",
+                          fix="Use a region code where your user pool is, such as us-east-2; the workshop uses "
+                              "us-east-1, us-east-2, us-west-2, eu-west-1 or ap-southeast-1.")
+    retry_fix = ("Check your network or proxy; for the sandbox, check it is still running "
+                 "(restart it if it hangs). Running again is safe.")
+    if isinstance(err, _WebPage):
+        return AwsAccessError(f"{seen} with a web page (HTML), not AWS, when asked to {action}.", field="endpoint",
+                              fix=f"{_ENDPOINT_CHECK}; a sign-in page means the network wants you to sign in first.")
+    if isinstance(err, ReadTimeoutError):
+        return AwsAccessError(f"the endpoint {url} accepted the connection but did not answer within "
+                              f"{config.read_timeout:g} s ({CONNECTION_ATTEMPTS} tries) when asked to "
+                              f"{action}.", field="endpoint", fix=retry_fix)
+    if isinstance(err, ConnectTimeoutError):
+        return AwsAccessError(f"could not connect to the endpoint {url} within {config.connect_timeout:g} s "
+                              f"({CONNECTION_ATTEMPTS} tries) when asked to {action}.", field="endpoint",
+                              fix=retry_fix)
+    return AwsAccessError(f"cannot reach the AWS endpoint to {action} ({err.kwargs.get('endpoint_url')}).",
+                          field="endpoint", fix="Check your network; for the sandbox, check it is still running.")
 
 
 def _cloud9_credentials(action: str, code: str, message: str) -> AwsAccessError:

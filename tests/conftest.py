@@ -1,22 +1,28 @@
 """Test set-up: dummy credentials, a loopback-only network guard, and a sandbox for the session.
 
 The environment is set at import time, before any test or kernel starts, so notebooks run by
-nbval or papermill inherit it. Nothing here can reach real AWS: every HTTP request that would
-leave the process must go to a loopback address, or the test fails.
+nbval or papermill inherit it. Nothing here can reach real AWS: every connection that would
+leave the machine is refused before it is tried, in this process and in every Python process it
+starts (tests/guard: its ``sitecustomize`` installs the guard, from ``PYTHONPATH``).
 """
 
 import os
+import sys
 import tempfile
-from urllib.parse import urlsplit
 
-import botocore.httpsession
 import pytest
 
-from wildrydes_nb.errors import UnsafeEndpointError
 from wildrydes_nb.sandbox import is_loopback
 
 REGION = "us-east-2"
 _home = tempfile.mkdtemp(prefix="wildrydes-tests-")
+_GUARD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "guard")
+sys.path.insert(0, _GUARD)
+import loopback_guard  # noqa: E402 - found through the line above
+
+loopback_guard.install()
+loopback_guard.clear_environment()
+os.environ["PYTHONPATH"] = os.pathsep.join([_GUARD, *filter(None, [os.environ.get("PYTHONPATH")])])
 
 for _key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
              "AWS_ENDPOINT_URL", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
@@ -29,20 +35,9 @@ os.environ.update({
     "AWS_EC2_METADATA_DISABLED": "true",
     "WILDRYDES_SCRATCHPAD": os.path.join(_home, "scratchpad.json"),
 })
-
-_real_send = botocore.httpsession.URLLib3Session.send
-
-
-def _loopback_only_send(self, request):
-    # moto's in-process mock answers before this layer; anything reaching it goes on the wire.
-    if not is_loopback(request.url):
-        raise UnsafeEndpointError(f"refused a request to {urlsplit(request.url).netloc}: tests only "
-                                  "talk to a loopback sandbox.", field="endpoint",
-                                  fix="Set AWS_ENDPOINT_URL to the sandbox (the test session does this).")
-    return _real_send(self, request)
-
-
-botocore.httpsession.URLLib3Session.send = _loopback_only_send
+# The tests' own AWS config: no profile, so no endpoint_url and no services section.
+with open(os.environ["AWS_CONFIG_FILE"], "w", encoding="utf-8") as _config:
+    _config.write("# The tests' AWS config (tests/conftest.py): no profile sets an endpoint.\n")
 
 
 def pytest_configure(config):

@@ -139,20 +139,25 @@ def test_verify_only_without_a_pool_fails_clearly(tmp_path, session):
     assert outcomes[0].status == "fail" and "0 identity pools are called 'pool_0'" in outcomes[0].message
 
 
-def test_timeout_and_crashed_kernel_are_recorded_and_the_others_go_on(tmp_path, session):
+def quick_notebook(tmp_path, code):
+    """A stand-in for the step's notebook: its parameters, then ``code``, in one cell."""
     import nbformat
 
     notebook = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell("region = user_pool_id = app_client_id = identity_pool_name = None\n"
                                        "scratchpad_path = None\nauto_submit = False")
     params.metadata["tags"] = ["parameters"]
-    notebook.cells = [params, nbformat.v4.new_code_cell(
-        "import os, time\n"
-        "if identity_pool_name == 'pool_0': time.sleep(60)\n"
-        "if identity_pool_name == 'pool_1': os._exit(1)")]
+    notebook.cells = [params, nbformat.v4.new_code_cell(code)]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = tmp_path / "02_identity_pool.ipynb"
     nbformat.write(notebook, path)
+    return path
+
+
+def test_timeout_and_crashed_kernel_are_recorded_and_the_others_go_on(tmp_path, session):
+    path = quick_notebook(tmp_path, "import os, time\n"
+                                    "if identity_pool_name == 'pool_0': time.sleep(60)\n"
+                                    "if identity_pool_name == 'pool_1': os._exit(1)")
     start = time.monotonic()
     outcomes = run_batch(read_roster(class_roster(tmp_path, session, 3)), tmp_path / "out", workers=3,
                          timeout=6, notebook=path, progress=False)
@@ -266,3 +271,123 @@ def test_two_role_names_that_differ_only_in_case_are_one_role(tmp_path, monkeypa
     text = HEADER + FIRST + "\nbo,us-east-2,us-east-2_abc,abcdefghijklmnopqrstuvwxyz,WildRydes_Pool\n"
     rows = _bad_rows(tmp_path, text)
     assert set(rows) == {2} and "Cognito_wildrydes_poolAuth_Role" in rows[2] and "ignore case" in rows[2]
+
+
+# Stops: kill -9 of the runner leaves no learner or kernel behind; one Ctrl-C (SIGINT) stops the
+# batch within seconds, records who was running as interrupted, writes the summaries, exits non-zero.
+
+def _sleepy_notebook(tmp_path):
+    """A notebook that marks its learner's folder once its kernel runs, then sleeps a minute."""
+    return quick_notebook(tmp_path, "import os, time\n"
+                                    "open(os.path.join(os.path.dirname(scratchpad_path), 'started'), 'w').close()\n"
+                                    "time.sleep(60)")
+
+
+def _start_runner(tmp_path, code, *args):
+    """``code`` run as a script in a process of its own; its output goes to files (a pipe would stay
+    open, and be waited for, as long as any learner that inherited it lives)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "runner.py"
+    script.write_text(code)
+    with (tmp_path / "stdout").open("w") as stdout, (tmp_path / "stderr").open("w") as stderr:
+        return subprocess.Popen([sys.executable, str(script), *map(str, args)], stdout=stdout, stderr=stderr)
+
+
+def _output(tmp_path):
+    return (tmp_path / "stdout").read_text(), (tmp_path / "stderr").read_text()
+
+
+def _descendants_once_started(runner, folders, within=60):
+    """Every process under ``runner`` once each folder's kernel has marked it (kernels included)."""
+    import psutil
+
+    deadline = time.monotonic() + within
+    try:
+        while not all((folder / "started").exists() for folder in folders):
+            assert runner.poll() is None, "the runner ended before its learners' kernels started"
+            assert time.monotonic() < deadline, "the learners' kernels did not start"
+            time.sleep(0.2)
+        procs = psutil.Process(runner.pid).children(recursive=True)
+        kernels = [p for p in procs if "ipykernel" in " ".join(p.cmdline())]
+        assert len(kernels) == len(folders), [p.cmdline() for p in procs]
+    except BaseException:
+        _left_behind(psutil.Process(runner.pid).children(recursive=True) if runner.poll() is None else [], 0)
+        runner.kill()
+        raise
+    return procs
+
+
+def _left_behind(procs, within):
+    """The processes of ``procs`` still running (zombies count as gone) after up to ``within`` s."""
+    import psutil
+
+    def running(proc):
+        try:
+            return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + within
+    while any(map(running, procs)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [p for p in procs if running(p)]
+    for proc in alive:  # the test's own processes: never left running, whatever the outcome
+        proc.kill()
+    return alive
+
+
+RUNNER = """import sys
+from wildrydes_nb.batch import Learner, run_batch
+learners = [Learner(n, f"learner{n}", "us-east-2", "us-east-2_abc", "abcdefghijklmnopqrstuvwxyz", f"pool_{n}")
+            for n in (1, 2)]
+run_batch(learners, sys.argv[1], workers=2, timeout=120, notebook=sys.argv[2], progress=False)
+"""
+
+
+def test_kill_9_of_the_runner_leaves_no_learner_and_no_kernel_behind(tmp_path):
+    import signal
+
+    out = tmp_path / "out"
+    runner = _start_runner(tmp_path, RUNNER, out, _sleepy_notebook(tmp_path))
+    procs = _descendants_once_started(runner, [out / "learner1", out / "learner2"])
+    runner.send_signal(signal.SIGKILL)
+    runner.wait()
+    assert _left_behind(procs, within=5) == []
+
+
+CLI_WITH_NOTEBOOK = """import sys
+from wildrydes_nb import batch, cli
+batch.run_batch.__kwdefaults__["notebook"] = sys.argv[1]  # the CLI as it is, on a quick notebook
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
+def test_one_ctrl_c_stops_the_batch_records_the_interrupted_and_writes_the_summaries(tmp_path):
+    import signal
+
+    path = roster(tmp_path, HEADER + "".join(f"learner{n},{ROW},pool_{n}\n" for n in (1, 2, 3)))
+    out = tmp_path / "out"
+    runner = _start_runner(tmp_path, CLI_WITH_NOTEBOOK, _sleepy_notebook(tmp_path), "batch", path,
+                           "--out", out, "--workers", "2", "--timeout", "120")
+    procs = _descendants_once_started(runner, [out / "learner1", out / "learner2"])
+    runner.send_signal(signal.SIGINT)
+    start = time.monotonic()
+    try:
+        runner.wait(timeout=30)
+    finally:
+        stopped_in = time.monotonic() - start
+        runner.kill()
+        left = _left_behind(procs, within=5)
+    stdout, stderr = _output(tmp_path)
+    assert stopped_in < 5 and runner.returncode == 130 and "Traceback" not in stderr, stderr
+    summary = {o["learner"]: o for o in json.loads((out / "summary.json").read_text())}
+    assert [summary[f"learner{n}"]["status"] for n in (1, 2, 3)] == ["interrupted"] * 3
+    assert "stopped (SIGINT) while this learner ran" in summary["learner1"]["message"]
+    assert "not started" in summary["learner3"]["message"]
+    assert json.loads((out / "learner2" / "result.json").read_text())["status"] == "interrupted"
+    assert [r["status"] for r in csv.DictReader((out / "summary.csv").open())] == ["interrupted"] * 3
+    assert "3 interrupted" in stdout and "INTERRUPTED learner1: " in stdout
+    assert "3 interrupted" in (out / "summary.html").read_text()
+    assert left == []

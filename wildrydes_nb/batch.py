@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import ctypes
 import html
 import json
 import multiprocessing
 import os
 import re
 import signal
+import sys
+import threading
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -25,7 +28,9 @@ REQUIRED = ("learner", "region", "user_pool_id", "app_client_id")
 COLUMNS = (*REQUIRED, "identity_pool_name", "profile", "identity_pool_id")
 LEARNER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 RESULT_FILE = "result.json"
-_CSS = {PASS: "pass", FAIL: "fail", NOT_PROVEN: "unproven", SKIP: "skip"}
+INTERRUPTED = "interrupted"  # the batch was stopped (Ctrl-C) while this learner ran or waited
+_CSS = {PASS: "pass", FAIL: "fail", NOT_PROVEN: "unproven", SKIP: "skip", INTERRUPTED: "interrupted"}
+_PR_SET_PDEATHSIG = 1  # prctl option, <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,8 @@ class Outcome:
     """How one learner's run ended; ``checks`` maps check name to its status (report.STATUSES)."""
 
     learner: str
-    status: str  # pass | fail | not proven (the setup is right; the sign-in proof could not run)
+    # pass | fail | not proven (the setup is right; the sign-in proof could not run) | interrupted
+    status: str
     identity_pool_id: str = ""
     checks: dict[str, str] = field(default_factory=dict)
     message: str = ""
@@ -212,7 +218,11 @@ def _verify_only(learner: Learner) -> Outcome:
 
 def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str) -> None:
     """Entry point of one learner's process: its own session, scratchpad and kernel."""
-    os.setsid()  # its own process group, so a timeout also stops the kernel it started
+    _die_with_parent()
+    os.setsid()  # its own process group: a timeout or a stop kills the learner and what it started
+    # The runner's stop handlers were inherited with the fork; the runner stops a learner by killing it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     folder = Path(out_dir) / learner.learner
     folder.mkdir(parents=True, exist_ok=True)
     os.environ["WILDRYDES_SCRATCHPAD"] = str(folder / "scratchpad.json")
@@ -231,6 +241,23 @@ def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str) -> 
     if not verify_only and not outcome.notebook and executed.exists():
         outcome.notebook = f"{learner.learner}/{executed.name}"
     _write_result(folder, outcome)
+
+
+def _die_with_parent() -> None:
+    """Make this learner die with the runner, even when the runner is killed with ``kill -9``.
+
+    On Linux the kernel sends the learner SIGKILL when the runner's thread that started it ends
+    (``PR_SET_PDEATHSIG``). The learner's notebook kernel follows within a second: jupyter_client
+    gives it its parent's pid (``JPY_PARENT_PID``) and ipykernel exits once that parent is gone.
+    Elsewhere nothing watches: a killed runner's learners finish (or time out) on their own.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)  # the runner died before the death signal was set: nobody is waiting for us
 
 
 def _write_result(folder: Path, outcome: Outcome) -> None:
@@ -254,6 +281,10 @@ def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: i
 
     A failure, timeout or crash is recorded for that learner and the others go on. With
     ``resume`` a learner whose last result in ``out_dir`` passed is not run again.
+
+    Ctrl-C (SIGINT) or SIGTERM, when called from the main thread, stops the batch within a
+    second: running learners are killed with their kernels and recorded as ``interrupted``, as
+    are those not started yet, and the outcomes are returned as usual.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -271,30 +302,65 @@ def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: i
     context = multiprocessing.get_context("fork")
     running: dict = {}
     bar = _progress_bar(len(learners), len(results), progress)
-    while todo or running:
-        while todo and len(running) < workers:
-            learner = todo.popleft()
-            proc = context.Process(target=_child, args=(learner, str(out), verify_only, str(notebook)))
-            proc.start()
-            running[proc.sentinel] = (proc, learner, time.monotonic() + timeout)
-        wait(list(running), timeout=0.5)
-        for sentinel, (proc, learner, deadline) in list(running.items()):
-            if proc.is_alive() and time.monotonic() < deadline:
-                continue
-            if proc.is_alive():
-                _kill_group(proc)
-                outcome = Outcome(learner.learner, "fail", message=f"timed out after {timeout:g} s")
+    with _StopSignals() as stop:
+        while todo or running:
+            if stop.name:
+                for learner in todo:
+                    results[learner.learner] = Outcome(
+                        learner.learner, INTERRUPTED, message=f"not started: the batch was stopped ({stop.name}); "
+                                                              "--resume runs it")
+                todo.clear()
+            while todo and len(running) < workers:
+                learner = todo.popleft()
+                proc = context.Process(target=_child, args=(learner, str(out), verify_only, str(notebook)))
+                proc.start()
+                running[proc.sentinel] = (proc, learner, time.monotonic())
+            wait(list(running), timeout=0.5)  # a stop signal is seen within this half second
+            for sentinel, (proc, learner, started) in list(running.items()):
+                seconds = round(time.monotonic() - started, 2)
+                if proc.is_alive() and seconds < timeout and not stop.name:
+                    continue
+                if proc.is_alive():
+                    _kill_group(proc)
+                    status, message = (INTERRUPTED, f"the batch was stopped ({stop.name}) while this learner ran; "
+                                                    "--resume runs it again") if stop.name else \
+                        (FAIL, f"timed out after {timeout:g} s")
+                    _write_result(out / learner.learner, Outcome(learner.learner, status, message=message,
+                                                                 seconds=seconds))
+                proc.join()
+                outcome = _read_result(out / learner.learner) or Outcome(
+                    learner.learner, "fail", message=f"the learner's process crashed (exit code {proc.exitcode})")
                 _write_result(out / learner.learner, outcome)
-            proc.join()
-            outcome = _read_result(out / learner.learner) or Outcome(
-                learner.learner, "fail", message=f"the learner's process crashed (exit code {proc.exitcode})")
-            _write_result(out / learner.learner, outcome)
-            results[learner.learner] = outcome
-            del running[sentinel]
-        _update_bar(bar, results, len(running))
+                results[learner.learner] = outcome
+                del running[sentinel]
+            _update_bar(bar, results, len(running))
     if bar is not None:
         bar.close()
     return [results[learner.learner] for learner in learners]
+
+
+class _StopSignals:
+    """While the batch runs, SIGINT (Ctrl-C) and SIGTERM set ``name`` instead of raising at any
+    line: the loop then stops every learner it started, none is lost between fork and bookkeeping,
+    and a second Ctrl-C cannot break the stop half-way."""
+
+    def __init__(self) -> None:
+        self.name = ""
+        self._previous: dict = {}
+
+    def __enter__(self) -> "_StopSignals":
+        if threading.current_thread() is threading.main_thread():  # only it may set handlers
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._stop)
+        return self
+
+    def _stop(self, signum, _frame) -> None:
+        self.name = self.name or signal.Signals(signum).name
+
+    def __exit__(self, *_exc) -> None:
+        for signum, handler in self._previous.items():
+            # None: a handler not set from Python; the default is the closest we can restore.
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 def _preload(verify_only: bool) -> None:
@@ -369,19 +435,20 @@ def _html(columns: list[str], rows: list[dict]) -> str:
     body = "\n".join("<tr>" + "".join(cell(c, r[c]) for c in columns) + "</tr>" for r in rows)
     passed = sum(r["status"] == PASS for r in rows)
     unproven = sum(r["status"] == NOT_PROVEN for r in rows)
-    also = f", {unproven} not proven" if unproven else ""
+    stopped = sum(r["status"] == INTERRUPTED for r in rows)
+    also = (f", {unproven} not proven" if unproven else "") + (f", {stopped} interrupted" if stopped else "")
     return ("<!doctype html><html><head><meta charset='utf-8'><title>Identity pool: class summary</title>"
             "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
             "padding:4px 8px;text-align:left}.pass{background:#d4edda}.fail{background:#f8d7da}"
-            ".unproven{background:#fff3cd}.skip{background:#eee}</style></head><body>"
+            ".unproven{background:#fff3cd}.skip{background:#eee}.interrupted{background:#e2e3e5}</style></head><body>"
             f"<h1>Identity pool: {passed} of {len(rows)} learners passed{also}</h1>"
             f"<table><tr>{head}</tr>\n{body}</table></body></html>\n")
 
 
 def summary_text(outcomes: list[Outcome]) -> str:
     """A one-screen summary: counts, then one line per learner who did not pass, with the reason."""
-    count = {status: sum(o.status == status for o in outcomes) for status in (PASS, NOT_PROVEN, FAIL)}
+    count = {status: sum(o.status == status for o in outcomes) for status in (PASS, NOT_PROVEN, FAIL, INTERRUPTED)}
     lines = [f"{len(outcomes)} learners: {count[PASS]} passed, {count[NOT_PROVEN]} not proven, "
-             f"{count[FAIL]} failed"]
+             f"{count[FAIL]} failed" + (f", {count[INTERRUPTED]} interrupted" if count[INTERRUPTED] else "")]
     lines += [f"  {o.status.upper()} {o.learner}: {o.message[:160]}" for o in outcomes if o.status != PASS]
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from . import SANDBOX_IAM_DELAY
 
 EXIT_FAILED = 1   # verification or a step failed
 EXIT_INPUT = 2    # a clear, expected error (bad input, missing prerequisite, AWS refusal)
+EXIT_INTERRUPTED = 130  # stopped by Ctrl-C: 128 + SIGINT, as a shell reports it
 
 
 def _add_common(parser: argparse.ArgumentParser, *, identity_pool_id: bool = False) -> None:
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _scratchpad(args):
@@ -360,7 +361,7 @@ def cmd_scratchpad(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from .batch import read_roster, run_batch, summary_text, write_summaries
+    from .batch import INTERRUPTED, read_roster, run_batch, summary_text, write_summaries
 
     learners = read_roster(args.roster)
     outcomes = run_batch(learners, args.out, workers=args.workers, verify_only=args.verify_only,
@@ -368,6 +369,8 @@ def cmd_batch(args) -> int:
     paths = write_summaries(outcomes, args.out)
     print(summary_text(outcomes))
     print(f"summary: {paths['html']} (also .csv, .json)")
+    if any(o.status == INTERRUPTED for o in outcomes):
+        return EXIT_INTERRUPTED
     # "not proven": the learner's setup is right; the proof could not run in that account.
     return 0 if all(o.status != "fail" for o in outcomes) else EXIT_FAILED
 

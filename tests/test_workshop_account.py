@@ -17,8 +17,9 @@ from wildrydes_nb.report import FAIL, PASS, report_in_notebook
 from wildrydes_nb.sandbox.workshop import CONSOLE_AUTH_ROLE, S3_POLICY_NAME, seed
 from wildrydes_nb.verify import verify
 
-# Seconds IAM keeps a new role unusable here: enough to be met, short enough for the suite.
-DELAY = 1
+# Seconds IAM keeps a new role unusable here: longer than the calls between creating the role
+# and asking for credentials take even on a loaded machine, so the wait is always met.
+DELAY = 3
 SRP_STAGE = "sign in as a test user (SRP, as the web app does)"
 CREDENTIALS_STAGE = "GetCredentialsForIdentity returns temporary credentials"
 

@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from . import DEFAULT_IDENTITY_POOL_NAME, NOTEBOOKS_DIR, STEP_NOTEBOOK, roles
-from .errors import InputError, RosterError, WildrydesError
+from . import DEFAULT_IDENTITY_POOL_NAME, NOTEBOOKS_DIR, STEP_NOTEBOOK, locks, roles
+from .errors import BusyError, InputError, RosterError, WildrydesError
 from .inputs import check_identity_pool_id, check_plain, check_step_input, shown, strip_pasted
 from .report import FAIL, NOT_PROVEN, PASS, SKIP, report_in_notebook
 
@@ -288,6 +288,10 @@ def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: i
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    # Held while this function runs (dropped, so released, when it returns): one batch per folder.
+    _held = locks.acquire(out / ".batch.lock", wait=0, refused=lambda: BusyError(
+        f"another batch is already running into {out}; two batches into one folder would mix their learners' "
+        "results.", field="out", fix="Wait for it to finish, or give this batch another --out folder."))
     workers = max(1, workers or os.cpu_count() or 1)
     results: dict[str, Outcome] = {}
     todo = deque()

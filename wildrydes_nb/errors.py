@@ -52,6 +52,10 @@ class RoleInUseError(WildrydesError):
     """An IAM role the step would re-point is trusted by another identity pool that still exists."""
 
 
+class BusyError(WildrydesError):
+    """Another run on this machine is doing the same work now: the same identity pool, or the same batch folder."""
+
+
 class NotFoundError(WildrydesError):
     """A resource named by the learner does not exist in that account and region."""
 

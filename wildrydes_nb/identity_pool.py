@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import hashlib
 from dataclasses import dataclass, field
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Iterator
 
-from . import roles
+from . import locks, roles
 from .aws import calling, client, paginate, unless_missing
-from .errors import AmbiguousPoolError, NotFoundError, RoleInUseError, WildrydesError
+from .errors import AmbiguousPoolError, BusyError, NotFoundError, RoleInUseError, WildrydesError
 from .inputs import StepInput, check_identity_pool_id, region_of
 from .user_pool import describe_app_client
 
@@ -15,6 +19,12 @@ from .user_pool import describe_app_client
 STAGES = ("input", "identity pool", "authenticated role", "unauthenticated role",
           "roles attached", "scratchpad")
 Progress = Callable[[str, str, str], None]
+
+# Cognito gives identity pools no creation date, so the pools this package creates carry one:
+# when runs on two machines create the same name at once, each keeps the oldest (see oldest()).
+CREATED_AT_TAG = "wildrydes-nb:created-at"
+# How long a run waits for another run on this machine working on the same pool (seconds).
+LOCK_WAIT = 120.0
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,71 @@ def live_other_pools(session, role: dict, keep: set[str]) -> list[str]:
             if pool_id not in keep and pool_exists(session, pool_id)]
 
 
+def oldest(pools: list[dict]) -> str:
+    """The id of the pool every racing run keeps: one without :data:`CREATED_AT_TAG` (made by
+    the console or an older version) before any tagged one, then the earliest tag, then the id."""
+    def age(pool: dict) -> tuple:
+        created = (pool.get("IdentityPoolTags") or {}).get(CREATED_AT_TAG)
+        return (created is not None, created or "", pool["IdentityPoolId"])
+
+    return min(pools, key=age)["IdentityPoolId"]
+
+
+def _keeper(session, mine: dict) -> str:
+    """Which pool to keep right after creating ``mine``: list the pools of that name again
+    and, if another run made one at the same moment, take the :func:`oldest` of them."""
+    others = [pool_id for pool_id in find_identity_pools(session, mine["IdentityPoolName"])
+              if pool_id != mine["IdentityPoolId"]]
+    if not others:
+        return mine["IdentityPoolId"]
+    identity = client(session, "cognito-identity")
+    described = [mine]
+    with calling("read the identity pools of the same name"):
+        for pool_id in others:
+            try:
+                described.append(identity.describe_identity_pool(IdentityPoolId=pool_id))
+            except identity.exceptions.ResourceNotFoundException:
+                pass  # another run's duplicate, already deleted by that run
+    return oldest(described)
+
+
+def lock_path(session, step: StepInput) -> Path | None:
+    """The lock file of this account, region and pool name on this machine (``None``: no lock folder).
+
+    The account is told by the endpoint URL and the access key id, which needs no AWS call.
+    """
+    folder = locks.lock_folder()
+    if folder is None:
+        return None
+    with calling("read the AWS credentials"):
+        credentials = session.get_credentials()
+    key = "\n".join([client(session, "cognito-identity").meta.endpoint_url,
+                     credentials.access_key if credentials else "", step.region, step.identity_pool_name])
+    return folder / f"identity-pool-{hashlib.sha256(key.encode()).hexdigest()[:20]}.lock"
+
+
+@contextlib.contextmanager
+def identity_pool_lock(session, step: StepInput, waiting: Callable[[str], None]) -> Iterator[None]:
+    """Let one run at a time on this machine create or repair this pool; ``waiting(text)`` is
+    told when another run holds it. Raises :class:`BusyError` after :data:`LOCK_WAIT` seconds."""
+    path = lock_path(session, step)
+    if path is None:
+        yield
+        return
+    where = f"'{step.identity_pool_name}' in {step.region}"
+    held = locks.acquire(
+        path, wait=LOCK_WAIT,
+        waiting=lambda: waiting(f"waiting for another run on this machine that is creating or repairing {where}"),
+        refused=lambda: BusyError(f"another run on this machine has been creating or repairing the identity pool "
+                                  f"{where} for over {LOCK_WAIT:g} s.", field="identity_pool_name",
+                                  fix="Wait for that run (another notebook, terminal or batch learner) to finish, "
+                                      "then run this again."))
+    try:
+        yield
+    finally:
+        held.release()
+
+
 def describe(session, identity_pool_id: str) -> dict:
     """DescribeIdentityPool, with a clear message when the pool does not exist."""
     identity = client(session, "cognito-identity")
@@ -174,9 +249,10 @@ def wanted_role_kinds(step: StepInput) -> tuple[str, ...]:
     return (roles.AUTHENTICATED, roles.UNAUTHENTICATED) if step.allow_unauthenticated else (roles.AUTHENTICATED,)
 
 
-def observe(session, step: StepInput) -> Observed:
-    """Read what exists for this step (reads only)."""
-    ids = find_identity_pools(session, step.identity_pool_name)
+def observe(session, step: StepInput, identity_pool_id: str | None = None) -> Observed:
+    """Read what exists for this step (reads only): the pool ``identity_pool_id``, or the one
+    pool called as the step says."""
+    ids = [identity_pool_id] if identity_pool_id else find_identity_pools(session, step.identity_pool_name)
     if len(ids) > 1:
         raise AmbiguousPoolError(f"{len(ids)} identity pools are called '{step.identity_pool_name}': "
                                  f"{', '.join(ids)}.", field="identity_pool_name",
@@ -256,23 +332,26 @@ def plan(session, step: StepInput) -> Plan:
     one that still exists, trusts: nothing is written then.
     """
     check_prerequisites(session, step)
-    observed = observe(session, step)
+    return _plan(session, step, observe(session, step))
+
+
+def _plan(session, step: StepInput, observed: Observed) -> Plan:
     actions = diff(step, observed)
     for action in actions:
         if action.kind == "repair_trust":
-            _refuse_to_take_over(session, step, observed, action)
+            _refuse_to_take_over(session, step, observed.pool["IdentityPoolId"] if observed.pool else None,
+                                 observed.roles[action.role_kind], action.role_name)
     return Plan(step, observed, actions)
 
 
-def _refuse_to_take_over(session, step: StepInput, observed: Observed, action: Action) -> None:
-    this = observed.pool["IdentityPoolId"] if observed.pool else None
-    others = live_other_pools(session, observed.roles[action.role_kind], {this})
+def _refuse_to_take_over(session, step: StepInput, this: str | None, role: dict, role_name: str) -> None:
+    others = live_other_pools(session, role, {this})
     if not others:
         return  # the pools it trusts are gone: re-pointing it takes nothing from anyone
     other = others[0]
     here = f"{this} ({step.region})" if this else f"the new pool '{step.identity_pool_name}' in {step.region}"
     raise RoleInUseError(
-        f"the IAM role {action.role_name} is trusted by the identity pool {other} (region {region_of(other)}), "
+        f"the IAM role {role_name} is trusted by the identity pool {other} (region {region_of(other)}), "
         f"which still exists; pointing the role at {here} would take it from that pool. IAM role names "
         "are account-wide, identity pools regional: the same pool name in two regions wants the same role.",
         field="identity_pool_name",
@@ -287,24 +366,35 @@ def ensure(session, step: StepInput, *, scratchpad=None, progress: Progress | No
     Makes no write call when everything is already right. When ``scratchpad`` is given the
     resulting ids are saved to it. ``progress(stage, state, detail)`` is told ``running``,
     ``done`` or ``failed`` for each of :data:`STAGES` as it happens.
+
+    Two runs for one pool name never both keep a pool: on one machine the second waits for the
+    first (:func:`identity_pool_lock`); across machines, a run that finds, right after creating
+    its pool, an older one of the same name deletes its own and carries on with that one.
     """
     report = progress or (lambda *_: None)
     stage, state = "input", None
     try:
         report(stage, "running", "checking the user pool and app client")
-        current = plan(session, step)
-        report(stage, "done", "; ".join(step.notes) or "user pool and app client found")
-        state = _Applying(session, step, current.observed)
-        for stage in STAGES[1:-1]:
-            mine = [a for a in current.actions if a.stage == stage]
-            if stage == "unauthenticated role" and not step.allow_unauthenticated:
-                report(stage, "skipped", "unauthenticated identities are off")
-                continue
-            report(stage, "running", "; ".join(a.detail for a in mine) or "checking")
-            for action in mine:
-                state.apply(action)
-            report(stage, "done", state.describe(stage, mine))
-        result = state.result(tuple(current.actions))
+        with identity_pool_lock(session, step, lambda waiting: report("input", "running", waiting)):
+            current = plan(session, step)
+            report(stage, "done", "; ".join(step.notes) or "user pool and app client found")
+            state = _Applying(session, step, current.observed)
+            for stage in STAGES[1:-1]:
+                mine = [a for a in current.actions if a.stage == stage]
+                if stage == "unauthenticated role" and not step.allow_unauthenticated:
+                    report(stage, "skipped", "unauthenticated identities are off")
+                    continue
+                report(stage, "running", "; ".join(a.detail for a in mine) or "checking")
+                for action in mine:
+                    state.apply(action)
+                while state.kept_instead:  # another run made the pool at the same moment: go on with its
+                    current, state = _join(session, step, state)
+                    joined = [a for a in current.actions if a.stage == stage]
+                    for action in joined:
+                        state.apply(action)
+                    mine += joined
+                report(stage, "done", state.describe(stage, mine))
+            result = state.result()
         stage = "scratchpad"
         if scratchpad is not None:
             report(stage, "running", f"saving to {scratchpad.path}")
@@ -320,8 +410,17 @@ def ensure(session, step: StepInput, *, scratchpad=None, progress: Progress | No
         raise
 
 
+def _join(session, step: StepInput, lost: _Applying) -> tuple[Plan, _Applying]:
+    """Plan again for the pool another run kept, carrying over what this run did."""
+    current = _plan(session, step, observe(session, step, lost.kept_instead))
+    state = _Applying(session, step, current.observed)
+    state.applied, state.done_as = lost.applied, lost.done_as
+    return current, state
+
+
 _DONE = {"create_pool": "created", "update_pool": "updated", "create_role": "created",
          "repair_trust": "trust policy rewritten", "set_roles": "attached"}
+_SAME_MOMENT = "made at the same moment by another run"
 
 
 class _Applying:
@@ -332,6 +431,8 @@ class _Applying:
         self.pool = observed.pool
         self.role_arns = {k: r["Arn"] for k, r in observed.roles.items() if r}
         self.applied: list[Action] = []
+        self.done_as: dict[Action, str] = {}  # what an action came to when it was not a plain _DONE
+        self.kept_instead: str | None = None  # the pool another run made, when this run's was deleted
 
     @property
     def pool_id(self) -> str:
@@ -345,21 +446,29 @@ class _Applying:
         """What this run wrote so far, with the ids a learner would look for."""
         said = []
         for action in self.applied:
+            done = self.done_as.get(action, _DONE[action.kind])
             if action.stage == "identity pool":
-                said.append(f"identity pool {self.pool_id} {_DONE[action.kind]}")
+                said.append(f"identity pool {self.pool_id} {done}")
             elif action.role_name:
-                said.append(f"IAM role {action.role_name}: {_DONE[action.kind]}")
+                said.append(f"IAM role {action.role_name}: {done}")
             else:
-                said.append(f"roles {_DONE[action.kind]}")
+                said.append(f"roles {done}")
         return ", ".join(said)
 
-    def create_pool(self, _action: Action) -> None:
+    def create_pool(self, action: Action) -> None:
         identity = client(self.session, "cognito-identity")
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         with calling("create the identity pool"):
             self.pool = identity.create_identity_pool(
                 IdentityPoolName=self.step.identity_pool_name,
                 AllowUnauthenticatedIdentities=self.step.allow_unauthenticated,
-                CognitoIdentityProviders=desired_providers(self.step))
+                CognitoIdentityProviders=desired_providers(self.step),
+                IdentityPoolTags={roles.MANAGED_TAG["Key"]: roles.MANAGED_TAG["Value"], CREATED_AT_TAG: now})
+        keeper = _keeper(self.session, self.pool)
+        if keeper != self.pool_id:  # only the pool this run made is ever deleted here
+            delete_identity_pool(self.session, self.pool_id)
+            self.done_as[action] = f"{_SAME_MOMENT}; this run's own pool {self.pool_id} was deleted"
+            self.kept_instead = keeper
 
     def update_pool(self, _action: Action) -> None:
         identity = client(self.session, "cognito-identity")
@@ -367,8 +476,24 @@ class _Applying:
             self.pool = identity.update_identity_pool(**update_request(identity, self.pool, self.step))
 
     def create_role(self, action: Action) -> None:
-        self.role_arns[action.role_kind] = roles.create_role(self.session, action.role_name, self.pool_id,
-                                                             action.role_kind)
+        arn = roles.create_role(self.session, action.role_name, self.pool_id, action.role_kind)
+        self.role_arns[action.role_kind] = arn or self._adopt_role(action)
+
+    def _adopt_role(self, action: Action) -> str:
+        """Another run created the role between this run's look and its create: use it, re-trusted
+        if need be, unless it is trusted by another identity pool that still exists."""
+        role = roles.get_role(self.session, action.role_name)
+        if role is None:
+            raise WildrydesError(f"another run created the IAM role {action.role_name} at the same moment, "
+                                 "and it is already gone again.", field="identity_pool_name",
+                                 fix="Run this again once the other run is done; it continues from what exists.")
+        if roles.trust_problems(role["AssumeRolePolicyDocument"], self.pool_id, action.role_kind):
+            _refuse_to_take_over(self.session, self.step, self.pool_id, role, action.role_name)
+            roles.repair_trust(self.session, action.role_name, self.pool_id, action.role_kind)
+            self.done_as[action] = f"{_SAME_MOMENT}; trust policy rewritten"
+        else:
+            self.done_as[action] = f"{_SAME_MOMENT}; its trust is already right"
+        return role["Arn"]
 
     def repair_trust(self, action: Action) -> None:
         roles.repair_trust(self.session, action.role_name, self.pool_id, action.role_kind)
@@ -380,7 +505,7 @@ class _Applying:
 
     def describe(self, stage: str, applied: list[Action]) -> str:
         """One line on a finished stage: what it is now, and what this run did to it."""
-        verb = ", ".join(_DONE[a.kind] for a in applied) or "already right"
+        verb = ", ".join(self.done_as.get(a, _DONE[a.kind]) for a in applied) or "already right"
         if stage == "identity pool":
             return f"{self.pool_id} ({verb})"
         if stage.endswith(" role"):
@@ -388,10 +513,11 @@ class _Applying:
         kinds = " and ".join(f"{kind} role" for kind in self.role_arns)
         return f"{kinds} attached to the pool" + ("" if applied else " (already right)")
 
-    def result(self, actions: tuple[Action, ...]) -> Result:
+    def result(self) -> Result:
         s = self.step
         return Result(s.region, s.user_pool_id, s.app_client_id, s.identity_pool_name, self.pool_id,
-                      self.role_arns[roles.AUTHENTICATED], self.role_arns.get(roles.UNAUTHENTICATED), actions)
+                      self.role_arns[roles.AUTHENTICATED], self.role_arns.get(roles.UNAUTHENTICATED),
+                      tuple(self.applied))
 
 
 def update_request(identity, pool: dict, step: StepInput) -> dict:

@@ -116,13 +116,18 @@ def get_role(session, name: str) -> dict | None:
             return None
 
 
-def create_role(session, name: str, identity_pool_id: str, kind: str) -> str:
-    """Create the role with the scoped trust policy; returns its ARN."""
+def create_role(session, name: str, identity_pool_id: str, kind: str) -> str | None:
+    """Create the role with the scoped trust policy; returns its ARN, or ``None`` when a role
+    of that name already exists (another run created it at the same moment)."""
     iam = client(session, "iam")
     with calling(f"create the IAM role {name}"):
-        return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust_policy(identity_pool_id, kind)),
-                               Description=f"Cognito identity pool {identity_pool_id}, {kind} identities",
-                               Tags=[MANAGED_TAG])["Role"]["Arn"]
+        try:
+            return iam.create_role(RoleName=name,
+                                   AssumeRolePolicyDocument=json.dumps(trust_policy(identity_pool_id, kind)),
+                                   Description=f"Cognito identity pool {identity_pool_id}, {kind} identities",
+                                   Tags=[MANAGED_TAG])["Role"]["Arn"]
+        except iam.exceptions.EntityAlreadyExistsException:
+            return None
 
 
 def repair_trust(session, name: str, identity_pool_id: str, kind: str) -> None:

@@ -34,6 +34,9 @@ os.environ.update({
     "AWS_SHARED_CREDENTIALS_FILE": os.path.join(_home, "aws-credentials"),
     "AWS_EC2_METADATA_DISABLED": "true",
     "WILDRYDES_SCRATCHPAD": os.path.join(_home, "scratchpad.json"),
+    # The package's lock files (~/.wildrydes/locks) and Jupyter's runtime files of the test
+    # kernels go to this session's folder, not the developer's home.
+    "HOME": _home,
 })
 # The tests' own AWS config: no profile, so no endpoint_url and no services section.
 with open(os.environ["AWS_CONFIG_FILE"], "w", encoding="utf-8") as _config:

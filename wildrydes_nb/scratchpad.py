@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from . import locks
 from .errors import ScratchpadError
 from .inputs import shown
 from .redaction import looks_secret
@@ -99,7 +101,7 @@ class Scratchpad:
         target = self._file()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            with FileLock(str(target) + ".lock", timeout=10):
+            with FileLock(str(_lock_path(target)), timeout=10):
                 data = self.read()
                 for key, value in values.items():
                     if value is None:
@@ -127,6 +129,15 @@ class Scratchpad:
         """The ``Auth`` block of ``amplify-config.js`` filled with the scratchpad's values."""
         lines = [f"        {key}: '{value}'," for key, value in self.amplify_config().items()]
         return "const awsConfig = {\n    Auth: {\n" + "\n".join(lines) + "\n    },\n};"
+
+
+def _lock_path(target: Path) -> Path:
+    """Where the lock of the scratchpad ``target`` lives: with the package's other locks, keyed
+    on the file's real path, so no lock file is left beside the learner's scratchpad."""
+    folder = locks.lock_folder()
+    if folder is None:  # no writable home: beside the file, as filelock would put it
+        return Path(str(target) + ".lock")
+    return folder / f"scratchpad-{hashlib.sha256(str(target).encode()).hexdigest()[:16]}.lock"
 
 
 def _refuse_secret(key: str, value: str | None) -> None:

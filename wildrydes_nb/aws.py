@@ -85,6 +85,11 @@ def client(session: boto3.Session, service: str, region: str | None = None):
     return per_session[key]
 
 
+def made_clients(session: boto3.Session) -> list:
+    """The clients :func:`client` has made for ``session`` so far (calls.recording hooks into them)."""
+    return list(_clients.get(session, {}).values())
+
+
 def _check_endpoint(service: str, url: str) -> None:
     # botocore accepts any scheme and any port here, and fails later deep inside a request.
     try:

@@ -23,9 +23,10 @@ def looks_secret(text) -> bool:
     return any(shape.search(str(text)) for shape in SECRET_SHAPES)
 
 
-def scrub(text) -> str:
-    """The text with anything shaped like a token or a key replaced by its redacted form."""
+def scrub(text, keep: int = 4) -> str:
+    """The text with anything shaped like a token or a key replaced by its redacted form
+    (the first ``keep`` characters and the length)."""
     text = "" if text is None else str(text)
     for shape in SECRET_SHAPES:
-        text = shape.sub(lambda m: redact(m.group(0)), text)
+        text = shape.sub(lambda m: redact(m.group(0), keep), text)
     return text

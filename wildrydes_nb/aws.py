@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import threading
 import weakref
 from typing import Callable
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError
                                  PartialCredentialsError, ProfileNotFound, ReadTimeoutError, SSOError,
                                  TokenRetrievalError)
 
+from . import backoff
 from .errors import AwsAccessError, InputError, QuotaError, WildrydesError
 from .inputs import check_region
 
@@ -35,6 +37,7 @@ _ENDPOINT_FIX = ("Set AWS_ENDPOINT_URL to a URL such as http://127.0.0.1:5000 (t
 _ENDPOINT_CHECK = "Check AWS_ENDPOINT_URL (unset it to use AWS, or give the sandbox's URL) and any proxy"
 
 _clients: "weakref.WeakKeyDictionary[boto3.Session, dict]" = weakref.WeakKeyDictionary()
+_clients_lock = threading.RLock()
 
 _CREDENTIAL_CODES = {"UnrecognizedClientException", "InvalidClientTokenId",
                      "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch",
@@ -61,33 +64,38 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
 
 def client(session: boto3.Session, service: str, region: str | None = None):
     """The session's client for ``service`` (in ``region``, default the session's), made once and reused."""
-    per_session = _clients.setdefault(session, {})
-    key = (service, region)
-    if key not in per_session:
-        try:
-            made = session.client(service, region_name=region, config=CLIENT_CONFIG)
-        except NoRegionError:
-            raise AwsAccessError("no AWS region is set.", field="region",
-                                 fix="Give a region, or set AWS_DEFAULT_REGION.") from None
-        except InvalidRegionError:
-            check_region(region or session.region_name)  # botocore's refusal, in the words inputs use
-            raise
-        except ValueError:  # botocore's "Invalid endpoint: ...", or a URL urllib cannot split
-            raise _bad_endpoint(service, None, "is not an http:// or https:// URL") from None
-        _check_endpoint(service, made.meta.endpoint_url)
-        events, name = made.meta.events, made.meta.service_model.service_id.hyphenize()
-        events.register_first(f"needs-retry.{name}", _bounded_retries)
-        events.register(f"before-parse.{name}", functools.partial(_refuse_web_page, made))
-        events.register(f"after-call.{name}", _remember_service)
-        events.register(f"after-call-error.{name}",
-                        functools.partial(_after_call_error, made, session.profile_name))
-        per_session[key] = made
-    return per_session[key]
+    # Locked: verify and the plan make their reads from several threads at once, and a boto3
+    # session must not make two clients at the same time.
+    with _clients_lock:
+        per_session = _clients.setdefault(session, {})
+        key = (service, region)
+        if key not in per_session:
+            try:
+                made = session.client(service, region_name=region, config=CLIENT_CONFIG)
+            except NoRegionError:
+                raise AwsAccessError("no AWS region is set.", field="region",
+                                     fix="Give a region, or set AWS_DEFAULT_REGION.") from None
+            except InvalidRegionError:
+                check_region(region or session.region_name)  # botocore's refusal, in the words inputs use
+                raise
+            except ValueError:  # botocore's "Invalid endpoint: ...", or a URL urllib cannot split
+                raise _bad_endpoint(service, None, "is not an http:// or https:// URL") from None
+            _check_endpoint(service, made.meta.endpoint_url)
+            events, name = made.meta.events, made.meta.service_model.service_id.hyphenize()
+            events.register_first(f"needs-retry.{name}", _bounded_retries)
+            events.register(f"before-parse.{name}", functools.partial(_refuse_web_page, made))
+            events.register(f"after-call.{name}", _remember_service)
+            events.register(f"after-call-error.{name}",
+                            functools.partial(_after_call_error, made, session.profile_name))
+            backoff.install(made)  # a no-op outside a class run (batch)
+            per_session[key] = made
+        return per_session[key]
 
 
 def made_clients(session: boto3.Session) -> list:
     """The clients :func:`client` has made for ``session`` so far (calls.recording hooks into them)."""
-    return list(_clients.get(session, {}).values())
+    with _clients_lock:
+        return list(_clients.get(session, {}).values())
 
 
 def _check_endpoint(service: str, url: str) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from . import DEFAULT_APP_CLIENT_NAME, DEFAULT_USER_POOL_NAME
 from .aws import calling, client, paginate, unless_missing
 from .errors import AmbiguousPoolError, NotFoundError, PrerequisiteError
+from .parallel import attempt, in_parallel
 
 # The workshop's app client keeps the console's default flows: the web app signs in with SRP.
 AUTH_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
@@ -105,19 +106,23 @@ def describe_app_client(session, user_pool_id: str, app_client_id: str) -> AppCl
     """Check the user pool exists and the app client belongs to it (reads only)."""
     idp = client(session, "cognito-idp")
     with calling("read the user pool"):
-        try:
-            pool = idp.describe_user_pool(UserPoolId=user_pool_id)["UserPool"]
-        except idp.exceptions.ResourceNotFoundException:
+        # Both at once (one round trip); the pool's error first, as if asked one after the other.
+        (pool, pool_error), (found, client_error) = in_parallel(
+            lambda: attempt(lambda: idp.describe_user_pool(UserPoolId=user_pool_id)["UserPool"]),
+            lambda: attempt(lambda: idp.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=app_client_id)))
+        if isinstance(pool_error, idp.exceptions.ResourceNotFoundException):
             raise NotFoundError(f"User pool {user_pool_id} does not exist in region {idp.meta.region_name}.",
                                 field="user_pool_id",
                                 fix="Check the region and copy the User Pool ID again "
-                                    "(or create it in 01_user_pool / 'wildrydes-nb user-pool').") from None
-        try:
-            found = idp.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=app_client_id)
-        except idp.exceptions.ResourceNotFoundException:
+                                    "(or create it in 01_user_pool / 'wildrydes-nb user-pool').")
+        if pool_error is not None:
+            raise pool_error
+        if isinstance(client_error, idp.exceptions.ResourceNotFoundException):
             raise PrerequisiteError(f"app client {app_client_id} does not belong to user pool {user_pool_id}.",
                                     field="app_client_id",
-                                    fix="Copy the App client ID from that user pool's 'App clients' page.") from None
+                                    fix="Copy the App client ID from that user pool's 'App clients' page.")
+        if client_error is not None:
+            raise client_error
     info = found["UserPoolClient"]
     return AppClient(user_pool_id, app_client_id, info.get("ClientName", ""),
                      bool(info.get("ClientSecret")), tuple(info.get("ExplicitAuthFlows") or ()),

@@ -1,0 +1,71 @@
+"""One listing of an account's identity pools, shared by a whole class instead of one per learner.
+
+Finding a pool by name means listing every identity pool of the account and region, page by
+page. When a class shares one account, that is a listing per learner, each as long as the class
+is big. So `batch` lists once per account and region, and gives each learner's process a
+snapshot of the pools with that learner's pool name (``$WILDRYDES_IDENTITY_POOL_LISTING``, a
+JSON file). :func:`identity_pool.find_identity_pools` answers from it, together with the pools
+this process created or deleted since. That stays exact because the roster allows one learner
+per pool name in an account, so nobody else in the class makes or deletes pools of that name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+ENVIRONMENT_VARIABLE = "WILDRYDES_IDENTITY_POOL_LISTING"
+
+# This process's own changes since the snapshot: ids created, by (region, name); ids deleted.
+_created: dict[tuple[str, str], list[str]] = {}
+_deleted: set[str] = set()
+
+
+def by_name(pools: list[dict]) -> dict[str, list[str]]:
+    """ListIdentityPools' answers grouped: pool name → ids, in the order listed."""
+    found: dict[str, list[str]] = {}
+    for pool in pools:
+        found.setdefault(pool["IdentityPoolName"], []).append(pool["IdentityPoolId"])
+    return found
+
+
+def write_snapshot(path: Path, region: str, identity_pool_name: str, identity_pool_ids: list[str]) -> None:
+    """Write one learner's snapshot: the ids of the pools called ``identity_pool_name`` in ``region``."""
+    path.write_text(json.dumps({"region": region, "identity_pool_name": identity_pool_name,
+                                "identity_pool_ids": identity_pool_ids}), encoding="utf-8")
+
+
+def known(region: str, identity_pool_name: str) -> list[str] | None:
+    """The ids of the pools called ``identity_pool_name`` in ``region``, from this process's
+    snapshot and its own changes since; ``None`` when no snapshot covers that name and region."""
+    path = os.environ.get(ENVIRONMENT_VARIABLE)
+    if not path:
+        return None
+    try:
+        snapshot = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # unreadable: list as usual
+    if (snapshot.get("region"), snapshot.get("identity_pool_name")) != (region, identity_pool_name):
+        return None
+    ids = list(snapshot.get("identity_pool_ids") or []) + _created.get((region, identity_pool_name), [])
+    return [pool_id for pool_id in dict.fromkeys(ids) if pool_id not in _deleted]
+
+
+def created(region: str, identity_pool_name: str, identity_pool_id: str) -> None:
+    """Note a pool this process created, so that :func:`known` includes it."""
+    _created.setdefault((region, identity_pool_name), []).append(identity_pool_id)
+
+
+def deleted(identity_pool_id: str) -> None:
+    """Note a pool this process deleted, so that :func:`known` leaves it out."""
+    _deleted.add(identity_pool_id)
+
+
+def take(session) -> dict[str, list[str]]:
+    """List the identity pools of the session's account and region, every page: name → ids."""
+    from .aws import calling, client, paginate  # here: aws imports what every process needs first
+
+    identity = client(session, "cognito-identity")
+    with calling("list identity pools"):
+        return by_name(paginate(identity.list_identity_pools, "IdentityPools", MaxResults=60))

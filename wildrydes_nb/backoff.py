@@ -6,7 +6,7 @@ gives every learner's process (and its notebook kernel) one folder, ``$WILDRYDES
 A throttled call writes there, per operation, a time before which nobody sends that operation
 again and the window over which they then spread out; every client made by `aws.client()`
 waits for it before sending, and retries a throttled call (for up to :data:`GIVE_UP_AFTER`
-seconds) instead of failing after botocore's five tries.
+seconds, with a back-off of its own) instead of failing after botocore's five tries.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 ENVIRONMENT_VARIABLE = "WILDRYDES_SHARED_BACKOFF"
 THROTTLE_CODES = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException",
                             "RequestLimitExceeded"})
-FIRST_WINDOW = 1.0  # seconds, as AWS refills its buckets every second; each further throttle doubles it
-LARGEST_WINDOW = 8.0
+FIRST_WINDOW = 1.0  # seconds: the class's pause after a throttle, as AWS refills its buckets every second
+LARGEST_WINDOW = 8.0  # seconds: the most one call waits of its own, doubling with each throttle it meets
 GIVE_UP_AFTER = 120.0  # seconds a call keeps being retried while throttled
 
 
@@ -73,11 +73,13 @@ def _throttled(shared: Path, response=None, request_dict=None, **_):
     if now - first > GIVE_UP_AFTER:
         return None
     tries = context["wildrydes_throttles"] = context.get("wildrydes_throttles", 0) + 1
-    window = min(LARGEST_WINDOW, FIRST_WINDOW * 2 ** (tries - 1))
     path = shared / context["wildrydes_operation"]
     not_before, _ = _read(path)
-    _write(path, max(not_before, now + window), window)
-    return 0  # retry now: before-send waits for the shared time
+    # The class pauses this operation for one refill of AWS's bucket, then spreads out over the next.
+    _write(path, max(not_before, now + FIRST_WINDOW), FIRST_WINDOW)
+    # This call waits as well ("full jitter", growing with its own throttles); before-send then
+    # holds it until the class's pause is over.
+    return random.uniform(0, min(LARGEST_WINDOW, FIRST_WINDOW * 2 ** (tries - 1)))
 
 
 def _read(path: Path) -> tuple[float, float]:

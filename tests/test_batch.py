@@ -97,7 +97,7 @@ def test_a_class_passes_each_pool_linked_to_its_learners_user_pool(tmp_path, ses
         folder = tmp_path / "out" / learner.learner
         assert json.loads((folder / "scratchpad.json").read_text())["identity_pool_id"] == outcome.identity_pool_id
         assert (folder / "02_identity_pool.ipynb").exists()
-        assert outcome.checks["STS GetCallerIdentity names the authenticated role"] == "pass"
+        assert outcome.checks["proof.role"] == "pass"
     write_summaries(outcomes, tmp_path / "out")
     for path in (tmp_path / "out").rglob("*"):
         if path.is_file():
@@ -129,14 +129,14 @@ def test_verify_only_grades_and_creates_nothing(tmp_path, session):
     before = resources(session)
     outcomes = run_batch(read_roster(path), tmp_path / "graded", workers=2, verify_only=True, progress=False)
     assert [o.status for o in outcomes] == ["pass", "pass"]
-    assert outcomes[0].checks["authenticated role trusts only this pool (aud)"] == "pass"
+    assert outcomes[0].checks["auth_role.trust.aud"] == "pass"
     assert resources(session) == before
 
 
 def test_verify_only_without_a_pool_fails_clearly(tmp_path, session):
     outcomes = run_batch(read_roster(class_roster(tmp_path, session, 1)), tmp_path / "out",
                          verify_only=True, progress=False)
-    assert outcomes[0].status == "fail" and "0 identity pools are called 'pool_0'" in outcomes[0].message
+    assert outcomes[0].status == "fail" and "there is no identity pool called 'pool_0'" in outcomes[0].message  # the one rule's words
 
 
 def quick_notebook(tmp_path, code):
@@ -209,7 +209,7 @@ def test_a_quoted_newline_stays_in_its_field_and_is_refused_as_a_name(tmp_path):
     rows = _bad_rows(tmp_path, HEADER + f'"ana\nbo",{ROW},\ncy,{ROW},"wild\nrydes"\ndi,{ROW},di_pool\n')
     assert set(rows) == {1, 2}
     assert rows[1].startswith(r"learner: 'ana\nbo' contains '\n'")
-    assert "identity_pool_name" in rows[2] and r"'\n'" in rows[2]
+    assert "Identity pool name" in rows[2] and r"'\n'" in rows[2]
 
 
 def test_line_separators_other_than_newline_do_not_split_a_row(tmp_path):

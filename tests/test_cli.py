@@ -51,7 +51,7 @@ def test_bad_input_is_one_clear_line_and_creates_nothing(run, session):
     code, _, err = run("identity-pool", "--user-pool-id", "abcdefghijklmnopqrstuvwxyz",
                        "--app-client-id", "us-east-2_abc")
     assert code == EXIT_INPUT
-    assert err.startswith("error: user_pool_id: ") and "Fix:" in err and "Traceback" not in err
+    assert err.startswith("error: --user-pool-id: ") and "Fix:" in err and "Traceback" not in err  # its flag
     assert session.client("cognito-identity").list_identity_pools(MaxResults=10)["IdentityPools"] == []
 
 

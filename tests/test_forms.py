@@ -106,10 +106,11 @@ def test_the_button_is_disabled_while_running_and_a_second_click_does_nothing(id
 def test_a_wrong_app_client_id_shows_the_library_message_and_creates_nothing(identity_form, session):
     identity_form.fields["app_client_id"].value = "abcdefghijklmnopqrstuvwxyz"
     click(identity_form, identity_form.create_button)
-    status = identity_form.status.value
-    assert "does not belong to user pool" in status and "Fix:" in status
-    assert "Traceback" not in status
-    assert identity_form.stages["input"].text.startswith("[failed]")
+    message = identity_form.messages["app_client_id"].value  # said once, under the field at fault
+    assert "does not belong to user pool" in message and "Fix:" in message
+    assert "Traceback" not in message
+    assert identity_form.stages["input"].text == "[failed] input — see the message under App client ID"
+    assert identity_form.status.text == "[failed] See the message under App client ID."
     assert find_identity_pools(session, "wildrydes_identity_pool") == []
     with pytest.raises(PrerequisiteError):  # the headless path raises the same error
         identity_form.submit()
@@ -119,8 +120,9 @@ def test_bad_input_fails_at_the_input_stage_without_calling_aws(identity_form, m
     monkeypatch.setattr(identity_pool, "ensure", lambda *a, **k: pytest.fail("AWS was called"))
     identity_form.fields["user_pool_id"].value = ""
     click(identity_form, identity_form.create_button)
-    assert "is empty" in identity_form.stages["input"].value
-    assert "user_pool_id" in identity_form.status.value
+    assert "see the message under User Pool ID" in identity_form.stages["input"].value
+    assert "Empty: run 01_user_pool first" in identity_form.messages["user_pool_id"].value
+    assert "User Pool ID" in identity_form.status.value
 
 
 def test_a_bug_is_shown_as_one_and_the_form_recovers(identity_form, monkeypatch):
@@ -176,7 +178,7 @@ def test_user_pool_form_checks_pasted_ids(scratchpad, user_pool):
     form.fields["user_pool_id"].value = user_pool.user_pool_id
     form.fields["app_client_id"].value = "abcdefghijklmnopqrstuvwxyz"
     click(form, form.use_button)
-    assert "does not belong to user pool" in form.status.value and scratchpad.read() == {}
+    assert "does not belong to user pool" in form.messages["app_client_id"].value and scratchpad.read() == {}
     form.fields["app_client_id"].value = user_pool.app_client_id
     form.submit()  # ids filled in: submit checks them rather than creating
     assert scratchpad.read()["app_client_id"] == user_pool.app_client_id

@@ -111,7 +111,7 @@ def test_a_token_given_as_a_parameter_is_refused_and_not_kept(notebooks, tmp_pat
     run, out = _identity_pool_run(notebooks, tmp_path, user_pool, "-p", "identity_pool_name", JWT,
                                   "-p", "auto_submit", "True")
     assert isinstance(run.exception, PapermillExecutionError) and run.exception.ename == "InputError"
-    assert "identity_pool_name: looks like a token or key" in run.exception.evalue
+    assert "Identity pool name: looks like a token or key" in run.exception.evalue
     assert JWT[:12] not in run.exception.evalue
     executed = nbformat.read(str(out), as_version=4)
     executed.metadata.get("papermill", {}).pop("parameters", None)

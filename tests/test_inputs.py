@@ -2,7 +2,7 @@
 
 import pytest
 
-from wildrydes_nb.errors import InputError
+from wildrydes_nb.errors import LABELS, InputError
 from wildrydes_nb.inputs import (check_app_client_id, check_identity_pool_id, check_identity_pool_name, check_region,
                                   check_step_input, check_user_pool_id, parse_bool, problems, strip_pasted)
 
@@ -21,7 +21,7 @@ def test_good_input_passes_with_default_name():
 def test_quotes_and_spaces_are_stripped_and_said(pasted):
     step = check_step_input("us-east-2", pasted, CLIENT)
     assert step.user_pool_id == POOL
-    assert step.notes and step.notes[0].startswith("user_pool_id: removed the surrounding")
+    assert step.notes and step.notes[0].startswith("User Pool ID: removed the surrounding")
 
 
 def test_region_defaults_to_the_user_pool_prefix():
@@ -48,7 +48,7 @@ def test_bad_input_names_field_problem_and_fix(args, field, words):
         check_step_input(*args)
     err = caught.value
     assert err.field == field and words in err.problem and err.fix
-    assert str(err).startswith(f"{field}: ") and "Fix: " in str(err)
+    assert str(err).startswith(f"{LABELS[field]}: ") and "Fix: " in str(err)  # named as the form labels it
 
 
 @pytest.mark.parametrize("name, words", [("wild/rydes", "'/'"), ("x" * 129, "1 to 128")])

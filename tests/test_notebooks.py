@@ -26,7 +26,7 @@ WRONG_APP_CLIENT_ID = "abcdefghijklmnopqrstuvwxyz"
 PARAMETER_LINE = re.compile(r"(\w+) = (.+?)  # (.+)")
 # Defaults the issue fixes, wherever the parameter appears.
 DEFAULTS = {"region": "None", "user_pool_id": "None", "app_client_id": "None",
-            "identity_pool_name": '"wildrydes_identity_pool"', "allow_unauthenticated": "False",
+            "identity_pool_name": "None", "allow_unauthenticated": "False",
             "scratchpad_path": "None", "auto_submit": "False", "profile": "None"}
 JWT = re.compile(r"eyJ[\w-]{10,}\.eyJ[\w-]{10,}")
 

@@ -19,10 +19,19 @@ def test_identity_pool_id_is_shown_without_quotes():
     assert f"Identity Pool ID: {POOL_ID}" in shown.text and f'"{POOL_ID}"' not in shown.html
 
 
+def test_a_double_click_selects_the_whole_identity_pool_id_and_the_copy_button_copies_it():
+    # ':' and '-' end a word, so a plain double-click would select a third of the id.
+    assert f'user-select:all">{POOL_ID}</code>' in render.identity_pool_id(POOL_ID).html
+    assert "<button" not in render.identity_pool_id(POOL_ID).html  # a saved output would show a dead button
+    live = render.identity_pool_id(POOL_ID, copy_button=True).html
+    assert "<button" in live and "navigator.clipboard.writeText" in live and "execCommand('copy')" in live
+    assert '"' not in live.split('onclick="', 1)[1].split('">Copy', 1)[0]  # the handler stays one attribute
+
+
 def test_report_shows_each_fix_and_the_verdict():
     report = Report("Verification", facts={"identity_pool_id": POOL_ID})
-    report.add("identity pool exists", PASS, "found")
-    report.add("authenticated role attached", FAIL, "no role", "Run the step again.")
+    report.add("identity_pool.exists", "identity pool exists", PASS, "found")
+    report.add("auth_role.attached", "authenticated role attached", FAIL, "no role", "Run the step again.")
     shown = render.report(report)
     assert "Fix: Run the step again." in shown.html and POOL_ID in shown.html
     assert "1 passed, 1 failed: some checks did not pass" in shown.html and shown.text == report.to_text()
@@ -30,8 +39,8 @@ def test_report_shows_each_fix_and_the_verdict():
 
 def test_a_proof_not_proven_is_amber_with_how_to_prove_it_and_not_a_failure():
     report = Report("Verification")
-    report.add("identity pool exists", PASS, "found")
-    report.add("sign-in proof", NOT_PROVEN, "no permission to create users", "Use an admin identity.")
+    report.add("identity_pool.exists", "identity pool exists", PASS, "found")
+    report.add("proof", "sign-in proof", NOT_PROVEN, "no permission to create users", "Use an admin identity.")
     shown = render.report(report)
     assert report.ok and report.verdict == NOT_PROVEN
     assert "To prove it: Use an admin identity." in shown.html and "#9a6700" in shown.html
@@ -41,7 +50,7 @@ def test_a_proof_not_proven_is_amber_with_how_to_prove_it_and_not_a_failure():
 
 def test_errors_show_field_problem_and_fix_escaped():
     shown = render.error(InputError("'<x>' is not a User Pool ID.", field="user_pool_id", fix="Copy it again."))
-    assert "<b>user_pool_id</b>: '&lt;x&gt;' is not a User Pool ID." in shown.html
+    assert "<b>User Pool ID</b>: '&lt;x&gt;' is not a User Pool ID." in shown.html  # as the form labels it
     assert "Fix: Copy it again." in shown.html
 
 

@@ -20,8 +20,8 @@ from wildrydes_nb.verify import verify
 # Seconds IAM keeps a new role unusable here: longer than the calls between creating the role
 # and asking for credentials take even on a loaded machine, so the wait is always met.
 DELAY = 3
-SRP_STAGE = "sign in as a test user (SRP, as the web app does)"
-CREDENTIALS_STAGE = "GetCredentialsForIdentity returns temporary credentials"
+SRP_STAGE = "proof.sign_in"  # "sign in as a test user (SRP, as the web app does)"
+CREDENTIALS_STAGE = "proof.credentials"  # "GetCredentialsForIdentity returns temporary credentials"
 
 
 @pytest.fixture
@@ -41,8 +41,8 @@ def ids(account):
             "--app-client-id", account.app_client_id]
 
 
-def by_name(checks):
-    return {c["name"]: c for c in checks}
+def by_id(checks):
+    return {c["id"]: c for c in checks}
 
 
 def test_the_workshop_account_is_what_the_console_leaves(session, workshop_account):
@@ -63,7 +63,7 @@ def test_cli_step_then_verify_prove_the_sign_in_by_srp_after_waiting_for_iam(wor
     code, out, err = cli("verify", "--json")
     report = json.loads(out)
     assert code == 0 and report["verdict"] == PASS, out
-    checks = by_name(report["checks"])
+    checks = by_id(report["checks"])
     assert checks[SRP_STAGE]["status"] == PASS
     assert "after waiting" in checks[CREDENTIALS_STAGE]["detail"]
     assert "waiting for IAM to make the new role usable" in err
@@ -80,7 +80,7 @@ def test_notebook_headless_passes_in_the_workshop_account(workshop_account, iam_
                     "scratchpad_path": str(tmp_path / "scratchpad.json")})
     report = report_in_notebook(executed)
     assert report.verdict == PASS, report.to_text()
-    checks = {c.name: c for c in report.checks}
+    checks = {c.id: c for c in report.checks}
     assert checks[SRP_STAGE].status == PASS and "after waiting" in checks[CREDENTIALS_STAGE].detail
 
 
@@ -95,7 +95,7 @@ def test_batch_of_three_learners_passes_in_the_workshop_account(workshop_account
     assert all(o.checks[SRP_STAGE] == PASS for o in outcomes)
     for outcome in outcomes:  # each learner's notebook shows the wait
         report = report_in_notebook(tmp_path / "out" / outcome.notebook)
-        assert "after waiting" in {c.name: c for c in report.checks}[CREDENTIALS_STAGE].detail
+        assert "after waiting" in {c.id: c for c in report.checks}[CREDENTIALS_STAGE].detail
 
 
 def test_a_proof_that_cannot_run_is_not_proven_and_the_cli_exits_0(session, workshop_account, cli):
@@ -116,12 +116,12 @@ def test_iam_that_never_catches_up_fails_after_the_wait_with_a_fix_that_fits(ses
     waits = []
     report = verify(session, step, result.identity_pool_id, iam_wait=2,
                     progress=lambda stage, state, detail: waits.append(detail) if state == "waiting" else None)
-    checks = {c.name: c for c in report.checks}
+    checks = {c.id: c for c in report.checks}
     assert report.verdict == FAIL and checks[CREDENTIALS_STAGE].status == FAIL
     assert "InvalidIdentityPoolConfigurationException" in checks[CREDENTIALS_STAGE].detail
     assert "wait a minute and verify again" in checks[CREDENTIALS_STAGE].fix
     assert waits and waits[-1].startswith("waiting for IAM to make the new role usable: ")
-    assert checks["test user removed"].status == PASS
+    assert checks["proof.test_user_removed"].status == PASS
 
 
 def test_a_pool_made_in_todays_console_keeps_its_role_and_policies(session, console_account, cli):
@@ -136,7 +136,7 @@ def test_a_pool_made_in_todays_console_keeps_its_role_and_policies(session, cons
     code, out, _ = cli("verify", "--json")
     report = json.loads(out)
     assert code == 0 and report["verdict"] == PASS, out
-    assert by_name(report["checks"])[SRP_STAGE]["status"] == PASS
+    assert by_id(report["checks"])[SRP_STAGE]["status"] == PASS
 
 
 def test_the_same_pool_name_in_a_second_region_stops_and_the_first_still_verifies(session, workshop_account, cli,

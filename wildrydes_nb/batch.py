@@ -49,7 +49,7 @@ class Learner:
 
 @dataclass
 class Outcome:
-    """How one learner's run ended; ``checks`` maps check name to its status (report.STATUSES)."""
+    """How one learner's run ended; ``checks`` maps check id to its status (report.STATUSES)."""
 
     learner: str
     # pass | fail | not proven (the setup is right; the sign-in proof could not run) | interrupted
@@ -183,7 +183,7 @@ def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
         outcome.message = f"{err.ename}: {err.evalue}"
     report = report_in_notebook(output)
     if report is not None:
-        outcome.checks = {c.name: c.status for c in report.checks}
+        outcome.checks = {c.id: c.status for c in report.checks}
         outcome.identity_pool_id = report.facts.get("identity_pool_id", "")
         if outcome.status == PASS:
             outcome.status = report.verdict
@@ -197,22 +197,21 @@ def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
 
 def _verify_only(learner: Learner) -> Outcome:
     from .aws import make_session
-    from .identity_pool import find_identity_pools
+    from .errors import WildrydesError
+    from .resolve import identity_pool_id, resolve
     from .verify import verify
 
     step = check_step_input(learner.region, learner.user_pool_id, learner.app_client_id, learner.identity_pool_name)
     session = make_session(learner.profile, learner.region)
-    pool_id = learner.identity_pool_id
-    if not pool_id:
-        found = find_identity_pools(session, step.identity_pool_name)
-        if len(found) != 1:
-            return Outcome(learner.learner, "fail", message=f"{len(found)} identity pools are called "
-                                                            f"'{step.identity_pool_name}' (expected exactly one)")
-        pool_id = found[0]
+    try:  # the roster's id, else the one pool of that name: the rule every command follows
+        pool_id = identity_pool_id(session, step, resolve({"identity_pool_id": learner.identity_pool_id,
+                                                           "region": learner.region}, {}))
+    except WildrydesError as err:
+        return Outcome(learner.learner, "fail", message=str(err))
     # No sign-in proof: it creates a test user, and grading must not write to AWS.
     report = verify(session, step, pool_id, proof=False)
     return Outcome(learner.learner, report.verdict, pool_id,
-                   {c.name: c.status for c in report.checks},
+                   {c.id: c.status for c in report.checks},
                    "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.passed))
 
 
@@ -402,7 +401,7 @@ def _update_bar(bar, results: dict[str, Outcome], running: int) -> None:
 
 
 def check_names(outcomes: list[Outcome]) -> list[str]:
-    """Every check name seen, in first-seen order (the summary's columns)."""
+    """Every check id seen, in first-seen order (the summary's columns)."""
     names: dict[str, None] = {}
     for outcome in outcomes:
         names.update(dict.fromkeys(outcome.checks))

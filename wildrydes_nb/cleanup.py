@@ -95,6 +95,7 @@ def cleanup(session, targets: list[Target]) -> CleanupReport:
     report = CleanupReport("Cleanup")
     idp = client(session, "cognito-idp")
     for target in targets:
+        check_id = "delete." + target.kind.replace(" ", "_")  # delete.identity_pool, delete.IAM_role, ...
         try:
             if target.kind == "identity pool":
                 gone = delete_identity_pool(session, target.name)
@@ -105,17 +106,18 @@ def cleanup(session, targets: list[Target]) -> CleanupReport:
                 gone = _delete_user(idp, pool_id, username)
             else:
                 gone = delete_user_pool(session, target.name)
-            report.add(f"delete {target.kind} {target.name}", PASS, DELETED if gone else "was already gone")
+            report.add(check_id, f"delete {target.kind} {target.name}", PASS,
+                       DELETED if gone else "was already gone")
         except Exception as err:  # noqa: BLE001 - keep going; the report says what is left
             if _deletion_protected(target, err):
-                report.add(f"delete {target.kind} {target.name}", FAIL,
+                report.add(check_id, f"delete {target.kind} {target.name}", FAIL,
                            f"not deleted: deletion protection is on ({err.response['Error'].get('Message', '')})",
                            "Turn deletion protection off, then run cleanup again: in the Amazon Cognito console, "
                            "open the user pool, then Settings > Deletion protection > Edit, deactivate it and "
                            "save. (The console is safer than 'aws cognito-idp update-user-pool "
                            "--deletion-protection INACTIVE', which resets every setting it is not given.)")
                 continue
-            report.add(f"delete {target.kind} {target.name}", FAIL, str(err),
+            report.add(check_id, f"delete {target.kind} {target.name}", FAIL, str(err),
                        "Run cleanup again; it carries on from where it stopped.")
     return report
 

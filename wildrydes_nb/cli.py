@@ -20,7 +20,7 @@ def _add_common(parser: argparse.ArgumentParser, *, identity_pool_id: bool = Fal
     group.add_argument("--region", help="AWS region, e.g. us-east-2")
     group.add_argument("--user-pool-id", help="User Pool ID, e.g. us-east-2_AbC123xyz")
     group.add_argument("--app-client-id", help="App client ID of that user pool")
-    group.add_argument("--name", dest="identity_pool_name",
+    group.add_argument("--identity-pool-name", "--name", dest="identity_pool_name",
                        help="identity pool name (default: wildrydes_identity_pool)")
     group.add_argument("--allow-unauthenticated", action="store_true",
                        help="allow unauthenticated identities (the workshop leaves them off)")
@@ -116,10 +116,27 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args)
     except WildrydesError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {_for_the_command_line(err)}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+
+
+# Fields as the command line names them: by their flags.
+FLAGS = {"region": "--region", "user_pool_id": "--user-pool-id", "app_client_id": "--app-client-id",
+         "identity_pool_name": "--identity-pool-name", "identity_pool_id": "--identity-pool-id",
+         "scratchpad_path": "--scratchpad", "profile": "--profile", "allow_unauthenticated": "--allow-unauthenticated",
+         "port": "--port"}
+_WHERE_FROM = {"user_pool_id": "wildrydes-nb user-pool", "app_client_id": "wildrydes-nb user-pool",
+               "identity_pool_id": "wildrydes-nb identity-pool"}
+
+
+def _for_the_command_line(err) -> str:
+    """The error with its field named by its flag; an empty value says which flag or command gives it."""
+    if err.field in FLAGS and err.problem.startswith("is empty") and err.field in _WHERE_FROM:
+        err.fix = (f"Give it with {FLAGS[err.field]}, or run '{_WHERE_FROM[err.field]}' first: "
+                   "it saves it to the scratchpad.")
+    return err.named(FLAGS)
 
 
 def _scratchpad(args):
@@ -134,16 +151,21 @@ def _default_region(profile: str | None) -> str | None:
     return make_session(profile).region_name
 
 
+def _resolved(args, pad):
+    """The command's values by the one precedence: flags > scratchpad > AWS configuration > default."""
+    from .resolve import resolve
+
+    given = {name: getattr(args, name, None) for name in FLAGS}
+    return resolve(given, pad.read(), lambda: _default_region(args.profile))
+
+
 def _step(args, pad):
     from .inputs import check_step_input
 
-    saved = pad.read()
-    return check_step_input(
-        region=args.region or saved.get("region") or _default_region(args.profile) or "",
-        user_pool_id=args.user_pool_id or saved.get("user_pool_id"),
-        app_client_id=args.app_client_id or saved.get("app_client_id"),
-        identity_pool_name=args.identity_pool_name or saved.get("identity_pool_name") or "",
-        allow_unauthenticated=args.allow_unauthenticated)
+    values = _resolved(args, pad)
+    return check_step_input(region=values["region"], user_pool_id=values["user_pool_id"],
+                            app_client_id=values["app_client_id"], identity_pool_name=values["identity_pool_name"],
+                            allow_unauthenticated=args.allow_unauthenticated)
 
 
 def _print_notes(step) -> None:
@@ -206,7 +228,7 @@ def cmd_user_pool(args) -> int:
     from .user_pool import describe_app_client, ensure_user_pool
 
     pad = _scratchpad(args)
-    region = check_region(args.region or pad.get("region") or _default_region(args.profile) or "")
+    region = check_region(_resolved(args, pad)["region"])
     session = make_session(args.profile, region)
     result = ensure_user_pool(session)
     pad.update(region=region, user_pool_id=result.user_pool_id, app_client_id=result.app_client_id)
@@ -242,14 +264,9 @@ def cmd_identity_pool(args) -> int:
 
 
 def _identity_pool_id(args, pad, session, step) -> str:
-    from .identity_pool import resolve_identity_pool_id
-    from .inputs import strip_pasted
+    from .resolve import identity_pool_id
 
-    # A name given on the command line is used or the command fails: the scratchpad's pool, made
-    # under another name, must not stand in for it.
-    saved = None if args.identity_pool_name else pad.get("identity_pool_id")
-    return resolve_identity_pool_id(session, step, given=strip_pasted(args.identity_pool_id, "identity_pool_id")[0],
-                                    saved=saved)
+    return identity_pool_id(session, step, _resolved(args, pad))
 
 
 def cmd_verify(args) -> int:
@@ -286,32 +303,25 @@ def _waiting_printer(every: float = 5.0):
 
 
 def cmd_cleanup(args) -> int:
-    from . import DEFAULT_IDENTITY_POOL_NAME
     from .aws import make_session
     from .errors import InputError
     from .cleanup import cleanup, forget, plan_cleanup
-    from .inputs import check_identity_pool_id
-
-    from .inputs import check_identity_pool_name, check_region, check_user_pool_id, region_of
+    from .inputs import check_identity_pool_id, check_identity_pool_name, check_region, check_user_pool_id
 
     pad = _scratchpad(args)
-    saved = pad.read()
-    given_pool = (args.identity_pool_id or "").strip()
     # Cleanup may be pointed at another region than the scratchpad's (a stale pool left there):
-    # the region follows what is given, and the scratchpad's user pool only counts in its region.
-    region = check_region(args.region or region_of(given_pool) or region_of(args.user_pool_id or "")
-                          or saved.get("region") or _default_region(args.profile) or "")
-    user_pool_id = args.user_pool_id or (saved.get("user_pool_id")
-                                         if region_of(saved.get("user_pool_id") or "") == region else None)
-    if args.user_pool_id:
-        check_user_pool_id(args.user_pool_id, region)
-    elif args.delete_user_pool and not user_pool_id:
+    # the resolver lets the region follow what is given, and the scratchpad's ids count only there.
+    values = _resolved(args, pad)
+    region = check_region(values["region"])
+    user_pool_id = values["user_pool_id"] or None
+    if user_pool_id:
+        check_user_pool_id(user_pool_id, region)
+    elif args.delete_user_pool:
         raise InputError(f"there is no User Pool ID for {region} to delete.", field="user_pool_id",
                          fix="Give it with --user-pool-id.")
-    name = check_identity_pool_name(args.identity_pool_name or saved.get("identity_pool_name")
-                                    or DEFAULT_IDENTITY_POOL_NAME)
+    name = check_identity_pool_name(values["identity_pool_name"])
     session = make_session(args.profile, region)
-    pool_id = given_pool and check_identity_pool_id(given_pool, region)
+    pool_id = values["identity_pool_id"] and check_identity_pool_id(values["identity_pool_id"], region)
     targets = plan_cleanup(session, identity_pool_name=name, identity_pool_id=pool_id or None,
                            user_pool_id=user_pool_id, delete_user_pool=args.delete_user_pool)
     for line in targets.kept:

@@ -1,6 +1,12 @@
 """Errors a learner can meet: each says which field, what is wrong and how to fix it."""
 
 
+# How a learner sees each field named: the forms' labels, the workshop's words. (A command line
+# names its flags instead: cli.FLAGS; other fields, such as notebook parameters, by their name.)
+LABELS = {"region": "Region", "user_pool_id": "User Pool ID", "app_client_id": "App client ID",
+          "identity_pool_name": "Identity pool name", "identity_pool_id": "Identity Pool ID"}
+
+
 class WildrydesError(Exception):
     """Base class: an expected problem, shown to the learner as one clear message.
 
@@ -15,7 +21,11 @@ class WildrydesError(Exception):
         self.fix = fix
 
     def __str__(self) -> str:
-        text = f"{self.field}: {self.problem}" if self.field else self.problem
+        return self.named(LABELS)
+
+    def named(self, names: dict[str, str]) -> str:
+        """The message with its field named as ``names`` says (a form's labels, a command's flags)."""
+        text = f"{names.get(self.field, self.field)}: {self.problem}" if self.field else self.problem
         return f"{text} Fix: {self.fix}" if self.fix else text
 
     def _render_traceback_(self) -> list[str]:

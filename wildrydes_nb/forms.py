@@ -1,4 +1,11 @@
-"""ipywidgets forms for the notebooks: collect input, call the library, show the result.
+"""ipywidgets forms and live views for the notebooks: collect input, call the library, show the result.
+
+A form is a view of state. Its fields follow the scratchpad (:mod:`.state`) while the learner has
+not typed in them, with the values :func:`.resolve.resolve` gives (given > scratchpad >
+configuration > default); an empty field says where its value comes from. Each field is
+described once, in :data:`FIELDS`, and checked as the learner types by one routine
+(:meth:`FieldsForm._check_live`, over :func:`.inputs.problems`). A result shown belongs to the
+inputs it was made from: when they change, it is cleared and the form says so.
 
 A form holds no logic of its own. Each action (``create``, ``verify``, ...) is a plain method
 that calls the library, shows the outcome in the form and returns it, or shows the error as
@@ -7,7 +14,11 @@ time: the form's buttons are disabled meanwhile and a click that arrives while i
 nothing. A headless run calls ``form.submit()`` instead, in the cell: the main action runs
 there, what the form then shows is printed as text, and a failure raises, failing the run.
 Every status is a :class:`View`: an HTML widget whose ``value`` a learner sees and whose
-``text`` is the same in plain words; tests read either.
+``text`` is the same in plain words; tests read either. A form's ``views`` are the widgets
+under its buttons; :meth:`Form.add_view` adds one.
+
+The live views (:func:`identity_pool_id_view`, :func:`scratchpad_view`,
+:func:`amplify_config_view`) redraw whenever the scratchpad changes, whichever form changed it.
 """
 
 from __future__ import annotations
@@ -15,13 +26,16 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from dataclasses import dataclass
+from typing import Callable
 
 import ipywidgets as widgets
 from IPython.display import display
 
-from . import DEFAULT_IDENTITY_POOL_NAME, account, cleanup, identity_pool, inputs, render, user_pool, verify
+from . import (DEFAULT_IDENTITY_POOL_NAME, account, cleanup, identity_pool, inputs, render, resolve, state,
+               user_pool, verify)
 from .aws import make_session
-from .errors import InputError, VerificationError, WildrydesError
+from .errors import LABELS, InputError, VerificationError, WildrydesError
 from .redaction import looks_secret
 from .report import FAIL, NOT_PROVEN
 
@@ -29,8 +43,28 @@ log = logging.getLogger(__name__)
 
 _STYLE = {"description_width": "170px"}
 _WIDE = {"width": "640px"}
-_PLACEHOLDERS = {"region": "e.g. us-east-2", "user_pool_id": "e.g. us-east-2_AbC123xyz",
-                 "app_client_id": "26 letters and digits", "identity_pool_name": DEFAULT_IDENTITY_POOL_NAME}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One text field: its label, its placeholder, and what to do when it is empty (where its
+    value comes from). Its value is checked by :func:`.inputs.problems`."""
+
+    label: str
+    placeholder: str = ""
+    empty: str = ""
+
+
+_FROM_01 = "run 01_user_pool first: it saves the {} to the scratchpad, and this field follows. Or paste it here."
+FIELDS = {
+    "region": Field(LABELS["region"], "e.g. us-east-2",
+                    "type a region code such as us-east-2 (none is in the scratchpad or your AWS configuration)."),
+    "user_pool_id": Field(LABELS["user_pool_id"], "e.g. us-east-2_AbC123xyz", _FROM_01.format("User Pool ID")),
+    "app_client_id": Field(LABELS["app_client_id"], "26 letters and digits", _FROM_01.format("App client ID")),
+    "identity_pool_name": Field(LABELS["identity_pool_name"], DEFAULT_IDENTITY_POOL_NAME),
+}
+UNAUTHENTICATED_WARNING = ("The workshop leaves this off: with it on, anyone who opens the web app, signed in or "
+                           "not, gets AWS credentials from this pool (through an unauthenticated role).")
 
 
 def default_region(profile: str | None = None) -> str:
@@ -41,42 +75,29 @@ def default_region(profile: str | None = None) -> str:
         return ""  # an unknown profile is reported when the form first calls AWS
 
 
-def prefill(scratchpad, profile: str | None = None, **given) -> dict[str, str]:
-    """The form's starting values: as given, else from the scratchpad.
-
-    The region, when not given, follows a given user pool id, else the scratchpad, else the
-    AWS configuration.
-    """
+def _resolve(given: dict, saved: dict, profile: str | None, names: tuple[str, ...]) -> resolve.Resolved:
     for name, value in given.items():  # a given token or control character never reaches a widget
         if value not in (None, ""):
             inputs.check_plain(str(value).strip(), name)
-    saved = scratchpad.read()
-    values = {k: str(v) if v not in (None, "") else saved.get(k, "") for k, v in given.items()}
-    if "region" in given and given["region"] in (None, ""):
-        values["region"] = (inputs.region_of(str(given.get("user_pool_id") or "")) or saved.get("region")
-                            or inputs.region_of(values.get("user_pool_id", "")) or default_region(profile))
-    return values
+    return resolve.resolve(given, saved, lambda: default_region(profile), names=names)
 
 
 def _shows_errors(action):
-    """Show any error of ``action`` in the form's status line, then raise it again."""
+    """Run ``action`` for the current inputs: its result (or error, shown in the form) belongs to
+    them; afterwards the views follow what it wrote to the scratchpad."""
 
     @functools.wraps(action)
     def run(self, *args, **kwargs):
+        self._result_for = self._inputs()
         try:
             return action(self, *args, **kwargs)
         except Exception as err:
-            self.status.show(render.error(err))
+            self._show_error(err)
             raise
+        finally:
+            self._after_action()
 
     return run
-
-
-def _text(name: str, label: str, value: str) -> widgets.Text:
-    field = widgets.Text(value=value, description=label, placeholder=_PLACEHOLDERS.get(name, ""),
-                         style=_STYLE, layout=_WIDE)
-    field.observe(_drop_secret, names="value")
-    return field
 
 
 def _drop_secret(change) -> None:
@@ -100,6 +121,55 @@ class View(widgets.HTML):
         self.value = ""
 
 
+class LiveView:
+    """A view of the scratchpad that redraws itself whenever the scratchpad changes.
+
+    In JupyterLab it is a widget; where widgets are not rendered (a headless run, an HTML export)
+    it shows what it showed when the cell ran.
+    """
+
+    def __init__(self, scratchpad, draw: Callable[[dict], render.Rendered], live: Callable[[dict], render.Rendered]):
+        self.state = state.of(scratchpad)
+        self.view = View()
+        self._draw, self._live = draw, live
+        self.state.observe(self._redraw, names="values")
+        self._redraw()
+
+    def _redraw(self, _change=None) -> None:
+        self.view.show(self._live(self.state.values))
+
+    @property
+    def text(self) -> str:
+        """What the view shows, in plain words."""
+        return self.view.text
+
+    def _repr_mimebundle_(self, **kwargs):
+        self.state.refresh()
+        self.state.watch()
+        still = self._draw(self.state.values)
+        return {**self.view._repr_mimebundle_(**kwargs), "text/plain": still.text, "text/html": still.html}
+
+
+def identity_pool_id_view(scratchpad) -> LiveView:
+    """The scratchpad's Identity Pool ID, to copy: a Copy button, and a double-click selects it."""
+    return LiveView(scratchpad, lambda values: render.identity_pool_id(values.get("identity_pool_id")),
+                    lambda values: render.identity_pool_id(values.get("identity_pool_id"), copy_button=True))
+
+
+def scratchpad_view(scratchpad) -> LiveView:
+    """The scratchpad as a table in the workshop's terms."""
+    draw = lambda values: render.scratchpad(values, scratchpad.path)  # noqa: E731
+    return LiveView(scratchpad, draw, draw)
+
+
+def amplify_config_view(scratchpad) -> LiveView:
+    """The ``amplify-config.js`` values of the next step, the Identity Pool ID highlighted."""
+    def draw(values):
+        return render.amplify_config(scratchpad.amplify_config_js(values), values.get("identity_pool_id"))
+
+    return LiveView(scratchpad, draw, draw)
+
+
 class Form:
     """A box of widgets with a status line, an output area and one-action-at-a-time buttons."""
 
@@ -107,14 +177,18 @@ class Form:
 
     def __init__(self, scratchpad, profile: str | None = None):
         self.scratchpad = scratchpad
+        self.state = state.of(scratchpad)
         self.profile = profile or None
         self.status = View()
         self.output = View()
+        self.views: list[widgets.Widget] = [self.status, self.output]
         self.widget: widgets.Widget | None = None
         self._buttons: list[widgets.Button] = []
         self._busy = threading.Lock()
         self._worker: threading.Thread | None = None
         self._sessions: dict = {}
+        self._result_for: dict | None = None  # the inputs the result shown was made from
+        self.state.refresh()
 
     # Display: the widget for JupyterLab, a stable one-line text for logs and nbval.
     def _repr_mimebundle_(self, **kwargs):
@@ -123,11 +197,18 @@ class Form:
         return bundle
 
     def show(self) -> None:
-        """Display the form in the notebook."""
+        """Display the form in the notebook; from now on it follows changes other notebooks make."""
+        self.state.watch()
         display(self)
 
     def _layout(self, *rows: widgets.Widget) -> None:
-        self.widget = widgets.VBox([widgets.HTML(f"<h3>{self.title}</h3>"), *rows, self.status, self.output])
+        self._rows = [widgets.HTML(f"<h3>{self.title}</h3>"), *rows]
+        self.widget = widgets.VBox([*self._rows, *self.views])
+
+    def add_view(self, view: widgets.Widget) -> None:
+        """Show ``view`` under the form's status and output."""
+        self.views.append(view)
+        self.widget.children = (*self._rows, *self.views)
 
     def _session(self, region: str):
         # The region is a form field, so the session follows it; the rest is the standard chain.
@@ -154,12 +235,13 @@ class Form:
             try:
                 action()
             except WildrydesError:
-                pass  # already shown in the status line, which is where a learner looks
+                pass  # already shown in the form, which is where a learner looks
             except Exception:  # noqa: BLE001 - a bug: shown as such in the form, traceback to the log
                 log.exception("%s failed", getattr(action, "__name__", "action"))
             finally:
                 self._enable_buttons()
                 self._busy.release()
+                self._inputs_changed()  # a field the learner changed meanwhile
 
         self._worker = threading.Thread(target=run, name=f"wildrydes-{type(self).__name__}", daemon=True)
         self._worker.start()
@@ -184,6 +266,29 @@ class Form:
 
     def _done(self, message: str) -> None:
         self.status.show(render.status("done", message))
+
+    def _show_error(self, err: BaseException) -> None:
+        self.status.show(render.error(err))
+
+    def _after_action(self) -> None:
+        self.state.refresh()  # what the action saved: the views and the other forms follow at once
+
+    # A result belongs to its inputs.
+    def _inputs(self) -> dict:
+        """The inputs a result depends on, as the action uses them."""
+        return {}
+
+    def _inputs_changed(self, _change=None) -> None:
+        if self.running or self._result_for is None or self._inputs() == self._result_for:
+            return
+        self._result_for = None
+        self._mark_stale()
+
+    def _mark_stale(self) -> None:
+        """Clear a result made from other inputs than the ones shown now, and say so."""
+        self.output.clear()
+        self.status.show(render.status("stale", "The values changed since the last result, so it was cleared: "
+                                                "click the button again for these values."))
 
     def _transcript_views(self) -> list[View]:
         return [self.output, self.status]
@@ -210,33 +315,150 @@ class Form:
         raise NotImplementedError
 
 
-class TargetForm(Form):
+class FieldsForm(Form):
+    """A form with text fields from :data:`FIELDS` that follow the scratchpad and are checked live.
+
+    ``given`` values (parameters) and what the learner types are *given*: they win over the
+    scratchpad. A field the learner has not typed in (or has emptied) follows the scratchpad.
+    """
+
+    NAMES: tuple[str, ...] = ()
+    OPTIONAL: tuple[str, ...] = ()  # fields whose emptiness is not a problem
+
+    def __init__(self, scratchpad, profile: str | None = None, **given):
+        super().__init__(scratchpad, profile)
+        self._given_at_start = {name: given.get(name) for name in self.NAMES}
+        resolved = _resolve(self._given_at_start, self.state.values, profile, self.NAMES)
+        self.sources = dict(resolved.sources)
+        self._syncing = False
+        self.fields = {name: self._text(name, resolved[name]) for name in self.NAMES}
+        self.messages = {name: View() for name in self.NAMES}
+
+    def _layout(self, *rows: widgets.Widget) -> None:
+        super()._layout(*rows)
+        self.state.observe(self._follow_scratchpad, names="values")  # once the form is whole
+
+    def _text(self, name: str, value: str) -> widgets.Text:
+        spec = FIELDS[name]
+        field = widgets.Text(value=value, description=spec.label, placeholder=spec.placeholder,
+                             style=_STYLE, layout=_WIDE)
+        field.observe(_drop_secret, names="value")
+        field.observe(functools.partial(self._typed, name), names="value")
+        return field
+
+    def _watch(self, *extra: widgets.Widget) -> None:
+        """Check and void results on changes of the fields and of ``extra`` (checkboxes)."""
+        for widget in extra:
+            widget.observe(self._changed, names="value")
+
+    def values(self) -> dict:
+        """The fields' current values, by the keyword names of :func:`.inputs.check_step_input`."""
+        return {name: field.value for name, field in self.fields.items()}
+
+    def _inputs(self) -> dict:
+        # As an action uses them: pasted quotes and spaces, or a capital in the region, change nothing.
+        cleaned = {name: inputs.strip_pasted(value, name)[0] for name, value in self.values().items()}
+        if "region" in cleaned:
+            cleaned["region"] = cleaned["region"].lower()
+        return cleaned
+
+    def _typed(self, name: str, change) -> None:
+        if not self._syncing:
+            self.sources[name] = resolve.GIVEN if change["new"].strip() else None
+        self._changed()
+
+    def _changed(self, _change=None) -> None:
+        self._check_live()
+        self._inputs_changed()
+
+    def _follow_scratchpad(self, _change=None) -> None:
+        """Fields not given take the scratchpad's new values (an emptied field too)."""
+        given = {name: self.fields[name].value for name in self.NAMES if self.sources.get(name) == resolve.GIVEN}
+        resolved = _resolve(given, self.state.values, self.profile, self.NAMES)
+        self._set_fields({name: resolved[name] for name in self.NAMES if name not in given}, resolved.sources)
+
+    def _set_fields(self, values: dict[str, str], sources: dict | None = None) -> None:
+        """Show ``values`` in the fields without counting them as typed by the learner."""
+        self._syncing = True
+        try:
+            for name, value in values.items():
+                if sources is not None:
+                    self.sources[name] = sources[name]
+                self.fields[name].value = value
+        finally:
+            self._syncing = False
+
+    def _check_live(self) -> None:
+        """The one live check: each field's message; an empty field says where its value comes from."""
+        values = self.values()
+        found = self._problems(values)
+        for name in self.NAMES:
+            if name in found and not values[name].strip() and FIELDS[name].empty:
+                found.pop(name)
+                self.messages[name].show(render.status("failed", f"Empty: {FIELDS[name].empty}"))
+            elif name in found:
+                self.messages[name].show(render.status("failed", found.pop(name)))
+            else:
+                self.messages[name].clear()
+        self._shown_together(found)
+
+    def _problems(self, values: dict) -> dict[str, str]:
+        return inputs.problems(**values)
+
+    def _shown_together(self, found: dict[str, str]) -> None:
+        if found:  # a problem of the values together rather than of one field
+            self.messages["region"].show(render.status("failed", " ".join(found.values())))
+
+    def _show_error(self, err: BaseException) -> None:
+        # Said once: under the field at fault, when the form has it; else on the status line.
+        field = getattr(err, "field", None)
+        if field in self.fields:
+            if not (isinstance(err, InputError) and self.messages[field].value):  # the live check said it already
+                self.messages[field].show(render.error(err, field_shown=False))
+            self.status.show(render.status("failed", f"See the message under {LABELS[field]}."))
+        else:
+            super()._show_error(err)
+
+    def transcript(self) -> str:
+        """What the form shows, as plain text: the fields' messages first, named by their labels."""
+        said = [f"{LABELS.get(name, name)}: {view.text}" for name, view in self.messages.items() if view.text]
+        return "\n".join([*said, super().transcript()]).strip("\n")
+
+    def _field_rows(self, names=None) -> list[widgets.Widget]:
+        return [w for name in (names or self.NAMES) for w in (self.fields[name], self.messages[name])]
+
+
+class TargetForm(FieldsForm):
     """00: pick the AWS profile and region, check the credentials work, save the region."""
 
     title = "Where this workbook talks to AWS"
+    NAMES = ("region",)
 
     def __init__(self, scratchpad, *, profile: str | None = None, region: str | None = None):
-        super().__init__(scratchpad, profile)
+        super().__init__(scratchpad, profile, region=region)
         profiles = account.available_profiles()
         options = [("(standard configuration)", "")] + [(p, p) for p in profiles]
         if profile and profile not in profiles:
             options.append((profile, profile))  # kept, so that checking it says clearly what is wrong
         self.profile_field = widgets.Dropdown(options=options, value=profile or "", description="AWS profile",
                                               style=_STYLE, layout=_WIDE)
-        self.region = _text("region", "Region", prefill(scratchpad, profile, region=region)["region"])
-        self.region_message = View()
-        self.region.observe(self._check_live, names="value")
+        self.region = self.fields["region"]
+        self.region_message = self.messages["region"]
+        self._watch(self.profile_field)
         self.check_button = self._button("Check credentials", self.check, "primary")
         self.caller: account.Caller | None = None
         self._check_live()
-        self._layout(self.profile_field, self.region, self.region_message, widgets.HBox([self.check_button]))
+        self._layout(self.profile_field, *self._field_rows(), widgets.HBox([self.check_button]))
 
-    def _check_live(self, _change=None) -> None:
+    def _problems(self, values: dict) -> dict[str, str]:
         try:
-            inputs.check_region(self.region.value.strip())
-            self.region_message.clear()
+            inputs.check_region(values["region"].strip())
         except InputError as err:
-            self.region_message.show(render.status("failed", str(err)))
+            return {"region": str(err.problem)}
+        return {}
+
+    def _inputs(self) -> dict:
+        return {**super()._inputs(), "profile": self.profile_field.value}
 
     @_shows_errors
     def check(self) -> account.Caller:
@@ -254,47 +476,37 @@ class TargetForm(Form):
     _submit = check
 
 
-class UserPoolForm(Form):
+def _sentences(*parts: str) -> str:
+    return " ".join(p if p.endswith(".") else p + "." for p in parts if p)
+
+
+class UserPoolForm(FieldsForm):
     """01: create (or reuse) the WildRydes user pool and app client, or check pasted ids."""
 
     title = "The user pool and app client"
-    FIELDS = {"region": "Region", "user_pool_id": "User Pool ID", "app_client_id": "App client ID"}
+    NAMES = ("region", "user_pool_id", "app_client_id")
 
     def __init__(self, scratchpad, *, profile: str | None = None, region: str | None = None,
                  user_pool_id: str | None = None, app_client_id: str | None = None):
-        super().__init__(scratchpad, profile)
-        values = prefill(scratchpad, profile, region=region, user_pool_id=user_pool_id, app_client_id=app_client_id)
-        self.fields = {name: _text(name, label, values[name]) for name, label in self.FIELDS.items()}
-        self.messages = {name: View() for name in self.fields}
-        for field in self.fields.values():
-            field.observe(self._check_live, names="value")
+        super().__init__(scratchpad, profile, region=region, user_pool_id=user_pool_id, app_client_id=app_client_id)
         self.create_button = self._button("Create or reuse WildRydes", self.create, "primary")
         self.use_button = self._button("Check and use these IDs", self.use_pasted)
         self.result: user_pool.UserPoolResult | None = None
         self._check_live()
-        rows = [w for name in self.fields for w in (self.fields[name], self.messages[name])]
-        self._layout(*rows, widgets.HBox([self.create_button, self.use_button]))
-
-    def values(self) -> dict[str, str]:
-        return {name: field.value for name, field in self.fields.items()}
+        self._layout(*self._field_rows(), widgets.HBox([self.create_button, self.use_button]))
 
     def _pasting(self) -> bool:
         values = self.values()
         return bool(values["user_pool_id"].strip() or values["app_client_id"].strip())
 
-    def _check_live(self, _change=None) -> None:
-        values = self.values() if self._pasting() else {"region": self.fields["region"].value}
-        found = inputs.problems(**values)
-        for name, message in self.messages.items():
-            if name in found:
-                message.show(render.status("failed", found[name]))
-            else:
-                message.clear()
+    def _problems(self, values: dict) -> dict[str, str]:
+        # Empty ids are fine here: "Create or reuse WildRydes" makes them.
+        return inputs.problems(**(values if self._pasting() else {"region": values["region"]}))
 
     def _save(self, region: str, user_pool_id: str, app_client_id: str, note: str) -> None:
         self.scratchpad.update(region=region, user_pool_id=user_pool_id, app_client_id=app_client_id)
-        for name, value in (("region", region), ("user_pool_id", user_pool_id), ("app_client_id", app_client_id)):
-            self.fields[name].value = value
+        self._set_fields({"region": region, "user_pool_id": user_pool_id, "app_client_id": app_client_id})
+        self._result_for = self._inputs()  # the result is for the ids it shows
         self.output.show(render.user_pool(user_pool_id, app_client_id, note))
         self._done(f"Saved to the scratchpad ({self.scratchpad.path}).")
 
@@ -321,13 +533,11 @@ class UserPoolForm(Form):
         self._running("Checking the pasted ids…")
         step = inputs.check_step_input(**self.values())
         app = user_pool.describe_app_client(self._session(step.region), step.user_pool_id, step.app_client_id)
-        notes = list(step.notes)
         differences = app.workshop_differences()
-        if differences:
-            notes.append("Differs from the workshop's: " + "; ".join(differences) + ".")
+        note = _sentences(*step.notes, "Differs from the workshop's: " + "; ".join(differences) if differences else "")
         self._save(step.region, step.user_pool_id, step.app_client_id,
-                   " ".join(notes) or f"Found app client '{app.name}' in user pool {step.user_pool_id}, "
-                                      "set up as the workshop's.")
+                   note or f"Found app client '{app.name}' in user pool {step.user_pool_id}, "
+                           "set up as the workshop's.")
         return app
 
     def _submit(self):
@@ -335,51 +545,45 @@ class UserPoolForm(Form):
         return self.use_pasted() if self._pasting() else self.create()
 
 
-class IdentityPoolForm(Form):
+class IdentityPoolForm(FieldsForm):
     """02: the step itself. Preview the plan, create the pool and its role, one line per stage."""
 
     title = "Create the identity pool"
-    FIELDS = {"identity_pool_name": "Identity pool name", "user_pool_id": "User Pool ID",
-              "app_client_id": "App client ID", "region": "Region"}
+    NAMES = ("identity_pool_name", "user_pool_id", "app_client_id", "region")
 
     def __init__(self, scratchpad, *, profile: str | None = None, region: str | None = None,
                  user_pool_id: str | None = None, app_client_id: str | None = None,
-                 identity_pool_name: str | None = DEFAULT_IDENTITY_POOL_NAME,
-                 allow_unauthenticated: bool = False):
-        super().__init__(scratchpad, profile)
-        values = prefill(scratchpad, profile, identity_pool_name=identity_pool_name, user_pool_id=user_pool_id,
+                 identity_pool_name: str | None = None, allow_unauthenticated: bool = False):
+        super().__init__(scratchpad, profile, identity_pool_name=identity_pool_name, user_pool_id=user_pool_id,
                          app_client_id=app_client_id, region=region)
-        self.fields = {name: _text(name, label, values[name]) for name, label in self.FIELDS.items()}
         allow = inputs.parse_bool(allow_unauthenticated, "allow_unauthenticated")  # a text "false" is false
         self.allow_unauthenticated = widgets.Checkbox(value=allow, indent=False,
                                                       description="Allow unauthenticated identities")
-        self.messages = {name: View() for name in [*self.fields, "allow_unauthenticated"]}
-        for field in [*self.fields.values(), self.allow_unauthenticated]:
-            field.observe(self._check_live, names="value")
+        self.messages["allow_unauthenticated"] = View()
+        self._watch(self.allow_unauthenticated)
         self.preview_button = self._button("Preview", self.preview)
         self.create_button = self._button("Create identity pool", self.create, "primary")
         self.stages = {stage: View() for stage in identity_pool.STAGES}
         self._reset_stages()
         self.result: identity_pool.Result | None = None
         self._check_live()
-        rows = [w for name in self.fields for w in (self.fields[name], self.messages[name])]
-        self._layout(*rows, self.allow_unauthenticated, self.messages["allow_unauthenticated"],
+        self._layout(*self._field_rows(), self.allow_unauthenticated, self.messages["allow_unauthenticated"],
                      widgets.HBox([self.preview_button, self.create_button]), *self.stages.values())
 
     def values(self) -> dict:
         """The form's current values, by the keyword names of :func:`inputs.check_step_input`."""
-        return {**{name: field.value for name, field in self.fields.items()},
-                "allow_unauthenticated": self.allow_unauthenticated.value}
+        return {**super().values(), "allow_unauthenticated": self.allow_unauthenticated.value}
 
-    def _check_live(self, _change=None) -> None:
-        found = inputs.problems(**self.values())
-        for name, message in self.messages.items():
-            if name in found:
-                message.show(render.status("failed", found.pop(name)))
-            else:
-                message.clear()
-        if found:  # a problem of the values together rather than of one field
-            self.messages["region"].show(render.status("failed", " ".join(found.values())))
+    def _inputs(self) -> dict:
+        return {**super()._inputs(), "allow_unauthenticated": self.allow_unauthenticated.value}
+
+    def _check_live(self) -> None:
+        super()._check_live()
+        warning = self.messages.get("allow_unauthenticated")
+        if warning is not None and self.allow_unauthenticated.value:
+            warning.show(render.status("warning", UNAUTHENTICATED_WARNING))
+        elif warning is not None:
+            warning.clear()
 
     def _reset_stages(self) -> None:
         for stage, line in self.stages.items():
@@ -387,6 +591,18 @@ class IdentityPoolForm(Form):
 
     def _progress(self, stage: str, state: str, detail: str) -> None:
         self.stages[stage].show(render.stage(stage, state, detail))
+
+    def _mark_stale(self) -> None:
+        self._reset_stages()
+        super()._mark_stale()
+
+    def _show_error(self, err: BaseException) -> None:
+        super()._show_error(err)
+        field = getattr(err, "field", None)
+        if field in self.fields:  # the message is under the field: the failed stage points there
+            for stage, line in self.stages.items():
+                if line.text.startswith("[failed]"):
+                    line.show(render.stage(stage, "failed", f"see the message under {LABELS[field]}"))
 
     def _transcript_views(self) -> list[View]:
         return [*self.stages.values(), self.output, self.status]
@@ -417,11 +633,11 @@ class IdentityPoolForm(Form):
         except InputError as err:
             self._progress("input", "failed", str(err))
             raise
-        for name in self.FIELDS:  # show the values as used: pasted quotes and spaces removed
-            self.fields[name].value = getattr(step, name)
+        # Show the values as used (pasted quotes and spaces removed); they stay the learner's.
+        self._set_fields({name: getattr(step, name) for name in self.NAMES})
         self.result = identity_pool.ensure(self._session(step.region), step, scratchpad=self.scratchpad,
                                            progress=self._progress)
-        self.output.show(render.identity_pool_id(self.result.identity_pool_id))
+        self.output.show(render.identity_pool_id(self.result.identity_pool_id, copy_button=True))
         changes = len(self.result.actions)
         self._done(f"Identity pool ready: {changes} change{'s' * (changes != 1)} made, "
                    f"ids saved to the scratchpad ({self.scratchpad.path}).")
@@ -430,11 +646,11 @@ class IdentityPoolForm(Form):
     _submit = create
 
     def identity_pool_id(self, step: inputs.StepInput) -> str:
-        """The id of the pool this form made, else of the one pool with the form's name."""
-        made = self.result and (self.result.identity_pool_name, self.result.region) == (step.identity_pool_name,
-                                                                                       step.region)
-        return identity_pool.resolve_identity_pool_id(self._session(step.region), step,
-                                                      given=self.result.identity_pool_id if made else None)
+        """The identity pool the form's values mean (:func:`.resolve.identity_pool_id`)."""
+        given = {name: value for name, value in self.values().items()
+                 if name != "allow_unauthenticated" and self.sources.get(name) == resolve.GIVEN}
+        resolved = resolve.resolve(given, self.state.values, lambda: step.region)
+        return resolve.identity_pool_id(self._session(step.region), step, resolved)
 
 
 class VerifyForm(Form):
@@ -452,7 +668,17 @@ class VerifyForm(Form):
                                       description="Sign-in proof (creates a test user, then deletes it)")
         self.verify_button = self._button("Verify", self.verify, "primary")
         self.report = None
+        # The checklist belongs to the identity form's values: it is cleared when they change.
+        for widget in (*identity_form.fields.values(), identity_form.allow_unauthenticated, self.proof):
+            widget.observe(self._inputs_changed, names="value")
         self._layout(self.proof, widgets.HBox([self.verify_button]))
+
+    def _inputs(self) -> dict:
+        return {**self.identity_form._inputs(), "proof": self.proof.value}
+
+    def _mark_stale(self) -> None:
+        self.report = None
+        super()._mark_stale()
 
     @_shows_errors
     def verify(self):
@@ -475,6 +701,10 @@ class VerifyForm(Form):
         if unproven:
             self.status.show(render.status(NOT_PROVEN, f"The setup is right, but the sign-in was not proven: "
                                                        f"{unproven[0].detail}. To prove it: {unproven[0].fix}"))
+        elif step.allow_unauthenticated:
+            self.status.show(render.status("warning", f"All {len(self.report.checks)} checks passed, for a pool "
+                                                      "that allows unauthenticated identities, which the workshop "
+                                                      "leaves off: untick the box, then click Create again."))
         else:
             self._done(f"All {len(self.report.checks)} checks passed.")
         return self.report
@@ -487,20 +717,17 @@ class VerifyForm(Form):
         print(self.status.text)
 
 
-class CleanupForm(Form):
+class CleanupForm(FieldsForm):
     """99: list what would be deleted, delete it on confirmation, show what is left."""
 
     title = "Clean up"
-    FIELDS = {"identity_pool_name": "Identity pool name", "user_pool_id": "User Pool ID", "region": "Region"}
+    NAMES = ("identity_pool_name", "user_pool_id", "region")
 
     def __init__(self, scratchpad, *, profile: str | None = None, region: str | None = None,
-                 identity_pool_name: str | None = DEFAULT_IDENTITY_POOL_NAME,
+                 identity_pool_name: str | None = None,
                  user_pool_id: str | None = None, delete_user_pool: bool = False):
-        super().__init__(scratchpad, profile)
-        values = prefill(scratchpad, profile, identity_pool_name=identity_pool_name,
+        super().__init__(scratchpad, profile, identity_pool_name=identity_pool_name,
                          user_pool_id=user_pool_id, region=region)
-        values["identity_pool_name"] = values["identity_pool_name"] or DEFAULT_IDENTITY_POOL_NAME
-        self.fields = {name: _text(name, label, values[name]) for name, label in self.FIELDS.items()}
         delete = inputs.parse_bool(delete_user_pool, "delete_user_pool")  # a text "false" must not delete
         self.delete_user_pool = widgets.Checkbox(value=delete, indent=False, description="Delete the user pool too")
         self.plan_button = self._button("Show what will be deleted", self.plan)
@@ -510,9 +737,18 @@ class CleanupForm(Form):
         self.report = None
         for widget in (*self.fields.values(), self.delete_user_pool):
             widget.observe(self._void_list, names="value")
+        self._watch(self.delete_user_pool)
         self._enable_buttons()
-        self._layout(*self.fields.values(), self.delete_user_pool,
+        self._check_live()
+        self._layout(*self._field_rows(), self.delete_user_pool,
                      widgets.HBox([self.plan_button, self.delete_button]))
+
+    def _problems(self, values: dict) -> dict[str, str]:
+        # An empty User Pool ID is fine: then no test users are looked for.
+        return inputs.problems(**{name: value for name, value in values.items() if value.strip()})
+
+    def _inputs(self) -> dict:
+        return {}  # a change voids the list at once (_void_list), even while it is being made
 
     def _values(self) -> tuple:
         return (*(field.value for field in self.fields.values()), self.delete_user_pool.value)
@@ -540,9 +776,9 @@ class CleanupForm(Form):
         return name, region, user_pool_id
 
     def _plan(self, session, name: str, region: str, user_pool_id: str | None, delete_user_pool: bool):
-        saved_id = self.scratchpad.get("identity_pool_id")
-        return cleanup.plan_cleanup(session, identity_pool_name=name,
-                                    identity_pool_id=saved_id if inputs.region_of(saved_id or "") == region else None,
+        # Beside the pools of that name, the scratchpad's pool (resolve: in this region, of this name).
+        saved_id = resolve.resolve({"region": region, "identity_pool_name": name}, self.state.values)["identity_pool_id"]
+        return cleanup.plan_cleanup(session, identity_pool_name=name, identity_pool_id=saved_id or None,
                                     user_pool_id=user_pool_id, delete_user_pool=delete_user_pool)
 
     @_shows_errors

@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 from . import locks, roles
 from .aws import calling, client, paginate, unless_missing
 from .errors import AmbiguousPoolError, BusyError, NotFoundError, RoleInUseError, WildrydesError
-from .inputs import StepInput, check_identity_pool_id, region_of
+from .inputs import StepInput, region_of
 from .user_pool import describe_app_client
 
 # The stages a learner sees, in order; ``progress(stage, state, detail)`` reports on them.
@@ -115,26 +115,6 @@ def find_identity_pools(session, name: str) -> list[str]:
     with calling("list identity pools"):
         pools = paginate(identity.list_identity_pools, "IdentityPools", MaxResults=60)
     return [p["IdentityPoolId"] for p in pools if p["IdentityPoolName"] == name]
-
-
-def resolve_identity_pool_id(session, step: StepInput, *, given: str | None = None,
-                             saved: str | None = None) -> str:
-    """The identity pool the step refers to: ``given`` if any, else the one pool with the
-    step's name, else ``saved`` (e.g. the scratchpad's) when no pool has that name."""
-    if given:
-        return check_identity_pool_id(given, step.region)
-    found = find_identity_pools(session, step.identity_pool_name)
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise AmbiguousPoolError(f"{len(found)} identity pools are called '{step.identity_pool_name}': "
-                                 f"{', '.join(found)}.", field="identity_pool_id",
-                                 fix="Name the one to use (identity_pool_id), or delete the extras with cleanup.")
-    if saved:
-        return check_identity_pool_id(saved, step.region)
-    raise NotFoundError(f"there is no identity pool called '{step.identity_pool_name}' in {step.region}.",
-                        field="identity_pool_name",
-                        fix="Create it first: click 'Create identity pool' above (02), or run wildrydes-nb identity-pool.")
 
 
 def pool_exists(session, identity_pool_id: str) -> bool:
@@ -382,7 +362,7 @@ def ensure(session, step: StepInput, *, scratchpad=None, progress: Progress | No
             for stage in STAGES[1:-1]:
                 mine = [a for a in current.actions if a.stage == stage]
                 if stage == "unauthenticated role" and not step.allow_unauthenticated:
-                    report(stage, "skipped", "unauthenticated identities are off")
+                    report(stage, "skipped", _unauthenticated_off(current.observed))
                     continue
                 report(stage, "running", "; ".join(a.detail for a in mine) or "checking")
                 for action in mine:
@@ -408,6 +388,15 @@ def ensure(session, step: StepInput, *, scratchpad=None, progress: Progress | No
             err.problem += f" Already done before this: {state.done_text()}; running again continues from there."
         report(stage, "failed", str(err))
         raise
+
+
+def _unauthenticated_off(observed: Observed) -> str:
+    """The unauthenticated stage when they are off: and what happens to a role attached before."""
+    arn = observed.attached.get("Roles", {}).get(roles.UNAUTHENTICATED)
+    if not arn:
+        return "unauthenticated identities are off"
+    return (f"unauthenticated identities are off, so the role {roles.name_from_arn(arn)} is detached from the "
+            "pool (it stays in IAM, unused; cleanup deletes it)")
 
 
 def _join(session, step: StepInput, lost: _Applying) -> tuple[Plan, _Applying]:

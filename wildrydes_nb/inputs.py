@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import DEFAULT_IDENTITY_POOL_NAME
-from .errors import InputError
+from .errors import LABELS, InputError
 from .redaction import looks_secret
 
 # Service constraints (Cognito API reference); botocore only checks presence and type. AWS
@@ -37,7 +37,7 @@ def strip_pasted(value, field_name: str) -> tuple[str, str | None]:
     if cleaned == raw:
         return cleaned, None
     what = "quotes" if quoted else "spaces"
-    return cleaned, f"{field_name}: removed the surrounding {what} from the pasted value."
+    return cleaned, f"{LABELS.get(field_name, field_name)}: removed the surrounding {what} from the pasted value"
 
 
 def shown(value) -> str:
@@ -100,15 +100,16 @@ def _length(value: str, field_name: str, low: int, high: int) -> None:
 
 
 def check_region(region: str) -> str:
-    """Return the region if it is a well-formed AWS region code."""
+    """Return the region, in lower case, if it is a well-formed AWS region code (``US-EAST-2`` is
+    ``us-east-2``: region codes are lower case, and a capital is a typing accident)."""
     if not region:
         raise InputError("is not set.", field="region",
                          fix="Give a region such as us-east-2, or set AWS_DEFAULT_REGION.")
     check_plain(region, "region")
-    if not REGION_RE.fullmatch(region):
+    if not REGION_RE.fullmatch(region.lower()):
         raise InputError(f"{shown(region)} is not an AWS region code.", field="region",
                          fix="Use a region code such as us-east-2 (not a name like 'Ohio').")
-    return region
+    return region.lower()
 
 
 def region_of(resource_id: str) -> str | None:
@@ -218,8 +219,7 @@ def check_step_input(region, user_pool_id, app_client_id,
         values["identity_pool_name"] = DEFAULT_IDENTITY_POOL_NAME
     user_pool = check_user_pool_id(values["user_pool_id"])
     check_app_client_id(values["app_client_id"])
-    region_value = values["region"] or region_of(user_pool)
-    check_region(region_value)
+    region_value = check_region(values["region"] or region_of(user_pool) or "")
     check_user_pool_id(user_pool, region_value)
     check_identity_pool_name(values["identity_pool_name"])
     return StepInput(region=region_value, user_pool_id=user_pool,

@@ -11,21 +11,22 @@ import html
 from dataclasses import dataclass
 
 from .redaction import scrub
-from .errors import WildrydesError
+from .errors import LABELS, WildrydesError
 from .report import FAIL, NOT_PROVEN, PASS, SKIP
 
 _AMBER = "#9a6700"
 _COLORS = {PASS: "#1a7f37", FAIL: "#cf222e", NOT_PROVEN: _AMBER, SKIP: "#6e7781",
            "done": "#1a7f37", "failed": "#cf222e", "skipped": "#6e7781",
-           "running": _AMBER, "waiting": _AMBER, "pending": "#6e7781"}
+           "running": _AMBER, "waiting": _AMBER, "pending": "#6e7781", "warning": _AMBER, "stale": "#6e7781"}
 _MARKS = {PASS: "✔", FAIL: "✘", NOT_PROVEN: "?", SKIP: "–",
-          "done": "✔", "failed": "✘", "skipped": "–", "running": "…", "waiting": "…", "pending": "·"}
+          "done": "✔", "failed": "✘", "skipped": "–", "running": "…", "waiting": "…", "pending": "·",
+          "warning": "⚠", "stale": "↻"}
 _HIGHLIGHT = "color:#cf222e;font-weight:bold"  # the workshop's screenshot marks the id in red
 _CODE = "font-family:monospace"
 
 # Workshop names of the scratchpad keys, in the order the workshop collects them.
-SCRATCHPAD_LABELS = {"region": "Region", "user_pool_id": "User Pool ID", "app_client_id": "App client ID",
-                     "identity_pool_name": "Identity pool name", "identity_pool_id": "Identity Pool ID",
+SCRATCHPAD_LABELS = {**{k: LABELS[k] for k in ("region", "user_pool_id", "app_client_id", "identity_pool_name",
+                                                "identity_pool_id")},
                      "authenticated_role_arn": "Authenticated role ARN",
                      "unauthenticated_role_arn": "Unauthenticated role ARN"}
 
@@ -70,12 +71,15 @@ def stage(name: str, state: str, detail: str = "") -> Rendered:
                     scrub(f"[{state}] {name}{tail}"))
 
 
-def error(err: BaseException) -> Rendered:
-    """A learner's error as field, problem and fix; anything else as an unexpected error."""
+def error(err: BaseException, *, field_shown: bool = True) -> Rendered:
+    """A learner's error as field (named by its label), problem and fix; anything else as an
+    unexpected error. ``field_shown=False`` leaves the field's name out (shown under that field)."""
     if isinstance(err, WildrydesError):
-        field = f"<b>{_e(err.field)}</b>: " if err.field else ""
+        named = err.field and field_shown
+        field = f"<b>{_e(LABELS.get(err.field, err.field))}</b>: " if named else ""
         fix = f'<br><span style="margin-left:1.5em">Fix: {_e(err.fix)}</span>' if err.fix else ""
-        return Rendered(f"{_mark(FAIL)} {field}{_e(err.problem)}{fix}", scrub(str(err)))
+        text = str(err) if named or not err.field else err.problem + (f" Fix: {err.fix}" if err.fix else "")
+        return Rendered(f"{_mark(FAIL)} {field}{_e(err.problem)}{fix}", scrub(text))
     text = f"Unexpected error ({type(err).__name__}: {err}). This is a bug in wildrydes-nb, not your input."
     return Rendered(f"{_mark(FAIL)} {_e(text)}", scrub(text))
 
@@ -116,14 +120,32 @@ def scratchpad(values: dict, path=None) -> Rendered:
     return Rendered(f"<p>Scratchpad{_e(where)}</p>{_table(rows)}", scrub(text))
 
 
-def identity_pool_id(value: str | None) -> Rendered:
-    """The Identity Pool ID as the workshop asks for it: region and colon included, no quotes."""
+# Copies the id next to the button: the Clipboard API where the page may use it (https, or
+# JupyterLab on localhost), else the browser's copy command on the selected id. Inline, because
+# an ipywidgets HTML widget sets its value as innerHTML: a <script> never runs there, a handler does.
+_COPY_JS = ("const b=this,c=b.parentElement.querySelector('code'),t=c.textContent;"
+            "const said=w=>{b.textContent=w;setTimeout(()=>{b.textContent='Copy'},2000)};"
+            "const select=()=>{const r=document.createRange();r.selectNodeContents(c);"
+            "const s=getSelection();s.removeAllRanges();s.addRange(r);"
+            "said(document.execCommand('copy')?'Copied':'Selected: press Ctrl+C')};"
+            "navigator.clipboard?navigator.clipboard.writeText(t).then(()=>said('Copied'),select):select();")
+
+
+def identity_pool_id(value: str | None, *, copy_button: bool = False) -> Rendered:
+    """The Identity Pool ID as the workshop asks for it: region and colon included, no quotes.
+
+    A double-click selects the whole id (``user-select: all``: the ':' and '-' would otherwise
+    end the word). ``copy_button`` adds a Copy button; it works only where HTML handlers run (the
+    live widget in JupyterLab, not a saved or exported output, which is sanitized).
+    """
     if not value:
         text = "No Identity Pool ID yet: create the identity pool above first."
         return Rendered(f"{_mark(SKIP)} {_e(text)}", text)
     note = "Copy it as shown: the region code and the ':' are part of it, quotes are not."
-    return Rendered(f'<p>Identity Pool ID: <code style="{_HIGHLIGHT};font-size:120%">{_e(value)}</code></p>'
-                    f"<p>{_e(note)}</p>", f"Identity Pool ID: {value}\n{note}")
+    button = (f' <button class="jupyter-button" title="Copy the Identity Pool ID" onclick="{_COPY_JS}">Copy</button>'
+              if copy_button else "")
+    return Rendered(f'<p>Identity Pool ID: <code style="{_HIGHLIGHT};font-size:120%;user-select:all">{_e(value)}'
+                    f"</code>{button}</p><p>{_e(note)}</p>", f"Identity Pool ID: {value}\n{note}")
 
 
 def amplify_config(js: str, identity_pool_id: str | None) -> Rendered:

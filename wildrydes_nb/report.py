@@ -23,8 +23,10 @@ REPORT_MIME = "application/vnd.wildrydes-nb.report+json"
 
 @dataclass(frozen=True)
 class Check:
-    """One line of a checklist."""
+    """One line of a checklist: ``id`` is what code, columns and tests key on (``auth_role.trust.aud``);
+    ``name`` is its wording, for people."""
 
+    id: str
     name: str
     status: str
     detail: str = ""
@@ -43,9 +45,9 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)  # ids worth showing beside the checks
 
-    def add(self, name: str, status: str, detail: str = "", fix: str | None = None) -> Check:
-        """Append a check and return it."""
-        check = Check(name, status, detail, None if status == PASS else fix)
+    def add(self, id: str, name: str, status: str, detail: str = "", fix: str | None = None) -> Check:  # noqa: A002
+        """Append the check ``id`` (worded ``name``) and return it."""
+        check = Check(id, name, status, detail, None if status == PASS else fix)
         self.checks.append(check)
         return check
 

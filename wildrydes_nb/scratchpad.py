@@ -117,17 +117,18 @@ class Scratchpad:
                                   fix="Check the path and its permissions.") from None
         return data
 
-    def amplify_config(self) -> dict[str, str]:
-        """The values the next workshop step puts in ``amplify-config.js``."""
-        data = self.read()
+    def amplify_config(self, values: dict[str, str] | None = None) -> dict[str, str]:
+        """The values the next workshop step puts in ``amplify-config.js`` (from ``values`` when
+        given, e.g. a live view's, else read from the file)."""
+        data = self.read() if values is None else values
         return {"identityPoolId": data.get("identity_pool_id", ""),
                 "region": data.get("region", ""),
                 "userPoolId": data.get("user_pool_id", ""),
                 "userPoolWebClientId": data.get("app_client_id", "")}
 
-    def amplify_config_js(self) -> str:
+    def amplify_config_js(self, values: dict[str, str] | None = None) -> str:
         """The ``Auth`` block of ``amplify-config.js`` filled with the scratchpad's values."""
-        lines = [f"        {key}: '{value}'," for key, value in self.amplify_config().items()]
+        lines = [f"        {key}: '{value}'," for key, value in self.amplify_config(values).items()]
         return "const awsConfig = {\n    Auth: {\n" + "\n".join(lines) + "\n    },\n};"
 
 

@@ -26,6 +26,7 @@ PROOF = "sign-in proof (user → ID token → identity → credentials → role)
 # How long to wait for IAM to make a new role (or a changed trust) usable: AWS says seconds,
 # reports say up to a minute.
 IAM_WAIT_SECONDS = 60
+_ROLE_IDS = {roles.AUTHENTICATED: "auth_role", roles.UNAUTHENTICATED: "unauth_role"}  # the checks' id prefixes
 _IAM_NOT_READY = {"InvalidIdentityPoolConfigurationException", "AccessDenied", "AccessDeniedException"}
 # Values for attributes a user pool may require, so that the test user can be created.
 _ATTRIBUTE_VALUES = {"birthdate": "2000-01-01", "gender": "unspecified", "locale": "en-US",
@@ -51,12 +52,14 @@ def verify(session, step: StepInput, identity_pool_id: str, *, proof: bool = Tru
     try:
         pool = describe(session, identity_pool_id)
     except WildrydesError as err:
-        report.add("identity pool exists", FAIL, err.problem, err.fix)
+        report.add("identity_pool.exists", "identity pool exists", FAIL, err.problem, err.fix)
         return report
-    report.add("identity pool exists", PASS, f"'{pool['IdentityPoolName']}' in {step.region}")
+    report.add("identity_pool.exists", "identity pool exists", PASS,
+               f"'{pool['IdentityPoolName']}' in {step.region}")
     _check_provider(report, pool, step)
     allowed = bool(pool.get("AllowUnauthenticatedIdentities"))
-    report.add("unauthenticated identities " + ("on" if step.allow_unauthenticated else "off"),
+    report.add("identity_pool.unauthenticated",
+               "unauthenticated identities " + ("on" if step.allow_unauthenticated else "off"),
                PASS if allowed == step.allow_unauthenticated else FAIL,
                f"AllowUnauthenticatedIdentities is {allowed}",
                "Run the identity-pool step again: it sets the flag back.")
@@ -72,7 +75,7 @@ def _check_provider(report: Report, pool: dict, step: StepInput) -> None:
     wanted = desired_providers(step)[0]
     shown = ", ".join(f"{p['ProviderName']} / {p.get('ClientId')}" for p in providers) or "none"
     exact = [(p["ProviderName"], p.get("ClientId")) for p in providers] == [(wanted["ProviderName"], wanted["ClientId"])]
-    report.add("provider is this user pool and app client", PASS if exact else FAIL, shown,
+    report.add("identity_pool.provider", "provider is this user pool and app client", PASS if exact else FAIL, shown,
                f"Run the identity-pool step again with user_pool_id {step.user_pool_id} "
                f"and app_client_id {step.app_client_id}; it repairs the provider.")
 
@@ -87,26 +90,28 @@ def _check_roles(report: Report, session, identity_pool_id: str, step: StepInput
     usable = None
     for kind in kinds:
         arn = attached.get(kind)
-        report.add(f"{kind} role attached", PASS if arn else FAIL, arn or "no role for this kind", rerun)
+        report.add(f"{_ROLE_IDS[kind]}.attached", f"{kind} role attached", PASS if arn else FAIL,
+                   arn or "no role for this kind", rerun)
         if not arn:
             continue
         role = roles.get_role(session, roles.name_from_arn(arn))
-        report.add(f"{kind} role exists", PASS if role else FAIL,
+        report.add(f"{_ROLE_IDS[kind]}.exists", f"{kind} role exists", PASS if role else FAIL,
                    roles.name_from_arn(arn) + ("" if role else " is not in IAM"), rerun)
         if not role:
             continue
         problems = roles.trust_problems(role["AssumeRolePolicyDocument"], identity_pool_id, kind)
         repair = "Run the identity-pool step again: it rewrites the trust policy."
-        report.add(f"{kind} role trusts only this pool (aud)",
+        report.add(f"{_ROLE_IDS[kind]}.trust.aud", f"{kind} role trusts only this pool (aud)",
                    FAIL if {"principal", "aud"} & problems.keys() else PASS,
                    problems.get("principal") or problems.get("aud") or f"aud = {identity_pool_id}", repair)
-        report.add(f"{kind} role limited to {kind} identities (amr)",
+        report.add(f"{_ROLE_IDS[kind]}.trust.amr", f"{kind} role limited to {kind} identities (amr)",
                    FAIL if {"principal", "amr"} & problems.keys() else PASS,
                    problems.get("principal") or problems.get("amr") or f"amr = {kind}", repair)
         if kind == roles.AUTHENTICATED and not problems:
             usable = arn
     if not step.allow_unauthenticated and attached.get(roles.UNAUTHENTICATED):
-        report.add("no unauthenticated role attached", FAIL, attached[roles.UNAUTHENTICATED],
+        report.add("unauth_role.detached", "no unauthenticated role attached", FAIL,
+                   attached[roles.UNAUTHENTICATED],
                    "Run the identity-pool step again: it detaches the role.")
     return usable
 
@@ -159,17 +164,18 @@ def throwaway_user_for(settings: UserPoolSettings) -> ThrowawayUser:
 def _prove_sign_in(report: Report, session, step: StepInput, identity_pool_id: str,
                    role_arn: str | None, progress: Progress, iam_wait: float) -> None:
     if role_arn is None:
-        report.add(PROOF, SKIP, "the authenticated role is not usable, so the proof would fail for that reason",
+        report.add("proof", PROOF, SKIP,
+                   "the authenticated role is not usable, so the proof would fail for that reason",
                    "Fix the role checks above first.")
         return
     try:
         app = describe_app_client(session, step.user_pool_id, step.app_client_id)
         flow = _sign_in_flow(app)
     except WildrydesError as err:
-        report.add(PROOF, FAIL, err.problem, err.fix)
+        report.add("proof", PROOF, FAIL, err.problem, err.fix)
         return
     except _NotProven as why:
-        report.add(PROOF, NOT_PROVEN, why.why, why.how)
+        report.add("proof", PROOF, NOT_PROVEN, why.why, why.how)
         return
     idp = client(session, "cognito-idp")
     user = throwaway_user_for(app.pool)
@@ -177,7 +183,7 @@ def _prove_sign_in(report: Report, session, step: StepInput, identity_pool_id: s
     try:
         _create_test_user(idp, step.user_pool_id, user)
     except _NotProven as why:
-        report.add(PROOF, NOT_PROVEN, why.why, why.how)
+        report.add("proof", PROOF, NOT_PROVEN, why.why, why.how)
         return
     try:
         _sign_in_and_assume(report, session, idp, app, flow, user, step.provider_name, identity_pool_id,
@@ -185,9 +191,9 @@ def _prove_sign_in(report: Report, session, step: StepInput, identity_pool_id: s
     finally:
         try:
             idp.admin_delete_user(UserPoolId=step.user_pool_id, Username=user.username)
-            report.add("test user removed", PASS, user.username)
+            report.add("proof.test_user_removed", "test user removed", PASS, user.username)
         except Exception as err:  # noqa: BLE001 - the learner is told; cleanup also removes leftovers
-            report.add("test user removed", FAIL, _why(err, "delete the test user"),
+            report.add("proof.test_user_removed", "test user removed", FAIL, _why(err, "delete the test user"),
                        "Run 'wildrydes-nb cleanup': it removes leftover test users.")
 
 
@@ -256,22 +262,23 @@ def _id_token(idp, app, flow: str, user: ThrowawayUser) -> str:
 
 def _sign_in_and_assume(report, session, idp, app, flow, user, provider_name, identity_pool_id, role_arn,
                         progress: Progress, iam_wait: float) -> None:
-    stage = f"sign in as a test user ({'SRP, as the web app does' if flow == 'USER_SRP_AUTH' else flow})"
+    how = "SRP, as the web app does" if flow == "USER_SRP_AUTH" else flow
+    step_id, stage = "proof.sign_in", f"sign in as a test user ({how})"
     try:
         progress(PROOF, "running", stage)
         try:
             id_token = _id_token(idp, app, flow, user)
         except _NotProven as why:
-            report.add(PROOF, NOT_PROVEN, why.why, why.how)
+            report.add("proof", PROOF, NOT_PROVEN, why.why, why.how)
             return
-        report.add(stage, PASS, f"ID token received ({len(id_token)} characters, not shown)")
+        report.add(step_id, stage, PASS, f"ID token received ({len(id_token)} characters, not shown)")
         # GetId and GetCredentialsForIdentity are unsigned: the login token is the proof.
         unsigned = session.client("cognito-identity", config=CLIENT_CONFIG.merge(Config(signature_version=UNSIGNED)))
         logins = {provider_name: id_token}
-        stage = "GetId returns an identity"
+        step_id, stage = "proof.get_id", "GetId returns an identity"
         identity_id = unsigned.get_id(IdentityPoolId=identity_pool_id, Logins=logins)["IdentityId"]
-        report.add(stage, PASS, identity_id)
-        stage = "GetCredentialsForIdentity returns temporary credentials"
+        report.add(step_id, stage, PASS, identity_id)
+        step_id, stage = "proof.credentials", "GetCredentialsForIdentity returns temporary credentials"
 
         def credentials_and_caller():
             found = unsigned.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]
@@ -281,19 +288,20 @@ def _sign_in_and_assume(report, session, idp, app, flow, user, provider_name, id
 
         (creds, caller), waited = _while_iam_propagates(credentials_and_caller, progress, iam_wait)
         after = f" (after waiting {waited:.0f} s for IAM to make the new role usable)" if waited else ""
-        report.add(stage, PASS, f"access key {redact(creds['AccessKeyId'])}, secret key and session token "
-                                f"present (not shown), expire {creds['Expiration']:%Y-%m-%d %H:%M} UTC{after}")
-        stage = "STS GetCallerIdentity names the authenticated role"
+        report.add(step_id, stage, PASS, f"access key {redact(creds['AccessKeyId'])}, secret key and session token "
+                                         f"present (not shown), expire {creds['Expiration']:%Y-%m-%d %H:%M} UTC{after}")
+        step_id, stage = "proof.role", "STS GetCallerIdentity names the authenticated role"
         wanted = roles.name_from_arn(role_arn)
         ok = f":assumed-role/{wanted}/" in caller
-        report.add(stage, PASS if ok else FAIL, caller,
+        report.add(step_id, stage, PASS if ok else FAIL, caller,
                    None if ok else f"Attach {role_arn} as the authenticated role (run the step again).")
     except _IamStillPropagating as late:
-        report.add(stage, FAIL, f"{_why(late.error, stage)} — still, after waiting {late.waited:.0f} s for IAM",
+        report.add(step_id, stage, FAIL,
+                   f"{_why(late.error, stage)} — still, after waiting {late.waited:.0f} s for IAM",
                    "The checks above found the role and its trust right, so IAM is most likely still making "
                    "them usable: wait a minute and verify again.")
     except Exception as err:  # noqa: BLE001 - each failure becomes a failed check
-        report.add(stage, FAIL, _why(err, stage), _fix_for(err))
+        report.add(step_id, stage, FAIL, _why(err, stage), _fix_for(err))
 
 
 class _IamStillPropagating(Exception):

@@ -47,8 +47,8 @@ def line(form, text: str):
 
 def fill_in(form, expect, user_pool_id: str, app_client_id: str) -> None:
     """Paste the two ids, and wait until the kernel has checked them (its messages go away)."""
-    # The scratchpad is empty, so the form asks for both ids.
-    expect(form.get_by_text("is empty")).to_have_count(2)
+    # The scratchpad is empty, so the form says where both ids come from.
+    expect(form.get_by_text("Empty: run 01_user_pool first")).to_have_count(2)
     expect(form.get_by_label("Region")).to_have_value(REGION)  # from the AWS configuration
     expect(form.get_by_label("Identity pool name")).to_have_value(DEFAULT_IDENTITY_POOL_NAME)
     form.get_by_label("User Pool ID").fill(user_pool_id)
@@ -88,6 +88,7 @@ def test_a_learner_creates_and_verifies_the_identity_pool(page, jupyterlab, expe
     pool_id = pool_id_shown.inner_text()
     expect(identity.get_by_role("button", name="Create identity pool")).to_be_enabled()
     snap(identity, artifacts, "identity-pool-form-after")
+    the_views_below_show_the_new_id(page, jupyterlab, expect, artifacts, pool_id)
 
     check.get_by_role("button", name="Verify").click()
     expect(check).to_contain_text("waiting for IAM to make the new role usable", timeout=ACTION_TIMEOUT)
@@ -114,6 +115,28 @@ def test_a_learner_creates_and_verifies_the_identity_pool(page, jupyterlab, expe
     assert Scratchpad(jupyterlab.scratchpad).get("identity_pool_id") == pool_id
 
 
+def the_views_below_show_the_new_id(page, jupyterlab, expect, artifacts, pool_id: str) -> None:
+    """After Create, with no cell run again: the Identity Pool ID, the scratchpad and amplify-config
+    views show the new id, and the Copy button puts it on the clipboard."""
+    outputs = page.locator(".jp-OutputArea-output").filter(has_not=page.locator("h3"))  # not the forms
+    id_view = outputs.filter(has_text="Copy it as shown")
+    expect(id_view.locator("code")).to_have_text(pool_id, timeout=ACTION_TIMEOUT)
+    scratchpad_view = outputs.filter(has_text="Scratchpad (").filter(has_text="Identity Pool ID")
+    expect(scratchpad_view).to_contain_text(pool_id)
+    amplify_view = outputs.filter(has_text="const awsConfig")
+    expect(amplify_view).to_contain_text(f"identityPoolId: '{pool_id}'")
+    expect(page.get_by_text("No Identity Pool ID yet")).to_have_count(0)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=jupyterlab.base_url)
+    id_view.scroll_into_view_if_needed()
+    id_view.get_by_role("button", name="Copy").click()
+    expect(id_view.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == pool_id
+    id_view.locator("code").dblclick()  # selects the whole id, ':' and '-' included
+    assert page.evaluate("getSelection().toString()") == pool_id
+    snap(id_view, artifacts, "identity-pool-id-view")
+    snap(amplify_view, artifacts, "amplify-config-view")
+
+
 def test_a_mistyped_app_client_id_is_named_and_nothing_is_created(page, jupyterlab, expect, artifacts, session,
                                                                   user_pool):
     identity, _check = open_and_run_all(page, jupyterlab, expect)
@@ -124,9 +147,13 @@ def test_a_mistyped_app_client_id_is_named_and_nothing_is_created(page, jupyterl
     identity.get_by_role("button", name="Create identity pool").click()
 
     expect(line(identity, "input").locator("i")).to_have_text("failed", timeout=ACTION_TIMEOUT)
-    message = line(identity, "app_client_id")  # the status line names the field at fault
+    # Said once, under the field at fault; the stage and the status line point there.
+    message = identity.locator(".widget-html-content", has_text="does not belong to user pool")
+    expect(message).to_have_count(1)
     expect(message).to_contain_text(f"app client {mistyped} does not belong to user pool {user_pool.user_pool_id}")
     expect(message).to_contain_text("Fix: Copy the App client ID")
+    expect(line(identity, "input")).to_contain_text("see the message under App client ID")
+
     for stage in STAGES[1:]:
         expect(line(identity, stage).locator("i")).to_have_text("pending")
     expect(identity.get_by_role("button", name="Create identity pool")).to_be_enabled()

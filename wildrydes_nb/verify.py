@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import string
 import time
@@ -14,8 +15,9 @@ from botocore.exceptions import ClientError
 from . import roles
 from .aws import CLIENT_CONFIG, calling, client, error_code, explain
 from .errors import WildrydesError
-from .identity_pool import Progress, desired_providers, describe
+from .identity_pool import Progress, desired_providers, describe, wanted_role_kinds
 from .inputs import StepInput
+from .parallel import attempt, in_parallel
 from .redaction import redact
 from .report import FAIL, NOT_PROVEN, PASS, SKIP, Report
 from .user_pool import UserPoolSettings, describe_app_client
@@ -45,29 +47,60 @@ def verify(session, step: StepInput, identity_pool_id: str, *, proof: bool = Tru
     passed, failed (AWS refused what the web app will do) or not proven (it could not run here,
     e.g. no permission to create users, or a sign-in challenge). While IAM makes a new role
     usable, it waits up to ``iam_wait`` seconds, telling ``progress(stage, "waiting", detail)``.
+
+    The configuration reads and the test user's sign-in, which needs nothing from the identity
+    pool, run at the same time; the report reads as if they had run one after another, and an
+    error is the one that order would have met first.
     """
     report = Report(f"Verification of identity pool {identity_pool_id}",
                     facts={"region": step.region, "identity_pool_id": identity_pool_id,
                            "user_pool_id": step.user_pool_id, "app_client_id": step.app_client_id})
+    progress = progress or (lambda *_: None)
+    for service in ("cognito-identity", "iam", "cognito-idp"):
+        client(session, service)  # made here, once: the threads below share clients, never the session
+    sign_in = _SignIn(session, step) if proof else None
+    if sign_in is not None:
+        progress(PROOF, "running", "creating a test user and signing it in, while the configuration is read")
     try:
-        pool = describe(session, identity_pool_id)
-    except WildrydesError as err:
-        report.add("identity_pool.exists", "identity pool exists", FAIL, err.problem, err.fix)
+        pool, attached = in_parallel(
+            lambda: attempt(lambda: describe(session, identity_pool_id)),
+            lambda: attempt(lambda: _roles_attached(session, identity_pool_id, wanted_role_kinds(step))),
+            *([sign_in.run] if sign_in is not None else []))[:2]
+        described, error = pool
+        if isinstance(error, WildrydesError):
+            report.add("identity_pool.exists", "identity pool exists", FAIL, error.problem, error.fix)
+            return report
+        if error is not None:
+            raise error
+        report.add("identity_pool.exists", "identity pool exists", PASS,
+                   f"'{described['IdentityPoolName']}' in {step.region}")
+        _check_provider(report, described, step)
+        allowed = bool(described.get("AllowUnauthenticatedIdentities"))
+        report.add("identity_pool.unauthenticated",
+                   "unauthenticated identities " + ("on" if step.allow_unauthenticated else "off"),
+                   PASS if allowed == step.allow_unauthenticated else FAIL,
+                   f"AllowUnauthenticatedIdentities is {allowed}",
+                   "Run the identity-pool step again: it sets the flag back.")
+        read, error = attached
+        if error is not None:
+            raise error
+        role_arn = _check_roles(report, identity_pool_id, step, *read)
+        if sign_in is not None:
+            _prove_sign_in(report, session, step, identity_pool_id, role_arn, sign_in, progress, iam_wait)
         return report
-    report.add("identity_pool.exists", "identity pool exists", PASS,
-               f"'{pool['IdentityPoolName']}' in {step.region}")
-    _check_provider(report, pool, step)
-    allowed = bool(pool.get("AllowUnauthenticatedIdentities"))
-    report.add("identity_pool.unauthenticated",
-               "unauthenticated identities " + ("on" if step.allow_unauthenticated else "off"),
-               PASS if allowed == step.allow_unauthenticated else FAIL,
-               f"AllowUnauthenticatedIdentities is {allowed}",
-               "Run the identity-pool step again: it sets the flag back.")
-    role_arn = _check_roles(report, session, identity_pool_id, step)
-    if proof:
-        _prove_sign_in(report, session, step, identity_pool_id, role_arn,
-                       progress or (lambda *_: None), iam_wait)
-    return report
+    finally:
+        if sign_in is not None:
+            sign_in.remove_test_user(report)
+
+
+def _roles_attached(session, identity_pool_id: str, kinds) -> tuple[dict, dict]:
+    """GetIdentityPoolRoles' roles by kind, and the IAM role (or ``None``) of each wanted kind's, by name."""
+    identity = client(session, "cognito-identity")
+    with calling("read the identity pool's roles"):
+        attached = identity.get_identity_pool_roles(IdentityPoolId=identity_pool_id).get("Roles", {})
+    names = [roles.name_from_arn(attached[kind]) for kind in kinds if attached.get(kind)]
+    found = in_parallel(*(functools.partial(roles.get_role, session, name) for name in names))
+    return attached, dict(zip(names, found))
 
 
 def _check_provider(report: Report, pool: dict, step: StepInput) -> None:
@@ -80,21 +113,19 @@ def _check_provider(report: Report, pool: dict, step: StepInput) -> None:
                f"and app_client_id {step.app_client_id}; it repairs the provider.")
 
 
-def _check_roles(report: Report, session, identity_pool_id: str, step: StepInput) -> str | None:
-    """Role checks for each wanted kind; returns the authenticated role's ARN when it is usable."""
-    identity = client(session, "cognito-identity")
-    with calling("read the identity pool's roles"):
-        attached = identity.get_identity_pool_roles(IdentityPoolId=identity_pool_id).get("Roles", {})
-    kinds = [roles.AUTHENTICATED] + ([roles.UNAUTHENTICATED] if step.allow_unauthenticated else [])
+def _check_roles(report: Report, identity_pool_id: str, step: StepInput, attached: dict,
+                 found: dict) -> str | None:
+    """Role checks for each wanted kind, from the roles ``attached`` and those ``found`` in IAM by name;
+    returns the authenticated role's ARN when it is usable."""
     rerun = "Run the identity-pool step again: it creates the role and attaches it."
     usable = None
-    for kind in kinds:
+    for kind in wanted_role_kinds(step):
         arn = attached.get(kind)
         report.add(f"{_ROLE_IDS[kind]}.attached", f"{kind} role attached", PASS if arn else FAIL,
                    arn or "no role for this kind", rerun)
         if not arn:
             continue
-        role = roles.get_role(session, roles.name_from_arn(arn))
+        role = found.get(roles.name_from_arn(arn))
         report.add(f"{_ROLE_IDS[kind]}.exists", f"{kind} role exists", PASS if role else FAIL,
                    roles.name_from_arn(arn) + ("" if role else " is not in IAM"), rerun)
         if not role:
@@ -161,40 +192,75 @@ def throwaway_user_for(settings: UserPoolSettings) -> ThrowawayUser:
     return ThrowawayUser(username, tuple(attributes.items()), _test_password())
 
 
-def _prove_sign_in(report: Report, session, step: StepInput, identity_pool_id: str,
-                   role_arn: str | None, progress: Progress, iam_wait: float) -> None:
+class _SignIn:
+    """The proof's first half, which needs nothing from the identity pool: read the app client,
+    create a throw-away user shaped by the pool's settings, and sign it in for an ID token.
+
+    :meth:`run` goes beside the configuration reads and never raises: it keeps how it ended
+    (``ended``, a check to report; ``error``, an error to raise) for :func:`_prove_sign_in`, which
+    tells them in the order of a proof run after the checks.
+    """
+
+    def __init__(self, session, step: StepInput):
+        self.session, self.step = session, step
+        self.idp = client(session, "cognito-idp")
+        self.user: ThrowawayUser | None = None
+        self.created = False  # the test user exists, so it must be removed
+        self.reported = False  # the proof was reported, so its test user's removal is too
+        self.stage: str | None = None  # the sign-in's check name, once the user exists
+        self.id_token: str | None = None
+        self.ended: tuple[str, str, str, str, str | None] | None = None  # (id, name, status, detail, fix)
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        try:
+            app = describe_app_client(self.session, self.step.user_pool_id, self.step.app_client_id)
+            flow = _sign_in_flow(app)
+            self.user = throwaway_user_for(app.pool)
+            _create_test_user(self.idp, self.step.user_pool_id, self.user)
+            self.created = True
+            self.stage = f"sign in as a test user ({'SRP, as the web app does' if flow == 'USER_SRP_AUTH' else flow})"
+            self.id_token = _id_token(self.idp, app, flow, self.user)
+        except _NotProven as why:
+            self.ended = ("proof", PROOF, NOT_PROVEN, why.why, why.how)
+        except Exception as err:  # noqa: BLE001 - kept, then reported or raised in the proof's turn
+            if self.stage is not None:  # AWS refused the sign-in: a failed check
+                self.ended = ("proof.sign_in", self.stage, FAIL, _why(err, self.stage), _fix_for(err))
+            elif isinstance(err, WildrydesError):  # the user pool or app client, made clear
+                self.ended = ("proof", PROOF, FAIL, err.problem, err.fix)
+            else:
+                self.error = err
+
+    def remove_test_user(self, report: Report) -> None:
+        """Delete the test user, if one was made; the report says so when it told of the proof,
+        or when the user could not be deleted."""
+        if not self.created:
+            return
+        try:
+            self.idp.admin_delete_user(UserPoolId=self.step.user_pool_id, Username=self.user.username)
+            if self.reported:
+                report.add("proof.test_user_removed", "test user removed", PASS, self.user.username)
+        except Exception as err:  # noqa: BLE001 - the learner is told; cleanup also removes leftovers
+            report.add("proof.test_user_removed", "test user removed", FAIL, _why(err, "delete the test user"),
+                       "Run 'wildrydes-nb cleanup': it removes leftover test users.")
+
+
+def _prove_sign_in(report: Report, session, step: StepInput, identity_pool_id: str, role_arn: str | None,
+                   sign_in: _SignIn, progress: Progress, iam_wait: float) -> None:
     if role_arn is None:
         report.add("proof", PROOF, SKIP,
                    "the authenticated role is not usable, so the proof would fail for that reason",
                    "Fix the role checks above first.")
         return
-    try:
-        app = describe_app_client(session, step.user_pool_id, step.app_client_id)
-        flow = _sign_in_flow(app)
-    except WildrydesError as err:
-        report.add("proof", PROOF, FAIL, err.problem, err.fix)
+    sign_in.reported = True
+    if sign_in.error is not None:
+        raise sign_in.error
+    if sign_in.ended is not None:
+        report.add(*sign_in.ended)
         return
-    except _NotProven as why:
-        report.add("proof", PROOF, NOT_PROVEN, why.why, why.how)
-        return
-    idp = client(session, "cognito-idp")
-    user = throwaway_user_for(app.pool)
-    progress(PROOF, "running", f"creating the test user {user.username}")
-    try:
-        _create_test_user(idp, step.user_pool_id, user)
-    except _NotProven as why:
-        report.add("proof", PROOF, NOT_PROVEN, why.why, why.how)
-        return
-    try:
-        _sign_in_and_assume(report, session, idp, app, flow, user, step.provider_name, identity_pool_id,
-                            role_arn, progress, iam_wait)
-    finally:
-        try:
-            idp.admin_delete_user(UserPoolId=step.user_pool_id, Username=user.username)
-            report.add("proof.test_user_removed", "test user removed", PASS, user.username)
-        except Exception as err:  # noqa: BLE001 - the learner is told; cleanup also removes leftovers
-            report.add("proof.test_user_removed", "test user removed", FAIL, _why(err, "delete the test user"),
-                       "Run 'wildrydes-nb cleanup': it removes leftover test users.")
+    report.add("proof.sign_in", sign_in.stage, PASS,
+               f"ID token received ({len(sign_in.id_token)} characters, not shown)")
+    _assume(report, session, step.provider_name, identity_pool_id, role_arn, sign_in.id_token, progress, iam_wait)
 
 
 def _sign_in_flow(app) -> str:
@@ -260,22 +326,14 @@ def _id_token(idp, app, flow: str, user: ThrowawayUser) -> str:
     return answer["AuthenticationResult"]["IdToken"]
 
 
-def _sign_in_and_assume(report, session, idp, app, flow, user, provider_name, identity_pool_id, role_arn,
-                        progress: Progress, iam_wait: float) -> None:
-    how = "SRP, as the web app does" if flow == "USER_SRP_AUTH" else flow
-    step_id, stage = "proof.sign_in", f"sign in as a test user ({how})"
+def _assume(report: Report, session, provider_name: str, identity_pool_id: str, role_arn: str, id_token: str,
+            progress: Progress, iam_wait: float) -> None:
+    """The proof's second half: the ID token → an identity → credentials → the authenticated role."""
+    step_id, stage = "proof.get_id", "GetId returns an identity"
     try:
-        progress(PROOF, "running", stage)
-        try:
-            id_token = _id_token(idp, app, flow, user)
-        except _NotProven as why:
-            report.add("proof", PROOF, NOT_PROVEN, why.why, why.how)
-            return
-        report.add(step_id, stage, PASS, f"ID token received ({len(id_token)} characters, not shown)")
         # GetId and GetCredentialsForIdentity are unsigned: the login token is the proof.
         unsigned = session.client("cognito-identity", config=CLIENT_CONFIG.merge(Config(signature_version=UNSIGNED)))
         logins = {provider_name: id_token}
-        step_id, stage = "proof.get_id", "GetId returns an identity"
         identity_id = unsigned.get_id(IdentityPoolId=identity_pool_id, Logins=logins)["IdentityId"]
         report.add(step_id, stage, PASS, identity_id)
         step_id, stage = "proof.credentials", "GetCredentialsForIdentity returns temporary credentials"

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from . import DEFAULT_IDENTITY_POOL_NAME, NOTEBOOKS_DIR, STEP_NOTEBOOK, locks, roles
+from . import DEFAULT_IDENTITY_POOL_NAME, NOTEBOOKS_DIR, STEP_NOTEBOOK, backoff, listing, locks, roles
 from .errors import BusyError, InputError, RosterError, WildrydesError
 from .inputs import check_identity_pool_id, check_plain, check_step_input, shown, strip_pasted
 from .report import FAIL, NOT_PROVEN, PASS, SKIP, report_in_notebook
@@ -28,6 +28,9 @@ REQUIRED = ("learner", "region", "user_pool_id", "app_client_id")
 COLUMNS = (*REQUIRED, "identity_pool_name", "profile", "identity_pool_id")
 LEARNER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 RESULT_FILE = "result.json"
+# In the output folder, beside the learners' folders (whose names start with a letter or digit).
+BACKOFF_FOLDER = ".backoff"  # the class's shared back-off when AWS throttles (backoff.py)
+LISTINGS_FOLDER = ".listings"  # each learner's snapshot of the runner's one listing (listing.py)
 INTERRUPTED = "interrupted"  # the batch was stopped (Ctrl-C) while this learner ran or waited
 _CSS = {PASS: "pass", FAIL: "fail", NOT_PROVEN: "unproven", SKIP: "skip", INTERRUPTED: "interrupted"}
 _PR_SET_PDEATHSIG = 1  # prctl option, <linux/prctl.h>
@@ -59,6 +62,7 @@ class Outcome:
     message: str = ""
     notebook: str = ""
     seconds: float = 0.0
+    calls: list[dict] = field(default_factory=list)  # the AWS calls of the verification, redacted
 
 
 def _load_rows(path: Path) -> list[dict]:
@@ -184,6 +188,7 @@ def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
     report = report_in_notebook(output)
     if report is not None:
         outcome.checks = {c.id: c.status for c in report.checks}
+        outcome.calls = report.calls
         outcome.identity_pool_id = report.facts.get("identity_pool_id", "")
         if outcome.status == PASS:
             outcome.status = report.verdict
@@ -197,6 +202,7 @@ def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
 
 def _verify_only(learner: Learner) -> Outcome:
     from .aws import make_session
+    from .calls import recording
     from .errors import WildrydesError
     from .resolve import identity_pool_id, resolve
     from .verify import verify
@@ -209,10 +215,11 @@ def _verify_only(learner: Learner) -> Outcome:
     except WildrydesError as err:
         return Outcome(learner.learner, "fail", message=str(err))
     # No sign-in proof: it creates a test user, and grading must not write to AWS.
-    report = verify(session, step, pool_id, proof=False)
+    with recording(session) as log:
+        report = verify(session, step, pool_id, proof=False)
     return Outcome(learner.learner, report.verdict, pool_id,
                    {c.id: c.status for c in report.checks},
-                   "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.passed))
+                   "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.passed), calls=log.to_list())
 
 
 def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str) -> None:
@@ -225,6 +232,11 @@ def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str) -> 
     folder = Path(out_dir) / learner.learner
     folder.mkdir(parents=True, exist_ok=True)
     os.environ["WILDRYDES_SCRATCHPAD"] = str(folder / "scratchpad.json")
+    # The class's shared back-off, and the runner's listing of the identity pools (if it has one).
+    os.environ[backoff.ENVIRONMENT_VARIABLE] = str(Path(out_dir) / BACKOFF_FOLDER)
+    snapshot = Path(out_dir) / LISTINGS_FOLDER / f"{learner.learner}.json"
+    if snapshot.exists():
+        os.environ[listing.ENVIRONMENT_VARIABLE] = str(snapshot)
     os.environ.pop("AWS_PROFILE", None)
     if learner.profile:
         os.environ["AWS_PROFILE"] = learner.profile
@@ -301,6 +313,7 @@ def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: i
         else:
             (out / learner.learner / RESULT_FILE).unlink(missing_ok=True)
             todo.append(learner)
+    _share_listings(list(todo), out)
     _preload(verify_only)
     context = multiprocessing.get_context("fork")
     running: dict = {}
@@ -364,6 +377,31 @@ class _StopSignals:
         for signum, handler in self._previous.items():
             # None: a handler not set from Python; the default is the closest we can restore.
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+
+def _share_listings(learners: list[Learner], out: Path) -> None:
+    """List the identity pools once per account (profile) and region, and give each learner a
+    snapshot for its pool name (see listing.py): one listing for the class, instead of one or more
+    per learner that grow with the class. Where listing fails, each learner lists for itself and
+    meets the error as it would alone."""
+    from .aws import make_session
+
+    folder = out / LISTINGS_FOLDER
+    folder.mkdir(exist_ok=True)
+    listings: dict[tuple, dict | None] = {}
+    for learner in learners:
+        account = (learner.profile, learner.region)
+        if account not in listings:
+            try:
+                listings[account] = listing.take(make_session(learner.profile, learner.region))
+            except Exception:  # noqa: BLE001 - the learners list for themselves, and say why it fails
+                listings[account] = None
+        path = folder / f"{learner.learner}.json"
+        if listings[account] is None:
+            path.unlink(missing_ok=True)
+        else:
+            listing.write_snapshot(path, learner.region, learner.identity_pool_name,
+                                   listings[account].get(learner.identity_pool_name, []))
 
 
 def _preload(verify_only: bool) -> None:

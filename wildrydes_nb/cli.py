@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import math
+import os
+import re
 import signal
 import sys
 import threading
@@ -30,8 +34,42 @@ def _add_common(parser: argparse.ArgumentParser, *, identity_pool_id: bool = Fal
                        help="scratchpad file (default: $WILDRYDES_SCRATCHPAD or ~/.wildrydes/scratchpad.json)")
 
 
+def _port(text: str) -> int:
+    """A ``--port`` value: a TCP port (1 to 65535), or 0 for any free one."""
+    if re.fullmatch(r"\d{1,5}", text, re.ASCII) and int(text) <= 65535:
+        return int(text)
+    from .inputs import shown
+
+    raise argparse.ArgumentTypeError(f"{shown(text)} is not a port: give a number from 1 to 65535, "
+                                     "or 0 for any free port")
+
+
+def _seconds(text: str) -> float:
+    """A number of seconds, 0 or more (finite)."""
+    try:
+        seconds = float(text) if text.isascii() else math.nan
+    except ValueError:
+        seconds = math.nan
+    if math.isfinite(seconds) and seconds >= 0:
+        return seconds
+    from .inputs import shown
+
+    raise argparse.ArgumentTypeError(f"{shown(text)} is not a number of seconds: give 0 or more, e.g. 5")
+
+
+def _milliseconds(text: str) -> float:
+    """A number of milliseconds, 0 or more (finite)."""
+    try:
+        return _seconds(text)
+    except argparse.ArgumentTypeError:
+        from .inputs import shown
+
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a number of milliseconds: give 0 or more, "
+                                         "e.g. 100") from None
+
+
 def _add_iam_delay(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--iam-delay", type=float, default=SANDBOX_IAM_DELAY, metavar="SECONDS",
+    parser.add_argument("--iam-delay", type=_seconds, default=SANDBOX_IAM_DELAY, metavar="SECONDS",
                         help="sandbox: a new or changed IAM role is unusable for this long, as in AWS "
                              f"(default {SANDBOX_IAM_DELAY:g})")
 
@@ -44,9 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("sandbox", help="serve a local AWS endpoint (moto) on loopback")
-    p.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
-    p.add_argument("--region", default="us-east-2", help="region to print in the environment")
+    p.add_argument("--port", type=_port, default=0, help="port to listen on (default: any free port)")
+    p.add_argument("--region", default="us-east-2",
+                   help="region to print in the environment: one where AWS offers Cognito")
     _add_iam_delay(p)
+    p.add_argument("--latency", type=_milliseconds, default=0, metavar="MS",
+                   help="add this many milliseconds to every request, as a network would (default 0)")
+    p.add_argument("--quotas", action="store_true",
+                   help="enforce AWS's request-rate quotas for Cognito and IAM: a request over its rate is "
+                        "throttled as AWS throttles it")
     p.add_argument("--workshop", action="store_true",
                    help="start with the user pool and app client that the workshop's console steps make "
                         "(username sign-in with aliases, SRP-only client, deletion protection on)")
@@ -61,7 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("identity-pool", help="create or repair the identity pool and its role")
     _add_common(p)
-    p.add_argument("--plan", action="store_true", help="only show what would be created or changed")
+    p.add_argument("--plan", action="store_true",
+                   help="only show what would be created or changed, and the AWS calls that would do it")
+    p.add_argument("--format", choices=("text", "cli", "sh"), default="text",
+                   help="with --plan: the calls as boto3 code (text), as AWS CLI commands (cli), or a "
+                        "runnable shell script of AWS CLI commands that does the step by hand (sh)")
 
     p = sub.add_parser("verify", help="check the identity pool; exit 0 only if every check passes")
     _add_common(p, identity_pool_id=True)
@@ -194,18 +242,33 @@ def cmd_sandbox(args) -> int:
     from pathlib import Path
 
     from . import sandbox
-    from .inputs import check_region
     from .scratchpad import Scratchpad
 
-    region = check_region(args.region)
+    try:
+        box = sandbox.start(port=args.port, region=args.region, iam_delay=args.iam_delay,
+                            latency_ms=args.latency, quotas=args.quotas)
+    except OSError as error:
+        raise _port_error(args.port, error) from error
     # Its own scratchpad: ids of a throw-away sandbox must not overwrite a real account's.
-    with tempfile.TemporaryDirectory(prefix="wildrydes-sandbox-") as folder, \
-            sandbox.start(port=args.port, region=region, iam_delay=args.iam_delay) as box:
+    with box, tempfile.TemporaryDirectory(prefix="wildrydes-sandbox-") as folder:
         pad = Scratchpad(Path(folder) / "scratchpad.json")
         if args.workshop or args.console_identity_pool:
             _seed_workshop(box, pad, console_identity_pool=args.console_identity_pool)
         _serve(box, pad.path)
     return 0
+
+
+def _port_error(port: int, error: OSError):
+    from .errors import PortError
+
+    if error.errno == errno.EADDRINUSE:
+        return PortError(f"port {port} on 127.0.0.1 is taken: another program listens there.", field="port",
+                         fix="Stop that program, choose another port with --port, or leave --port out "
+                             "to take any free port.")
+    why = os.strerror(error.errno) if error.errno else str(error)
+    return PortError(f"the sandbox cannot listen on port {port} of 127.0.0.1: {why}.",
+                     field="port", fix="Choose a port from 1024 to 65535 with --port, or leave --port out "
+                                       "to take any free port.")
 
 
 def _seed_workshop(box, pad, *, console_identity_pool: bool) -> None:
@@ -249,9 +312,14 @@ def cmd_identity_pool(args) -> int:
     pad = _scratchpad(args)
     step = _step(args, pad)
     _print_notes(step)
+    if args.format != "text" and not args.plan:
+        from .errors import InputError
+
+        raise InputError(f"--format {args.format} shows a plan.", field="--format",
+                         fix=f"Add --plan: wildrydes-nb identity-pool --plan --format {args.format}.")
     session = make_session(args.profile, step.region)
     if args.plan:
-        print(plan(session, step).to_text())
+        _print_plan(plan(session, step), args.format)
         return 0
 
     def progress(stage, state, detail):
@@ -263,6 +331,21 @@ def cmd_identity_pool(args) -> int:
     return 0
 
 
+def _print_plan(current, form: str) -> None:
+    """The plan in words, then the calls it would make (``form``: text, cli), or the step as a script (sh)."""
+    if form == "sh":
+        from .script import shell_script
+
+        print(shell_script(current), end="")
+        return
+    print(current.to_text())
+    calls = current.calls()
+    if calls:
+        print(f"\nThe AWS calls it would make, in order ({len(calls)}):")
+    for number, call in enumerate(calls, 1):
+        print(f"\n# {number}.\n{call.cli() if form == 'cli' else call.boto3()}")
+
+
 def _identity_pool_id(args, pad, session, step) -> str:
     from .resolve import identity_pool_id
 
@@ -271,13 +354,16 @@ def _identity_pool_id(args, pad, session, step) -> str:
 
 def cmd_verify(args) -> int:
     from .aws import make_session
+    from .calls import recording
     from .verify import verify
 
     pad = _scratchpad(args)
     step = _step(args, pad)
     session = make_session(args.profile, step.region)
-    report = verify(session, step, _identity_pool_id(args, pad, session, step), proof=args.proof,
-                    progress=_waiting_printer())
+    pool_id = _identity_pool_id(args, pad, session, step)
+    with recording(session) as log:
+        report = verify(session, step, pool_id, proof=args.proof, progress=_waiting_printer())
+    report.calls = log.to_list()
     print(report.to_json() if args.json else report.to_text())
     return 0 if report.ok else EXIT_FAILED
 

@@ -90,3 +90,7 @@ class RosterError(WildrydesError):
         lines = "\n".join(f"  row {n}: {message}" for n, message in rows)
         super().__init__(f"{len(rows)} bad row(s) in {path}; nothing was run:\n{lines}", field="roster",
                          fix="Correct those rows and run the batch again.")
+
+
+class PortError(WildrydesError):
+    """The sandbox cannot listen on the port asked for: another program holds it, or it needs privileges."""

@@ -23,6 +23,7 @@ The live views (:func:`identity_pool_id_view`, :func:`scratchpad_view`,
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
@@ -32,7 +33,7 @@ from typing import Callable
 import ipywidgets as widgets
 from IPython.display import display
 
-from . import (DEFAULT_IDENTITY_POOL_NAME, account, cleanup, identity_pool, inputs, render, resolve, state,
+from . import (DEFAULT_IDENTITY_POOL_NAME, account, calls, cleanup, identity_pool, inputs, render, resolve, state,
                user_pool, verify)
 from .aws import make_session
 from .errors import LABELS, InputError, VerificationError, WildrydesError
@@ -181,7 +182,9 @@ class Form:
         self.profile = profile or None
         self.status = View()
         self.output = View()
-        self.views: list[widgets.Widget] = [self.status, self.output]
+        self.sent = View()  # "What was sent to AWS": the calls the last action made, redacted
+        self.sent_calls: list[calls.Call] = []
+        self.views: list[widgets.Widget] = [self.status, self.output, self.sent]
         self.widget: widgets.Widget | None = None
         self._buttons: list[widgets.Button] = []
         self._busy = threading.Lock()
@@ -284,9 +287,22 @@ class Form:
         self._result_for = None
         self._mark_stale()
 
+    @contextlib.contextmanager
+    def _sending(self, session):
+        """Record the AWS calls made through ``session`` in the block; show them afterwards, also
+        when the block fails (what was sent before the failure is what a learner wants to see)."""
+        self.sent.clear()
+        with calls.recording(session) as log:
+            try:
+                yield log
+            finally:
+                self.sent_calls = list(log)
+                self.sent.show(render.calls(log))
+
     def _mark_stale(self) -> None:
         """Clear a result made from other inputs than the ones shown now, and say so."""
         self.output.clear()
+        self.sent.clear()
         self.status.show(render.status("stale", "The values changed since the last result, so it was cleared: "
                                                 "click the button again for these values."))
 
@@ -635,8 +651,9 @@ class IdentityPoolForm(FieldsForm):
             raise
         # Show the values as used (pasted quotes and spaces removed); they stay the learner's.
         self._set_fields({name: getattr(step, name) for name in self.NAMES})
-        self.result = identity_pool.ensure(self._session(step.region), step, scratchpad=self.scratchpad,
-                                           progress=self._progress)
+        session = self._session(step.region)
+        with self._sending(session):
+            self.result = identity_pool.ensure(session, step, scratchpad=self.scratchpad, progress=self._progress)
         self.output.show(render.identity_pool_id(self.result.identity_pool_id, copy_button=True))
         changes = len(self.result.actions)
         self._done(f"Identity pool ready: {changes} change{'s' * (changes != 1)} made, "
@@ -687,10 +704,13 @@ class VerifyForm(Form):
         self.report = None
         self._running("Verifying…")
         step = self.identity_form.checked_input()
-        pool_id = self.identity_form.identity_pool_id(step)
-        self.report = verify.verify(self._session(step.region), step, pool_id, proof=self.proof.value,
-                                    progress=lambda _stage, state, detail: self.status.show(
-                                        render.status(state, detail)))
+        session = self._session(step.region)
+        with self._sending(session) as log:
+            pool_id = self.identity_form.identity_pool_id(step)
+            self.report = verify.verify(session, step, pool_id, proof=self.proof.value,
+                                        progress=lambda _stage, state, detail: self.status.show(
+                                            render.status(state, detail)))
+        self.report.calls = log.to_list()
         self.output.show(render.report(self.report))
         if not self.report.ok:
             failed = [c for c in self.report.checks if c.status == FAIL]
@@ -811,10 +831,11 @@ class CleanupForm(FieldsForm):
         name, region, user_pool_id = self._checked()
         session = self._session(region)
         deleted, self.targets, self._listed_for = self.targets, None, None
-        self.report = cleanup.cleanup(session, deleted)
-        cleanup.forget(self.scratchpad, deleted, self.report)
-        left = self._plan(session, name, region, user_pool_id,
-                          delete_user_pool=any(t.kind == "user pool" for t in deleted))
+        with self._sending(session):
+            self.report = cleanup.cleanup(session, deleted)
+            cleanup.forget(self.scratchpad, deleted, self.report)
+            left = self._plan(session, name, region, user_pool_id,
+                              delete_user_pool=any(t.kind == "user pool" for t in deleted))
         done, still = render.report(self.report), render.targets(left, "Still there")
         self.output.show(render.Rendered(done.html + still.html, f"{done.text}\n{still.text}"))
         if not self.report.ok or left:

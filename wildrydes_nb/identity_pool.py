@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import locks, roles
+import botocore.session
+
+from . import listing, locks, roles
 from .aws import calling, client, paginate, unless_missing
+from .calls import Call
 from .errors import AmbiguousPoolError, BusyError, NotFoundError, RoleInUseError, WildrydesError
 from .inputs import StepInput, region_of
+from .parallel import attempt, in_parallel
 from .user_pool import describe_app_client
 
 # The stages a learner sees, in order; ``progress(stage, state, detail)`` reports on them.
@@ -25,6 +30,14 @@ Progress = Callable[[str, str, str], None]
 CREATED_AT_TAG = "wildrydes-nb:created-at"
 # How long a run waits for another run on this machine working on the same pool (seconds).
 LOCK_WAIT = 120.0
+# In a plan's calls, what AWS tells only once the pool exists, and the moment of the call.
+NEW_IDENTITY_POOL_ID = "<IdentityPoolId of the new pool>"
+AT_THE_TIME = "<the time of the call, UTC>"
+
+
+def role_arn_placeholder(role_name: str) -> str:
+    """What stands, in a plan's calls, for the ARN of a role not created yet."""
+    return f"<Arn of {role_name}>"
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,17 @@ class Plan:
         return [f"{kind} role {self.observed.role_names[kind]}: already right, kept"
                 for kind, role in self.observed.roles.items() if role and kind not in changed]
 
+    def role_trust_policy(self, kind: str) -> dict:
+        """The trust policy the ``kind`` role has once the plan is carried out."""
+        return roles.trust_policy(self.identity_pool_id or NEW_IDENTITY_POOL_ID, kind)
+
+    def calls(self) -> list[Call]:
+        """The write calls :func:`ensure` makes for this plan, in order (it makes them from
+        :func:`action_call` too); ``<...>`` stands for what AWS tells only once made."""
+        role_arns = {k: r["Arn"] for k, r in self.observed.roles.items() if r}
+        return [action_call(a, self.step, self.observed.pool, role_arns, self.observed.role_names, AT_THE_TIME)
+                for a in self.actions]
+
     def to_text(self) -> str:
         if not self.actions:
             return f"Nothing to do: '{self.step.identity_pool_name}' ({self.identity_pool_id}) is already right."
@@ -112,6 +136,9 @@ def desired_providers(step: StepInput) -> list[dict]:
 def find_identity_pools(session, name: str) -> list[str]:
     """Ids of the identity pools called ``name`` (Cognito allows duplicates)."""
     identity = client(session, "cognito-identity")
+    known = listing.known(identity.meta.region_name, name)  # batch: the class's one listing
+    if known is not None:
+        return known
     with calling("list identity pools"):
         pools = paginate(identity.list_identity_pools, "IdentityPools", MaxResults=60)
     return [p["IdentityPoolId"] for p in pools if p["IdentityPoolName"] == name]
@@ -231,23 +258,40 @@ def wanted_role_kinds(step: StepInput) -> tuple[str, ...]:
 
 def observe(session, step: StepInput, identity_pool_id: str | None = None) -> Observed:
     """Read what exists for this step (reads only): the pool ``identity_pool_id``, or the one
-    pool called as the step says."""
-    ids = [identity_pool_id] if identity_pool_id else find_identity_pools(session, step.identity_pool_name)
+    pool called as the step says.
+
+    Reads that need nothing from each other go at once: the pools by name beside the roles by
+    their console names, then the pool beside the roles attached to it. An error is the one a
+    run of the reads one after another would have met first.
+    """
+    kinds = wanted_role_kinds(step)
+    default_names = {kind: roles.role_name(step.identity_pool_name, kind) for kind in kinds}
+    listed, *by_default_name = in_parallel(
+        lambda: [identity_pool_id] if identity_pool_id else find_identity_pools(session, step.identity_pool_name),
+        *(functools.partial(attempt, functools.partial(roles.get_role, session, name))
+          for name in default_names.values()))
+    ids = listed
     if len(ids) > 1:
         raise AmbiguousPoolError(f"{len(ids)} identity pools are called '{step.identity_pool_name}': "
                                  f"{', '.join(ids)}.", field="identity_pool_name",
                                  fix="Delete the extra pools (wildrydes-nb cleanup --identity-pool-id ID) "
                                      "or choose another name.")
-    pool = describe(session, ids[0]) if ids else None
-    attached = attached_roles(session, ids[0]) if pool else {}
+    pool, attached = in_parallel(lambda: describe(session, ids[0]),
+                                 lambda: attached_roles(session, ids[0])) if ids else (None, {})
+    # The roles attached under other names than the console's (today's console lets the learner name them).
+    attached_names = {kind: roles.name_from_arn(arn) for kind, arn in attached.get("Roles", {}).items()
+                      if kind in kinds}
+    others = list(dict.fromkeys(n for n in attached_names.values() if n not in default_names.values()))
+    by_other_name = dict(zip(others, in_parallel(*(functools.partial(roles.get_role, session, n) for n in others))))
     found_roles, names = {}, {}
-    for kind in wanted_role_kinds(step):
-        arn = attached.get("Roles", {}).get(kind)
-        role = roles.get_role(session, roles.name_from_arn(arn)) if arn else None
-        if role is None:  # none attached, or the attached one was deleted from IAM
-            role = roles.get_role(session, roles.role_name(step.identity_pool_name, kind))
+    for kind, (by_default, error) in zip(kinds, by_default_name):
+        role = by_other_name.get(attached_names.get(kind))
+        if role is None:  # none attached, the console's name, or the attached one was deleted from IAM
+            if error is not None:
+                raise error
+            role = by_default
         found_roles[kind] = role
-        names[kind] = role["RoleName"] if role else roles.role_name(step.identity_pool_name, kind)
+        names[kind] = role["RoleName"] if role else default_names[kind]
     return Observed(pool, found_roles, attached, names)
 
 
@@ -311,8 +355,15 @@ def plan(session, step: StepInput) -> Plan:
     Raises :class:`RoleInUseError` when it would re-point a role that another identity pool,
     one that still exists, trusts: nothing is written then.
     """
-    check_prerequisites(session, step)
-    return _plan(session, step, observe(session, step))
+    for service in ("cognito-idp", "cognito-identity", "iam"):
+        client(session, service)  # made here, once: the reads below share clients, never the session
+    # The prerequisites beside what exists: one round trip; the prerequisites' error comes first.
+    (_, prerequisite_error), (observed, observe_error) = in_parallel(
+        lambda: attempt(lambda: check_prerequisites(session, step)),
+        lambda: attempt(lambda: observe(session, step)))
+    if prerequisite_error is not None or observe_error is not None:
+        raise prerequisite_error or observe_error
+    return _plan(session, step, observed)
 
 
 def _plan(session, step: StepInput, observed: Observed) -> Plan:
@@ -419,6 +470,7 @@ class _Applying:
         self.session, self.step = session, step
         self.pool = observed.pool
         self.role_arns = {k: r["Arn"] for k, r in observed.roles.items() if r}
+        self.role_names = observed.role_names
         self.applied: list[Action] = []
         self.done_as: dict[Action, str] = {}  # what an action came to when it was not a plain _DONE
         self.kept_instead: str | None = None  # the pool another run made, when this run's was deleted
@@ -444,25 +496,26 @@ class _Applying:
                 said.append(f"roles {done}")
         return ", ".join(said)
 
+    def call(self, action: Action) -> Call:
+        """The call for ``action`` now, from the same function as the plan's (roles.py's for roles)."""
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return action_call(action, self.step, self.pool, self.role_arns, self.role_names, now)
+
     def create_pool(self, action: Action) -> None:
         identity = client(self.session, "cognito-identity")
-        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         with calling("create the identity pool"):
-            self.pool = identity.create_identity_pool(
-                IdentityPoolName=self.step.identity_pool_name,
-                AllowUnauthenticatedIdentities=self.step.allow_unauthenticated,
-                CognitoIdentityProviders=desired_providers(self.step),
-                IdentityPoolTags={roles.MANAGED_TAG["Key"]: roles.MANAGED_TAG["Value"], CREATED_AT_TAG: now})
+            self.pool = identity.create_identity_pool(**self.call(action).params)
+        listing.created(identity.meta.region_name, self.pool["IdentityPoolName"], self.pool["IdentityPoolId"])
         keeper = _keeper(self.session, self.pool)
         if keeper != self.pool_id:  # only the pool this run made is ever deleted here
             delete_identity_pool(self.session, self.pool_id)
             self.done_as[action] = f"{_SAME_MOMENT}; this run's own pool {self.pool_id} was deleted"
             self.kept_instead = keeper
 
-    def update_pool(self, _action: Action) -> None:
+    def update_pool(self, action: Action) -> None:
         identity = client(self.session, "cognito-identity")
         with calling("update the identity pool"):
-            self.pool = identity.update_identity_pool(**update_request(identity, self.pool, self.step))
+            self.pool = identity.update_identity_pool(**self.call(action).params)
 
     def create_role(self, action: Action) -> None:
         arn = roles.create_role(self.session, action.role_name, self.pool_id, action.role_kind)
@@ -487,10 +540,10 @@ class _Applying:
     def repair_trust(self, action: Action) -> None:
         roles.repair_trust(self.session, action.role_name, self.pool_id, action.role_kind)
 
-    def set_roles(self, _action: Action) -> None:
+    def set_roles(self, action: Action) -> None:
         identity = client(self.session, "cognito-identity")
         with calling("attach the roles to the identity pool"):
-            identity.set_identity_pool_roles(IdentityPoolId=self.pool_id, Roles=dict(self.role_arns))
+            identity.set_identity_pool_roles(**self.call(action).params)
 
     def describe(self, stage: str, applied: list[Action]) -> str:
         """One line on a finished stage: what it is now, and what this run did to it."""
@@ -509,13 +562,47 @@ class _Applying:
                       tuple(self.applied))
 
 
-def update_request(identity, pool: dict, step: StepInput) -> dict:
+def create_pool_request(step: StepInput, created_at: str) -> dict:
+    """CreateIdentityPool's parameters: the step's settings, tagged as made by this package at ``created_at``."""
+    return {"IdentityPoolName": step.identity_pool_name, "AllowUnauthenticatedIdentities": step.allow_unauthenticated,
+            "CognitoIdentityProviders": desired_providers(step),
+            "IdentityPoolTags": {roles.MANAGED_TAG["Key"]: roles.MANAGED_TAG["Value"], CREATED_AT_TAG: created_at}}
+
+
+def action_call(action: Action, step: StepInput, pool: dict | None, role_arns: dict[str, str],
+                role_names: dict[str, str], created_at: str) -> Call:
+    """The AWS call that carries out ``action``: what a plan shows and what :func:`ensure` sends.
+
+    ``pool`` is the pool as it is (``None`` before it is created), ``role_arns`` the ARNs known
+    so far by role kind, ``role_names`` the name of each wanted role.
+    """
+    pool_id = pool["IdentityPoolId"] if pool else NEW_IDENTITY_POOL_ID
+    if action.kind == "create_pool":
+        return Call("cognito-identity", "CreateIdentityPool", create_pool_request(step, created_at), step.region)
+    if action.kind == "update_pool":
+        return Call("cognito-identity", "UpdateIdentityPool", update_request(pool, step), step.region)
+    if action.kind == "create_role":
+        return Call("iam", "CreateRole", roles.create_role_request(action.role_name, pool_id, action.role_kind),
+                    step.region)
+    if action.kind == "repair_trust":
+        return Call("iam", "UpdateAssumeRolePolicy",
+                    roles.repair_trust_request(action.role_name, pool_id, action.role_kind), step.region)
+    arns = {kind: role_arns.get(kind) or role_arn_placeholder(name) for kind, name in role_names.items()}
+    return Call("cognito-identity", "SetIdentityPoolRoles", {"IdentityPoolId": pool_id, "Roles": arns}, step.region)
+
+
+def _update_members() -> set[str]:
+    model = botocore.session.get_session().get_service_model("cognito-identity")
+    return set(model.operation_model("UpdateIdentityPool").input_shape.members)
+
+
+def update_request(pool: dict, step: StepInput) -> dict:
     """UpdateIdentityPool's parameters: the step's settings over everything else the pool has.
 
     UpdateIdentityPool resets what it is not sent, so the pool's other settings (tags, other
     providers) are carried over as they are, and the classic flow is sent as off explicitly.
     """
-    accepted = identity.meta.service_model.operation_model("UpdateIdentityPool").input_shape.members
+    accepted = _update_members()
     request = {k: v for k, v in pool.items() if k in accepted and v not in (None, "")}  # "" cannot be sent
     request.update(IdentityPoolName=step.identity_pool_name, AllowUnauthenticatedIdentities=step.allow_unauthenticated,
                    AllowClassicFlow=False, CognitoIdentityProviders=desired_providers(step))
@@ -525,5 +612,7 @@ def update_request(identity, pool: dict, step: StepInput) -> dict:
 def delete_identity_pool(session, identity_pool_id: str) -> bool:
     """Delete the identity pool; ``False`` if it was already gone."""
     identity = client(session, "cognito-identity")
-    return unless_missing("delete the identity pool",
-                          lambda: identity.delete_identity_pool(IdentityPoolId=identity_pool_id))
+    deleted = unless_missing("delete the identity pool",
+                             lambda: identity.delete_identity_pool(IdentityPoolId=identity_pool_id))
+    listing.deleted(identity_pool_id)
+    return deleted

@@ -8,6 +8,7 @@ so a token or secret key that slipped into a message is never displayed.
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass
 
 from .redaction import scrub
@@ -100,12 +101,67 @@ def report(rep) -> Rendered:
 
 
 def plan(p) -> Rendered:
-    """What creating the identity pool would change, one line per write."""
+    """What creating the identity pool would change, one line per write; then the AWS calls
+    that would make those changes, in order, and the trust policy of each role, explained."""
+    policies = [trust_policy(p.role_trust_policy(kind), kind) for kind in p.observed.role_names]
+    trust_html = "".join(r.html for r in policies)
+    trust_text = "\n\n".join(r.text for r in policies)
     if p.up_to_date:
-        return Rendered(f"{_mark('done')} {_e(p.to_text())}", scrub(p.to_text()))
+        return Rendered(f"{_mark('done')} {_e(p.to_text())}{trust_html}", scrub(f"{p.to_text()}\n\n{trust_text}"))
     items = "".join(f"<li><b>{_e(a.stage)}</b>: {_e(a.detail)}</li>" for a in p.actions)
     items += "".join(f"<li>{_e(line)}</li>" for line in p.kept)
-    return Rendered(f"<p>Creating would make these changes:</p><ul>{items}</ul>", scrub(p.to_text()))
+    shown = calls(p.calls(), "The AWS calls it will make, in order", open_=True, placeholders=True)
+    return Rendered(f"<p>Creating would make these changes:</p><ul>{items}</ul>{shown.html}{trust_html}",
+                    scrub(f"{p.to_text()}\n\n{shown.text}\n\n{trust_text}"))
+
+
+_PLACEHOLDER_NOTE = "<…> stands for what AWS tells only once it is made."
+
+
+def _call_html(number: int, call) -> str:
+    outcome = f'<div style="margin-left:1.5em">→ {_e(call.outcome())}</div>' if call.made else ""
+    return (f'<li style="margin-bottom:0.5em"><b>{_e(call.service)} {_e(call.operation)}</b>'
+            f'<pre style="{_CODE};margin:0.2em 0">{_e(call.boto3())}</pre>'
+            f"<details><summary>as an AWS CLI command</summary>"
+            f'<pre style="{_CODE};margin:0.2em 0">{_e(call.cli())}</pre></details>{outcome}</li>')
+
+
+def calls(made, title: str = "What was sent to AWS", *, open_: bool = False, placeholders: bool = False) -> Rendered:
+    """AWS calls (:class:`wildrydes_nb.calls.Call`), in order: each as boto3 code, as an AWS CLI
+    command on a toggle, and, once made, what came back. Collapsed under ``title`` unless ``open_``."""
+    made = list(made)
+    count = f"{len(made)} call{'s' * (len(made) != 1)}"
+    note = _PLACEHOLDER_NOTE if placeholders else ""
+    items = "".join(_call_html(n, c) for n, c in enumerate(made, 1))
+    html_ = (f"<details{' open' if open_ else ''}><summary><b>{_e(title)}</b> ({count})</summary>"
+             + (f"<p>{_e(note)}</p>" if note else "") + f"<ol>{items}</ol></details>")
+    lines = [f"{title} ({count}):"] + ([note] if note else [])
+    for n, c in enumerate(made, 1):
+        lines.append(f"{n}. {c.boto3()}")
+        if c.made:
+            lines.append(f"   → {c.outcome()}")
+    return Rendered(html_, scrub("\n".join(lines), keep=0))
+
+
+def trust_policy(document: dict, kind: str) -> Rendered:
+    """A role's trust policy as JSON, with its three parts explained: principal, ``aud``, ``amr``."""
+    from .roles import AMR_KEY, AUD_KEY, FEDERATED_PRINCIPAL
+
+    statement = document["Statement"][0]
+    aud = statement["Condition"]["StringEquals"][AUD_KEY]
+    parts = [("principal", f"Federated: {FEDERATED_PRINCIPAL}",
+              "only Cognito identity pools may ask for this role's credentials, through "
+              "sts:AssumeRoleWithWebIdentity."),
+             ("aud", f"{AUD_KEY} = {aud}",
+              "only THIS identity pool: without it, any identity pool in any account could assume the role. "
+              "This condition is the security boundary."),
+             ("amr", f"{AMR_KEY} = {kind}",
+              f"only {kind} identities" + (" (users who signed in)." if kind == "authenticated" else "."))]
+    rows = "".join(f"<li><b>{_e(name)}</b> <code>{_e(what)}</code>: {_e(why)}</li>" for name, what, why in parts)
+    body = json.dumps(document, indent=2)
+    title = f"Trust policy of the {kind} role"
+    return Rendered(f'<p><b>{_e(title)}</b></p><pre style="{_CODE}">{_e(body)}</pre><ul>{rows}</ul>',
+                    scrub("\n".join([f"{title}:", body] + [f"- {n} ({w}): {y}" for n, w, y in parts])))
 
 
 def scratchpad(values: dict, path=None) -> Rendered:

@@ -44,6 +44,7 @@ class Report:
     title: str
     checks: list[Check] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)  # ids worth showing beside the checks
+    calls: list[dict] = field(default_factory=list)  # the AWS calls made for it, redacted (calls.CallLog.to_list)
 
     def add(self, id: str, name: str, status: str, detail: str = "", fix: str | None = None) -> Check:  # noqa: A002
         """Append the check ``id`` (worded ``name``) and return it."""
@@ -83,13 +84,15 @@ class Report:
         return f"{', '.join(parts)}: {words[self.verdict]}"
 
     def to_dict(self) -> dict:
-        return {"title": self.title, "ok": self.ok, "verdict": self.verdict, "facts": dict(self.facts),
+        data = {"title": self.title, "ok": self.ok, "verdict": self.verdict, "facts": dict(self.facts),
                 "checks": [asdict(c) for c in self.checks]}
+        return {**data, "calls": list(self.calls)} if self.calls else data
 
     @classmethod
     def from_dict(cls, data: dict) -> "Report":
         """The inverse of :meth:`to_dict`."""
-        return cls(data["title"], [Check(**c) for c in data["checks"]], dict(data.get("facts", {})))
+        return cls(data["title"], [Check(**c) for c in data["checks"]], dict(data.get("facts", {})),
+                   list(data.get("calls", [])))
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         # Text for a human, the data for a machine reading the executed notebook.

@@ -116,16 +116,24 @@ def get_role(session, name: str) -> dict | None:
             return None
 
 
+def create_role_request(name: str, identity_pool_id: str, kind: str) -> dict:
+    """CreateRole's parameters: the role with the trust policy scoped to this pool and ``kind``."""
+    return {"RoleName": name, "AssumeRolePolicyDocument": json.dumps(trust_policy(identity_pool_id, kind)),
+            "Description": f"Cognito identity pool {identity_pool_id}, {kind} identities", "Tags": [MANAGED_TAG]}
+
+
+def repair_trust_request(name: str, identity_pool_id: str, kind: str) -> dict:
+    """UpdateAssumeRolePolicy's parameters: the trust policy scoped to this pool and ``kind``."""
+    return {"RoleName": name, "PolicyDocument": json.dumps(trust_policy(identity_pool_id, kind))}
+
+
 def create_role(session, name: str, identity_pool_id: str, kind: str) -> str | None:
     """Create the role with the scoped trust policy; returns its ARN, or ``None`` when a role
     of that name already exists (another run created it at the same moment)."""
     iam = client(session, "iam")
     with calling(f"create the IAM role {name}"):
         try:
-            return iam.create_role(RoleName=name,
-                                   AssumeRolePolicyDocument=json.dumps(trust_policy(identity_pool_id, kind)),
-                                   Description=f"Cognito identity pool {identity_pool_id}, {kind} identities",
-                                   Tags=[MANAGED_TAG])["Role"]["Arn"]
+            return iam.create_role(**create_role_request(name, identity_pool_id, kind))["Role"]["Arn"]
         except iam.exceptions.EntityAlreadyExistsException:
             return None
 
@@ -134,8 +142,7 @@ def repair_trust(session, name: str, identity_pool_id: str, kind: str) -> None:
     """Replace the role's trust policy with the scoped one."""
     iam = client(session, "iam")
     with calling(f"update the trust policy of {name}"):
-        iam.update_assume_role_policy(RoleName=name,
-                                      PolicyDocument=json.dumps(trust_policy(identity_pool_id, kind)))
+        iam.update_assume_role_policy(**repair_trust_request(name, identity_pool_id, kind))
 
 
 def delete_role(session, name: str) -> bool:

@@ -153,7 +153,6 @@ def test_a_mistyped_app_client_id_is_named_and_nothing_is_created(page, jupyterl
     expect(message).to_contain_text(f"app client {mistyped} does not belong to user pool {user_pool.user_pool_id}")
     expect(message).to_contain_text("Fix: Copy the App client ID")
     expect(line(identity, "input")).to_contain_text("see the message under App client ID")
-
     for stage in STAGES[1:]:
         expect(line(identity, stage).locator("i")).to_have_text("pending")
     expect(identity.get_by_role("button", name="Create identity pool")).to_be_enabled()
@@ -187,3 +186,44 @@ def test_saving_writes_the_learners_copy_and_reopening_says_how_to_bring_the_for
     expect(page.get_by_text("Error displaying widget")).to_have_count(0)
     note.scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "reopened-after-save.png")
+
+
+def test_preview_shows_the_calls_and_the_trust_policy_and_create_what_was_sent(page, jupyterlab, expect, artifacts,
+                                                                                 session, user_pool, iam_delay):
+    iam_delay(0)
+    identity, _check = open_and_run_all(page, jupyterlab, expect)
+    identity.get_by_label("User Pool ID").fill(user_pool.user_pool_id)
+    identity.get_by_label("App client ID").fill(user_pool.app_client_id)
+    expect(identity.locator(".widget-html-content", has_text="✘")).to_have_count(0)
+    identity.get_by_role("button", name="Preview").click()
+    calls = identity.locator("details", has_text="The AWS calls it will make, in order (3 calls)")
+    expect(calls).to_be_visible(timeout=ACTION_TIMEOUT)
+    for method in ("cognito_identity.create_identity_pool(", "iam.create_role(",
+                   "cognito_identity.set_identity_pool_roles("):
+        expect(calls).to_contain_text(method)
+    cli_form = calls.locator("details", has_text="as an AWS CLI command").first
+    expect(cli_form.get_by_text("aws cognito-identity create-identity-pool")).to_be_hidden()
+    cli_form.locator("summary").click()  # the CLI form is on a toggle
+    expect(cli_form.get_by_text(re.compile("aws cognito-identity create-identity-pool"))).to_be_visible()
+    expect(identity).to_contain_text("Trust policy of the authenticated role")
+    expect(identity).to_contain_text('"cognito-identity.amazonaws.com:aud": "<IdentityPoolId of the new pool>"')
+    expect(identity).to_contain_text("only THIS identity pool")
+    # The form is taller than the window: shown as a learner scrolls to each part.
+    viewport(page, calls.locator("summary").first, artifacts, "identity-pool-preview-calls")
+    viewport(page, identity.get_by_text("Trust policy of the authenticated role"), artifacts,
+             "identity-pool-preview-trust-policy")
+
+    identity.get_by_role("button", name="Create identity pool").click()
+    sent = identity.locator("details", has_text="What was sent to AWS (8 calls)")
+    expect(sent).to_be_visible(timeout=ACTION_TIMEOUT)
+    expect(sent.get_by_text("cognito_identity.create_identity_pool(")).to_be_hidden()  # collapsed at first
+    sent.locator("summary").first.click()
+    expect(sent).to_contain_text("cognito_identity.create_identity_pool(")
+    expect(sent).to_contain_text(re.compile(rf"IdentityPoolId = {REGION}:[0-9a-f-]{{36}}"))
+    viewport(page, sent.locator("summary").first, artifacts, "identity-pool-what-was-sent")
+
+
+def viewport(page, top, artifacts, name: str) -> None:
+    """Scroll ``top`` to the top of the notebook's window and screenshot the window."""
+    top.evaluate("element => element.scrollIntoView({block: 'start'})")
+    page.screenshot(path=artifacts / f"{name}.png", animations="disabled")

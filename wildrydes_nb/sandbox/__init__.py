@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import logging
 import os
-import socket
 import urllib.request
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from moto.server import ThreadedMotoServer
+    from .server import Server
+
+# The network in front of moto: a delay on every request and AWS's request-rate quotas,
+# process-wide like the IAM delay (network.py imports nothing heavy).
+from .network import get_latency, get_quotas, request_counts, set_latency, set_quotas  # noqa: F401
 
 DEFAULT_REGION = "us-east-2"
 # Any value works with moto; these are the ones moto's own documentation uses.
@@ -100,8 +102,8 @@ def _extend(target: type, mixin: type) -> None:
 class Sandbox:
     """A running moto server with the extensions installed."""
 
-    def __init__(self, server: ThreadedMotoServer, endpoint_url: str, region: str):
-        self._server: ThreadedMotoServer | None = server
+    def __init__(self, server: Server, endpoint_url: str, region: str):
+        self._server: Server | None = server
         self.endpoint_url = endpoint_url
         self.region = region
 
@@ -149,33 +151,61 @@ class Sandbox:
 
 
 def start(
-    port: int = 0, host: str = "127.0.0.1", region: str = DEFAULT_REGION, iam_delay: float = 0
+    port: int = 0, host: str = "127.0.0.1", region: str = DEFAULT_REGION, iam_delay: float = 0,
+    latency_ms: float = 0, quotas: bool | Mapping[str, float] = False,
 ) -> Sandbox:
     """Install the extensions and serve moto on `host:port` (port 0: any free port).
 
     Only loopback hosts are accepted: moto takes any credentials, so it must not be
-    reachable from other machines. `iam_delay` sets the IAM delay (see `set_iam_delay()`).
+    reachable from other machines, nor from web pages open in a browser on this one
+    (`guard.py`). `region` must be one where AWS offers Cognito (`check_region()`).
+    `iam_delay` sets the IAM delay (see `set_iam_delay()`). A port that cannot be
+    listened on (taken, or privileged) raises `OSError`. `latency_ms` delays every request
+    (`set_latency()`, in seconds) and `quotas` enforces request-rate quotas (`set_quotas()`);
+    like the IAM delay, both apply to the whole process.
     """
     if not _is_loopback_host(host):
         raise ValueError(
             f"host {host!r} is not a loopback address: the sandbox accepts any credentials, "
             "so it only listens on 127.0.0.1, ::1 or localhost"
         )
-    if port:
-        # moto's server thread dies silently on a taken port and start() then waits forever.
-        _check_port_free(host, port)
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port {port!r} is not a TCP port: give 1 to 65535, or 0 for any free port")
+    region = check_region(region)
     install()
     set_iam_delay(iam_delay)
-    from moto.server import ThreadedMotoServer
+    set_latency(latency_ms / 1000)
+    set_quotas(quotas)
+    from .server import Server
 
-    # werkzeug would log every request to stderr, burying the output of whoever drives this.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-    server.start()
-    bound_host, bound_port = server.get_host_and_port()
+    try:
+        server = Server(host, port)
+    except OSError as error:
+        raise OSError(error.errno, f"cannot start the sandbox on {host}:{port}: {error.strerror}") from error
+    bound_host, bound_port = server.address
     url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     return Sandbox(server, f"http://{url_host}:{bound_port}", region)
+
+
+def check_region(region: str) -> str:
+    """The region, if it is a region code where AWS offers Cognito Identity and Cognito user pools.
+
+    The sandbox answers any region that botocore knows; another would fail every call later.
+    """
+    from botocore.session import get_session
+
+    from ..errors import InputError
+    from ..inputs import check_region as check_region_code
+
+    region = check_region_code(region)
+    data = get_session()
+    for service, name in (("cognito-identity", "Cognito Identity"), ("cognito-idp", "Cognito user pools")):
+        known = {code for partition in data.get_available_partitions()
+                 for code in data.get_available_regions(service, partition)}
+        if region not in known:
+            raise InputError(f"'{region}' is not a region where AWS offers {name}.", field="region",
+                             fix="Use a region code where the workshop runs, such as us-east-2.")
+    return region
 
 
 def is_loopback(url: str) -> bool:
@@ -193,17 +223,6 @@ def _is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _check_port_free(host: str, port: int) -> None:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        # As werkzeug does, so that only a listening socket makes the port count as taken.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            raise OSError(f"cannot start the sandbox on {host}:{port}: {error.strerror}") from error
 
 
 @contextlib.contextmanager

@@ -1,0 +1,260 @@
+"""The sandbox as a local service: clear errors for bad ports and regions, closed to web pages and foreign hosts."""
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+
+from wildrydes_nb import sandbox as sandbox_module
+from wildrydes_nb.cli import EXIT_INPUT, main
+from wildrydes_nb.errors import InputError
+
+# A CreateIdentityPool request as boto3 sends it (the sandbox checks no signature).
+TARGET = "AWSCognitoIdentityService.CreateIdentityPool"
+AUTHORIZATION = ("AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-2/cognito-identity/aws4_request, "
+                 "SignedHeaders=host;x-amz-target, Signature=0")
+
+
+def send(box, method="POST", path="/", *, host=None, headers=None, body=b""):
+    """One raw HTTP request to the sandbox, as a browser or a hostile page could send it."""
+    endpoint = urlsplit(box.endpoint_url)
+    connection = http.client.HTTPConnection(endpoint.hostname, endpoint.port, timeout=30)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        connection.putheader("Host", endpoint.netloc if host is None else host)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        answer = connection.getresponse()
+        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
+    finally:
+        connection.close()
+
+
+def create_pool(box, name, **extra):
+    """Send CreateIdentityPool for ``name`` with extra headers (and a ``host``); return the answer."""
+    host = extra.pop("host", None)
+    headers = {"X-Amz-Target": TARGET, "Content-Type": "application/x-amz-json-1.1",
+               "Authorization": AUTHORIZATION, **extra}
+    body = json.dumps({"IdentityPoolName": name, "AllowUnauthenticatedIdentities": False}).encode()
+    return send(box, host=host, headers=headers, body=body)
+
+
+def pool_names(session):
+    pools = session.client("cognito-identity").list_identity_pools(MaxResults=60)["IdentityPools"]
+    return sorted(pool["IdentityPoolName"] for pool in pools)
+
+
+def assert_refused(answer, reason):
+    status, headers, body = answer
+    assert status == 403
+    assert not [name for name in headers if name.startswith("access-control-")]
+    assert headers["content-type"].startswith("text/plain")
+    assert body.decode() == f"Forbidden: {reason}\n"
+
+
+FROM_A_WEB_PAGE = ("the sandbox answers programs on this machine (boto3, the AWS CLI), not web pages; "
+                   "this request came from a web page.")
+FOREIGN_HOST = ("the sandbox answers only requests addressed to 127.0.0.1, ::1 or localhost; "
+                "this request named another host.")
+
+
+# --- Web pages: refused, and never told that they may read the answer ------------------------------
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "http://localhost:8888", "http://127.0.0.1:8888",
+                                    "null", "http://127.0.0.1"])
+def test_a_request_from_a_web_page_changes_nothing(session, sandbox, origin):
+    assert_refused(create_pool(sandbox, "from_a_page", Origin=origin), FROM_A_WEB_PAGE)
+
+    assert pool_names(session) == []
+    # The same request from a program is served: only the web page was refused.
+    status, _, _ = create_pool(sandbox, "from_a_program")
+    assert status == 200
+    assert pool_names(session) == ["from_a_program"]
+
+
+def test_a_web_page_cannot_read_the_sandbox(session, sandbox):
+    session.client("cognito-identity").create_identity_pool(IdentityPoolName="secret",
+                                                            AllowUnauthenticatedIdentities=False)
+
+    answer = send(sandbox, "GET", "/moto-api/data.json", headers={"Origin": "https://evil.example"})
+
+    assert_refused(answer, FROM_A_WEB_PAGE)
+    assert b"secret" not in answer[2]
+
+
+def test_a_web_page_cannot_reset_the_sandbox(session, sandbox):
+    session.client("cognito-identity").create_identity_pool(IdentityPoolName="kept",
+                                                            AllowUnauthenticatedIdentities=False)
+
+    assert_refused(send(sandbox, "POST", "/moto-api/reset", headers={"Origin": "https://evil.example"}),
+                   FROM_A_WEB_PAGE)
+
+    assert pool_names(session) == ["kept"]
+
+
+def test_a_cors_preflight_is_refused_without_allowing_anything(sandbox):
+    answer = send(sandbox, "OPTIONS", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-amz-target,content-type"})
+
+    assert_refused(answer, FROM_A_WEB_PAGE)
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_a_request_a_page_makes_without_an_origin_is_refused(session, sandbox, site):
+    # An <img> or <form> of another site: no Origin on a GET, but browsers say where it comes from.
+    assert_refused(send(sandbox, "GET", "/moto-api/data.json", headers={"Sec-Fetch-Site": site}),
+                   FROM_A_WEB_PAGE)
+    assert_refused(create_pool(sandbox, "from_a_form", **{"Sec-Fetch-Site": site}), FROM_A_WEB_PAGE)
+
+    assert pool_names(session) == []
+
+
+def test_the_sandbox_own_pages_still_work_in_a_browser(sandbox):
+    port = sandbox.endpoint_url.rsplit(":", 1)[1]
+    # moto's dashboard (/moto-api/) fetches its data from its own origin.
+    status, headers, _ = send(sandbox, "GET", "/moto-api/data.json", headers={"Sec-Fetch-Site": "same-origin"})
+    assert status == 200
+    status, headers, _ = send(sandbox, "GET", "/moto-api/data.json",
+                              headers={"Origin": f"http://127.0.0.1:{port}", "Sec-Fetch-Site": "same-origin"})
+    assert status == 200
+    # Its own origin needs no CORS header: none is sent, not even to it.
+    assert not [name for name in headers if name.startswith("access-control-")]
+
+
+def test_typing_the_address_in_a_browser_still_works(sandbox):
+    status, _, _ = send(sandbox, "GET", "/moto-api/data.json", headers={"Sec-Fetch-Site": "none"})
+    assert status == 200
+
+
+# --- Host header: DNS rebinding ----------------------------------------------------------------
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example:{port}",
+                                  "localhost.evil.example", "sub.localhost:{port}", "10.0.0.1:{port}", ""])
+def test_a_request_naming_another_host_changes_nothing(session, sandbox, host):
+    port = sandbox.endpoint_url.rsplit(":", 1)[1]
+
+    assert_refused(create_pool(sandbox, "rebound", host=host.format(port=port)), FOREIGN_HOST)
+    assert_refused(send(sandbox, "GET", "/moto-api/data.json", host=host.format(port=port)), FOREIGN_HOST)
+
+    assert pool_names(session) == []
+
+
+def test_two_host_headers_are_refused(session, sandbox):
+    port = sandbox.endpoint_url.rsplit(":", 1)[1]
+
+    assert_refused(create_pool(sandbox, "rebound", host=f"127.0.0.1:{port}", Host="evil.example"), FOREIGN_HOST)
+
+    assert pool_names(session) == []
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "127.0.0.1", "localhost:{port}", "LOCALHOST",
+                                  "[::1]:{port}", "[::1]"])
+def test_loopback_host_names_are_served(session, sandbox, host):
+    port = sandbox.endpoint_url.rsplit(":", 1)[1]
+
+    status, _, _ = create_pool(sandbox, "local", host=host.format(port=port))
+
+    assert status == 200
+    assert pool_names(session) == ["local"]
+
+
+def test_boto3_is_served_as_before(session):
+    identity = session.client("cognito-identity")
+    made = identity.create_identity_pool(IdentityPoolName="boto3", AllowUnauthenticatedIdentities=False)
+    assert identity.describe_identity_pool(IdentityPoolId=made["IdentityPoolId"])["IdentityPoolName"] == "boto3"
+    assert session.client("sts").get_caller_identity()["Account"] == "123456789012"
+
+
+def test_boto3_through_localhost_is_served(sandbox):
+    port = sandbox.endpoint_url.rsplit(":", 1)[1]
+    sts = boto3.client("sts", endpoint_url=f"http://localhost:{port}", region_name="us-east-2")
+    assert sts.get_caller_identity()["Account"] == "123456789012"
+
+
+def test_a_sandbox_on_ipv6_loopback_serves_boto3_and_refuses_web_pages():
+    with sandbox_module.start(host="::1") as box:
+        sts = boto3.client("sts", endpoint_url=box.endpoint_url, region_name="us-east-2")
+        assert sts.get_caller_identity()["Account"] == "123456789012"
+        assert_refused(send(box, "GET", "/moto-api/data.json", headers={"Origin": "https://evil.example"}),
+                       FROM_A_WEB_PAGE)
+        assert_refused(send(box, "GET", "/moto-api/data.json", host="evil.example"), FOREIGN_HOST)
+        assert send(box, "GET", "/moto-api/data.json")[0] == 200
+
+
+# --- The command: ports and regions ------------------------------------------------------------
+
+def sandbox_command(*argv):
+    """Run ``wildrydes-nb sandbox`` with ``argv``; it must end (with an error) within a minute."""
+    return subprocess.run([sys.executable, "-m", "wildrydes_nb.cli", "sandbox", *argv], capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "-1"])
+def test_sandbox_refuses_a_port_out_of_range(port, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["sandbox", "--port", port])
+
+    assert stopped.value.code == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (f"wildrydes-nb sandbox: error: argument --port: '{port}' is not a port: "
+                                    "give a number from 1 to 65535, or 0 for any free port")
+
+
+def test_sandbox_refuses_a_region_without_cognito():
+    # In a process of its own: a sandbox that accepted the region would serve until stopped.
+    done = sandbox_command("--region", "xx-fake-9")
+
+    assert (done.returncode, done.stdout) == (EXIT_INPUT, "")
+    assert done.stderr == ("error: --region: 'xx-fake-9' is not a region where AWS offers Cognito Identity. "
+                           "Fix: Use a region code where the workshop runs, such as us-east-2.\n")
+
+
+@pytest.mark.parametrize("region", ["us-east-٢", "Ohio"])
+def test_sandbox_refuses_what_is_not_a_region_code(region, capsys):
+    assert main(["sandbox", "--region", region]) == EXIT_INPUT
+
+    assert capsys.readouterr() == ("", f"error: --region: '{region}' is not an AWS region code. Fix: Use a region "
+                                       "code such as us-east-2 (not a name like 'Ohio').\n")
+
+
+@pytest.mark.parametrize("seconds", ["-1", "nan", "inf", "5s", "٥"])
+def test_sandbox_refuses_an_iam_delay_that_is_not_seconds(seconds, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["sandbox", "--iam-delay", seconds])
+
+    assert stopped.value.code == EXIT_INPUT
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"wildrydes-nb sandbox: error: argument --iam-delay: '{seconds}' is not a number of seconds: "
+        "give 0 or more, e.g. 5")
+
+
+def test_start_refuses_a_port_out_of_range_and_a_region_without_cognito():
+    with pytest.raises(ValueError, match=r"^port 99999 is not a TCP port: give 1 to 65535, or 0 for any free port$"):
+        sandbox_module.start(port=99999)
+    with pytest.raises(InputError) as caught:
+        sandbox_module.start(region="xx-fake-9")
+    assert (caught.value.field, caught.value.problem) == ("region", "'xx-fake-9' is not a region where AWS "
+                                                                    "offers Cognito Identity.")
+
+
+def test_sandbox_on_a_taken_port_is_one_clear_line():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        done = sandbox_command("--port", str(port))
+
+    assert (done.returncode, done.stdout) == (EXIT_INPUT, "")
+    assert done.stderr == (f"error: --port: port {port} on 127.0.0.1 is taken: another program listens there. "
+                           "Fix: Stop that program, choose another port with --port, or leave --port out "
+                           "to take any free port.\n")

@@ -16,3 +16,15 @@ def test_a_headless_kernel_uses_ipc_and_prints_no_warning(tmp_path, capfd):
     assert ran.cells[0].outputs[0]["text"].strip() == "ipc"
     assert "WARNING" not in capfd.readouterr().err
     assert not list(tmp_path.glob("kernel-*"))  # no socket files left beside the notebook
+
+
+def test_two_headless_kernels_at_once_do_not_share_sockets(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time; time.sleep(0.5); print('ok')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(tmp_path / "n.ipynb"))
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda i: run_notebook(tmp_path / "n.ipynb", tmp_path / f"out{i}.ipynb", {}), range(2)))
+    for i in range(2):
+        assert nbformat.read(str(tmp_path / f"out{i}.ipynb"), as_version=4).cells[0].outputs[0]["text"] == "ok\n"

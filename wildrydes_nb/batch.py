@@ -170,18 +170,19 @@ def read_roster(path: str | os.PathLike) -> list[Learner]:
 
 
 def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
-    import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    from .headless import run_notebook
 
     output = folder / notebook.name
     outcome = Outcome(learner.learner, "fail", notebook=f"{learner.learner}/{notebook.name}")
     try:
-        papermill.execute_notebook(
-            str(notebook), str(output), cwd=str(notebook.parent), progress_bar=False, kernel_name="python3",
-            request_save_on_cell_execute=False,  # one write at the end: the run is not watched live
-            parameters={"region": learner.region, "user_pool_id": learner.user_pool_id,
-                        "app_client_id": learner.app_client_id, "identity_pool_name": learner.identity_pool_name,
-                        "scratchpad_path": str(folder / "scratchpad.json"), "auto_submit": True})
+        # Kernels on private IPC sockets: learners starting at once never race for a TCP port.
+        run_notebook(notebook, output,
+                     {"region": learner.region, "user_pool_id": learner.user_pool_id,
+                      "app_client_id": learner.app_client_id, "identity_pool_name": learner.identity_pool_name,
+                      "scratchpad_path": str(folder / "scratchpad.json"), "auto_submit": True},
+                     request_save_on_cell_execute=False)  # one write at the end: the run is not watched live
         outcome.status = "pass"
     except PapermillExecutionError as err:
         outcome.message = f"{err.ename}: {err.evalue}"
@@ -413,6 +414,8 @@ def _preload(verify_only: bool) -> None:
         import nbclient  # noqa: F401
         import papermill  # noqa: F401
         import papermill.engines  # noqa: F401
+
+        from . import headless  # noqa: F401
 
 
 def _kill_group(proc) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+import uuid
 from pathlib import Path
 
 from jupyter_client import AsyncKernelManager
@@ -19,6 +21,13 @@ class PrivateKernelManager(AsyncKernelManager):
     @default("transport")
     def _default_transport(self) -> str:
         return "ipc"
+
+    @default("ip")
+    def _default_ip(self) -> str:
+        # jupyter_client's default, "kernel-ipc" in the current folder, is shared by every kernel
+        # started there at once (their messages then fail their signatures): one path per
+        # kernel, short enough for a socket address (about 100 characters at most).
+        return os.path.join(tempfile.gettempdir(), f"wildrydes-kernel-{uuid.uuid4().hex[:12]}-ipc")
 
 
 def run_notebook(notebook: str | os.PathLike, output: str | os.PathLike, parameters: dict, *,

@@ -136,3 +136,18 @@ def test_a_deletion_protected_user_pool_is_reported_not_deleted_with_how_to_turn
     idp.update_user_pool(UserPoolId=user_pool_id, DeletionProtection="INACTIVE")
     assert cleanup(session, plan_cleanup(session, identity_pool_name=step.identity_pool_name,
                                          user_pool_id=user_pool_id, delete_user_pool=True)).ok
+
+
+def test_pools_the_workbook_made_under_other_names_are_listed_not_deleted(session, step):
+    from wildrydes_nb.inputs import check_step_input
+
+    ensure(session, step)
+    renamed = check_step_input(step.region, step.user_pool_id, step.app_client_id, "wildrydes_renamed")
+    other = ensure(session, renamed).identity_pool_id
+    session.client("cognito-identity").create_identity_pool(IdentityPoolName="not_ours",
+                                                            AllowUnauthenticatedIdentities=False)
+    plan = plan_cleanup(session, identity_pool_name=step.identity_pool_name)
+    assert other not in [t.name for t in plan]
+    assert [line for line in plan.kept if "under another name" in line] == [
+        f"identity pool {other} ('wildrydes_renamed'): made by this workbook under another name, so not in "
+        "this list; to delete it, clean up with that identity pool name"]

@@ -153,3 +153,29 @@ def test_sandbox_command_serves_loopback_and_prints_the_environment(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_sandbox_workshop_exports_its_own_scratchpad_holding_the_workshops_ids():
+    import boto3
+
+    from wildrydes_nb.scratchpad import Scratchpad, default_path
+
+    proc = subprocess.Popen([sys.executable, "-m", "wildrydes_nb.cli", "sandbox", "--workshop", "--iam-delay", "0"],
+                            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        env = {}
+        while len(env) < 6:
+            line = proc.stdout.readline()
+            assert line, "the sandbox command stopped"
+            if line.startswith("export "):
+                key, value = line.removeprefix("export ").strip().split("=", 1)
+                env[key] = value
+        pad = env["WILDRYDES_SCRATCHPAD"]
+        assert "wildrydes-sandbox-" in pad and pad != str(default_path())  # never the real scratchpad
+        saved = Scratchpad(pad).read()
+        idp = boto3.client("cognito-idp", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=saved["region"])
+        pool = idp.describe_user_pool(UserPoolId=saved["user_pool_id"])["UserPool"]
+        assert pool["AliasAttributes"] == ["email", "phone_number"] and pool["DeletionProtection"] == "ACTIVE"
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -246,3 +246,17 @@ def test_missing_user_pool_fails_the_run_with_the_clear_message_and_creates_noth
     assert "User pool us-east-2_NoSuchPool1 does not exist" in failure.value.evalue
     assert "Fix:" in failure.value.evalue
     _nothing_created(session)
+
+
+@pytest.mark.parametrize("name", workbook.NOTEBOOKS)
+def test_the_first_cell_says_how_to_make_the_form_appear_and_papermill_is_explained_at_the_end(name):
+    nb = _shipped(name)
+    assert "Run All Cells" in nb.cells[0].source
+    headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown"]
+    assert headings[-1] == "## For instructors" and "papermill" in nb.cells[-1].source
+
+
+def test_the_walk_through_numbers_its_steps_as_the_workshop_page_does():
+    walk = next(c.source for c in _shipped("02_identity_pool").cells
+                if c.cell_type == "markdown" and "What the console did" in c.source)
+    assert [int(n) for n in re.findall(r"^(\d)\. ", walk, re.MULTILINE)] == list(range(1, 10))

@@ -178,3 +178,10 @@ def test_a_parent_that_is_a_file_is_a_clear_error(tmp_path):
     with pytest.raises(ScratchpadError, match="Not a directory") as caught:
         Scratchpad(tmp_path / "file" / "pad.json").update(region="us-east-2")
     assert caught.value.field == "scratchpad_path"
+
+
+def test_an_update_leaves_no_lock_file_beside_the_scratchpad(tmp_path):
+    from wildrydes_nb.scratchpad import Scratchpad
+
+    Scratchpad(tmp_path / "scratchpad.json").update(region="us-east-2")
+    assert [p.name for p in tmp_path.iterdir()] == ["scratchpad.json"]

@@ -72,7 +72,33 @@ def plan_cleanup(session, *, identity_pool_name: str, identity_pool_id: str | No
         targets += [Target("test user", u) for u in _test_users(session, user_pool_id)]
         if delete_user_pool:
             targets.append(Target("user pool", user_pool_id))
+    kept += [f"identity pool {pool_id} ('{name}'): made by this workbook under another name, so not in this "
+             f"list; to delete it, clean up with that identity pool name"
+             for pool_id, name in workbook_pools_named_otherwise(session, identity_pool_name)]
     return CleanupPlan(targets, kept)
+
+
+def workbook_pools_named_otherwise(session, identity_pool_name: str) -> list[tuple[str, str]]:
+    """``(id, name)`` of the region's identity pools that the package made (its tag) under
+    another name than ``identity_pool_name``: a learner who changed the name meanwhile."""
+    identity = client(session, "cognito-identity")
+    with calling("list identity pools"):
+        pools = paginate(identity.list_identity_pools, "IdentityPools", MaxResults=60)
+    found = []
+    for pool in pools:
+        if pool["IdentityPoolName"] == identity_pool_name:
+            continue
+        with calling("read an identity pool's tags"):
+            try:
+                tags = identity.describe_identity_pool(IdentityPoolId=pool["IdentityPoolId"]).get(
+                    "IdentityPoolTags") or {}
+            except Exception as err:  # noqa: BLE001 - a pool deleted meanwhile is not listed
+                if not is_not_found(err):
+                    raise
+                continue
+        if tags.get(roles.MANAGED_TAG["Key"]) == roles.MANAGED_TAG["Value"]:
+            found.append((pool["IdentityPoolId"], pool["IdentityPoolName"]))
+    return found
 
 
 class CleanupReport(Report):

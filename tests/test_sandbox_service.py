@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from wildrydes_nb import sandbox as sandbox_module
-from wildrydes_nb.cli import EXIT_INPUT, main
+from wildrydes_nb.cli import EXIT_INPUT, build_parser, main
 from wildrydes_nb.errors import InputError
 
 # A CreateIdentityPool request as boto3 sends it (the sandbox checks no signature).
@@ -198,10 +198,10 @@ def sandbox_command(*argv):
                           text=True, timeout=60, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
-@pytest.mark.parametrize("port", ["99999", "65536", "-1"])
+@pytest.mark.parametrize("port", ["99999", "65536", "-1", "٥٠٠٠"])
 def test_sandbox_refuses_a_port_out_of_range(port, capsys):
     with pytest.raises(SystemExit) as stopped:
-        main(["sandbox", "--port", port])
+        build_parser().parse_args(["sandbox", "--port", port])
 
     assert stopped.value.code == EXIT_INPUT
     err = capsys.readouterr().err
@@ -229,7 +229,7 @@ def test_sandbox_refuses_what_is_not_a_region_code(region, capsys):
 @pytest.mark.parametrize("seconds", ["-1", "nan", "inf", "5s", "٥"])
 def test_sandbox_refuses_an_iam_delay_that_is_not_seconds(seconds, capsys):
     with pytest.raises(SystemExit) as stopped:
-        main(["sandbox", "--iam-delay", seconds])
+        build_parser().parse_args(["sandbox", "--iam-delay", seconds])
 
     assert stopped.value.code == EXIT_INPUT
     assert capsys.readouterr().err.splitlines()[-1] == (

@@ -10,18 +10,7 @@ from wildrydes_nb.errors import NotFoundError
 from wildrydes_nb.identity_pool import find_identity_pools
 from wildrydes_nb.scratchpad import Scratchpad
 
-REGION = "us-east-2"
-
-
-def click(form, button):
-    button.click()
-    form.wait()
-
-
-@pytest.fixture
-def saved(scratchpad, user_pool):
-    scratchpad.update(region=REGION, user_pool_id=user_pool.user_pool_id, app_client_id=user_pool.app_client_id)
-    return scratchpad
+from test_forms import REGION, click, saved  # noqa: F401 - saved is a fixture
 
 
 # Item 2: the Identity Pool ID, the scratchpad and amplify-config views follow the state.

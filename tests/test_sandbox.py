@@ -537,23 +537,27 @@ def test_get_id_refuses_a_token_of_a_user_pool_the_pool_does_not_name(
         )
 
 
-def forged(token: str) -> str:
-    """The same claims, signed with a key that is not moto's."""
+def forged(token: str, keys: Any = None) -> str:
+    """The same claims, signed with a key that is not the sandbox's (``keys`` read the original)."""
     from joserfc import jwk, jwt
 
-    claims = jwt.decode(token, sandbox_public_keys()).claims
+    claims = jwt.decode(token, keys or sandbox_public_keys()).claims
     return jwt.encode({"alg": "RS256", "kid": "dummy"}, claims, jwk.RSAKey.generate_key(2048))
 
 
-def tampered(token: str) -> str:
-    """moto's signature over claims that were changed afterwards (another `sub`)."""
+def with_claims(token: str, **changes: str) -> str:
+    """The original signature over claims that were changed afterwards."""
     import base64
 
     header, payload, signature = token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["sub"] = "00000000-0000-0000-0000-000000000000"
-    new_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    new_payload = base64.urlsafe_b64encode(json.dumps({**claims, **changes}).encode()).rstrip(b"=").decode()
     return f"{header}.{new_payload}.{signature}"
+
+
+def tampered(token: str) -> str:
+    """moto's signature over claims that were changed afterwards (another `sub`)."""
+    return with_claims(token, sub="00000000-0000-0000-0000-000000000000")
 
 
 def sandbox_public_keys() -> Any:

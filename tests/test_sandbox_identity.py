@@ -18,6 +18,8 @@ from wildrydes_nb import sandbox as wildrydes_sandbox
 from wildrydes_nb.sandbox.cognitoidentity.models import MOTO_USER_POOL_KEYS, open_id_token_keys
 from wildrydes_nb.sandbox.iam import models as iam_models
 
+from test_sandbox import forged as forged_with_another_key, with_claims
+
 REGION = "us-east-2"
 ACCOUNT_ID = "123456789012"  # moto's default account
 PASSWORD = "Passw0rd!!"
@@ -410,19 +412,12 @@ def test_sts_gives_credentials_for_a_token_the_role_trusts(aws: Any, classic: Wo
 
 def forged(token: str) -> str:
     """The same claims, signed with a key that is not the sandbox's."""
-    claims = jwt.decode(token, open_id_token_keys()).claims
-    return jwt.encode({"alg": "RS256", "kid": "forged"}, claims, jwk.RSAKey.generate_key(2048))
+    return forged_with_another_key(token, open_id_token_keys())
 
 
 def tampered(token: str) -> str:
     """The sandbox's signature over another pool's `aud`."""
-    import base64
-
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["aud"] = f"{REGION}:00000000-0000-0000-0000-000000000000"
-    new_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    return f"{header}.{new_payload}.{signature}"
+    return with_claims(token, aud=f"{REGION}:00000000-0000-0000-0000-000000000000")
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,8 @@
 Run: .venv/bin/python scripts/bench_calls.py   (uses an embedded sandbox; never real AWS)
 """
 
-import boto3
 
-from wildrydes_nb.aws import count_calls
+from wildrydes_nb.aws import count_calls, new_session
 from wildrydes_nb.sandbox import sandbox_environment
 from wildrydes_nb.identity_pool import ensure
 from wildrydes_nb.inputs import check_step_input
@@ -22,18 +21,18 @@ def summary(label: str, counts: dict[str, int]) -> str:
 
 def main() -> None:
     with sandbox_environment() as box:
-        pool = ensure_user_pool(boto3.Session(region_name=box.region))
+        pool = ensure_user_pool(new_session(region_name=box.region))
         step = check_step_input(box.region, pool.user_pool_id, pool.app_client_id)
         print(f"{'run':<32} {'calls':>5} {'writes':>7}   operations")
         for label, work in (("ensure, fresh", lambda s: ensure(s, step)),
                             ("ensure, nothing to change", lambda s: ensure(s, step))):
-            session = boto3.Session(region_name=box.region)
+            session = new_session(region_name=box.region)
             counts = count_calls(session)
             result = work(session)
             print(summary(label, counts))
         # The proof's writes are the throw-away test user's (user pool only), never the pool or IAM.
         for label, proof in (("verify, checks only", False), ("verify, with sign-in proof", True)):
-            session = boto3.Session(region_name=box.region)
+            session = new_session(region_name=box.region)
             counts = count_calls(session)
             verify(session, step, result.identity_pool_id, proof=proof)
             print(summary(label, counts))

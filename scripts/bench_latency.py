@@ -15,8 +15,8 @@ import statistics
 import threading
 import time
 
-import boto3
 
+from wildrydes_nb.aws import new_session
 from wildrydes_nb.identity_pool import ensure
 from wildrydes_nb.inputs import check_step_input
 from wildrydes_nb.sandbox import sandbox_environment, set_latency
@@ -69,7 +69,7 @@ def one_run(box, session, chain: Chain) -> dict[str, tuple[float, int]]:
     are made once, so the times are the calls' and not the loading of botocore's service models.
     """
     box.reset()
-    pool = ensure_user_pool(boto3.Session(region_name=box.region))
+    pool = ensure_user_pool(new_session(region_name=box.region))
     step = check_step_input(box.region, pool.user_pool_id, pool.app_client_id)
     chain.spans.clear()
     started = time.perf_counter()
@@ -98,7 +98,7 @@ def main() -> None:
     args = parser.parse_args()
     latency = args.latency_ms / 1000
     with sandbox_environment(iam_delay=0) as box:
-        session = boto3.Session(region_name=box.region)
+        session = new_session(region_name=box.region)
         chain = Chain(session)
         one_run(box, session, chain)  # warm: clients made, connections open
         set_latency(0)

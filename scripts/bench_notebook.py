@@ -14,7 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import boto3
 
 from wildrydes_nb import NOTEBOOKS_DIR, STEP_NOTEBOOK
 from wildrydes_nb.sandbox import sandbox_environment
@@ -24,7 +23,7 @@ NOTEBOOK = NOTEBOOKS_DIR / f"{STEP_NOTEBOOK}.ipynb"
 
 FLOOR = """
 import sys
-from wildrydes_nb.aws import make_session
+from wildrydes_nb.aws import make_session, new_session
 from wildrydes_nb.identity_pool import ensure
 from wildrydes_nb.inputs import check_step_input
 from wildrydes_nb.scratchpad import Scratchpad
@@ -39,7 +38,7 @@ assert verify(session, step, result.identity_pool_id).ok
 
 def fresh_user_pool(box):
     box.reset()
-    return ensure_user_pool(boto3.Session(region_name=box.region))
+    return ensure_user_pool(new_session(region_name=box.region))
 
 
 def main() -> None:

@@ -69,10 +69,10 @@ def sandbox(pytestconfig):
 @pytest.fixture
 def session(sandbox):
     """A fresh boto3 session against an emptied sandbox."""
-    import boto3
+    from wildrydes_nb.aws import new_session
 
     sandbox.reset()
-    return boto3.Session(region_name=REGION)
+    return new_session(region_name=REGION)
 
 
 @pytest.fixture

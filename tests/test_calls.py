@@ -4,10 +4,10 @@ import json
 import threading
 from urllib.parse import parse_qs
 
-import boto3
 import pytest
 
 from wildrydes_nb import forms, render
+from wildrydes_nb.aws import new_session
 from wildrydes_nb.calls import Call, recording, redacted
 from wildrydes_nb.identity_pool import ensure, plan
 from wildrydes_nb.redaction import looks_secret
@@ -108,7 +108,7 @@ def assert_no_secret(texts: list[str], wire: Wire) -> None:
 def fresh(sandbox, session, user_pool, iam_delay):
     """A session no client was made from yet, so that the witness sees every request."""
     iam_delay(0)
-    return boto3.Session(region_name=REGION)
+    return new_session(region_name=REGION)
 
 
 def test_create_and_verify_show_exactly_the_calls_sent_in_order_without_secrets(fresh, step):

@@ -4,11 +4,10 @@ import json
 import time
 from collections import Counter
 
-import boto3
 import pytest
 
 from wildrydes_nb import backoff, listing
-from wildrydes_nb.aws import client, count_calls
+from wildrydes_nb.aws import client, count_calls, new_session
 from wildrydes_nb.batch import read_roster, run_batch
 from wildrydes_nb.identity_pool import find_identity_pools
 from wildrydes_nb.sandbox import network
@@ -33,7 +32,7 @@ def shared_backoff(tmp_path, monkeypatch):
 
 
 def learner_session():
-    return boto3.Session(region_name="us-east-2")
+    return new_session(region_name="us-east-2")
 
 
 def test_a_throttled_learner_retries_until_done_and_tells_the_others_to_wait(session, quotas, shared_backoff):

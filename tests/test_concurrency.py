@@ -12,11 +12,11 @@ import sys
 import threading
 import time
 
-import boto3
 import nbformat
 import pytest
 
 from wildrydes_nb import identity_pool, locks, roles
+from wildrydes_nb.aws import new_session
 from wildrydes_nb.batch import Learner, run_batch
 from wildrydes_nb.errors import BusyError, RoleInUseError
 from wildrydes_nb.identity_pool import CREATED_AT_TAG, desired_providers, ensure, find_identity_pools, oldest
@@ -78,7 +78,7 @@ def test_two_threads_started_together_make_one_pool(session, step):
         start = threading.Barrier(2)
 
         def run(_i, this=this, start=start):
-            mine = boto3.Session(region_name=REGION)
+            mine = new_session(region_name=REGION)
             start.wait(10)
             return ensure(mine, this)
 
@@ -91,9 +91,9 @@ def test_two_threads_started_together_make_one_pool(session, step):
 
 def test_a_second_run_waits_for_the_first_and_says_so(session, step):
     said = []
-    with identity_pool.identity_pool_lock(boto3.Session(region_name=REGION), step, lambda text: None):
+    with identity_pool.identity_pool_lock(new_session(region_name=REGION), step, lambda text: None):
         waiting = threading.Thread(target=lambda: said.append(
-            ensure(boto3.Session(region_name=REGION), step,
+            ensure(new_session(region_name=REGION), step,
                    progress=lambda stage, state, detail: said.append((stage, state, detail)))))
         waiting.start()
         time.sleep(1)
@@ -106,9 +106,9 @@ def test_a_second_run_waits_for_the_first_and_says_so(session, step):
 
 def test_a_run_that_waits_too_long_stops_clearly(session, step, monkeypatch):
     monkeypatch.setattr(identity_pool, "LOCK_WAIT", 0.3)
-    with identity_pool.identity_pool_lock(boto3.Session(region_name=REGION), step, lambda text: None):
+    with identity_pool.identity_pool_lock(new_session(region_name=REGION), step, lambda text: None):
         with pytest.raises(BusyError) as caught:
-            ensure(boto3.Session(region_name=REGION), step)
+            ensure(new_session(region_name=REGION), step)
     assert caught.value.field == "identity_pool_name"
     assert caught.value.problem == (f"another run on this machine has been creating or repairing the identity pool "
                                     f"'{step.identity_pool_name}' in {REGION} for over 0.3 s.")
@@ -119,15 +119,15 @@ def test_a_run_that_waits_too_long_stops_clearly(session, step, monkeypatch):
 
 def test_the_lock_is_per_account_region_and_name(session, step, monkeypatch):
     lock_file = identity_pool.lock_path
-    here = boto3.Session(region_name=REGION)
-    assert lock_file(here, step) == lock_file(boto3.Session(region_name=REGION), named(step, step.identity_pool_name))
+    here = new_session(region_name=REGION)
+    assert lock_file(here, step) == lock_file(new_session(region_name=REGION), named(step, step.identity_pool_name))
     assert lock_file(here, step).parent == locks.lock_folder()
     assert lock_file(here, step) != lock_file(here, named(step, "other"))
-    other_key = boto3.Session(region_name=REGION, aws_access_key_id="AKIAOTHERACCOUNT000",
+    other_key = new_session(region_name=REGION, aws_access_key_id="AKIAOTHERACCOUNT000",
                               aws_secret_access_key="x")
     assert lock_file(other_key, step) != lock_file(here, step)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
-    assert lock_file(boto3.Session(region_name=REGION), step) != lock_file(here, step)
+    assert lock_file(new_session(region_name=REGION), step) != lock_file(here, step)
 
 
 def test_the_locks_live_beside_the_scratchpad_and_a_home_that_cannot_hold_them_only_skips_them(
@@ -138,7 +138,7 @@ def test_the_locks_live_beside_the_scratchpad_and_a_home_that_cannot_hold_them_o
     monkeypatch.setenv("HOME", str(tmp_path / "file"))
     assert locks.lock_folder() is None
     # The re-check after create still keeps runs from leaving two pools.
-    assert ensure(boto3.Session(region_name=REGION), step).identity_pool_id
+    assert ensure(new_session(region_name=REGION), step).identity_pool_id
 
 
 def test_the_oldest_pool_is_kept_untagged_first_then_by_time_then_by_id():
@@ -158,7 +158,7 @@ def test_runs_on_two_machines_at_once_leave_one_pool(session, step, no_local_loc
         said = [[], []]
 
         def run(i, this=this, before_create=before_create, before_recheck=before_recheck, said=said):
-            mine = boto3.Session(region_name=REGION)
+            mine = new_session(region_name=REGION)
             lists = []
 
             def on_list(**_):
@@ -213,7 +213,7 @@ def make_elsewhere(session, step, tags: dict | None) -> str:
 
 @pytest.mark.parametrize("tags", [{CREATED_AT_TAG: "2020-01-01T00:00:00.000000Z"}, None], ids=["older", "console"])
 def test_a_pool_made_elsewhere_just_before_ours_is_kept_and_ours_deleted(session, step, no_local_lock, tags):
-    mine = boto3.Session(region_name=REGION)
+    mine = new_session(region_name=REGION)
     other = elsewhere_first(mine, session, step, tags)
     said = []
     result = ensure(mine, step, progress=lambda stage, state, detail: said.append((stage, state, detail)))
@@ -227,7 +227,7 @@ def test_a_pool_made_elsewhere_just_before_ours_is_kept_and_ours_deleted(session
 
 
 def test_a_younger_pool_made_elsewhere_is_left_to_the_run_that_made_it(session, step, no_local_lock):
-    mine = boto3.Session(region_name=REGION)
+    mine = new_session(region_name=REGION)
     other = elsewhere_first(mine, session, step, {CREATED_AT_TAG: "2999-01-01T00:00:00.000000Z"})
     result = ensure(mine, step)
     assert result.identity_pool_id != other[0]
@@ -256,7 +256,7 @@ def role_made_elsewhere(session, step, mine, trusted) -> list:
 
 
 def test_a_role_made_by_another_run_for_this_pool_is_used(session, step):
-    mine = boto3.Session(region_name=REGION)
+    mine = new_session(region_name=REGION)
     made = role_made_elsewhere(session, step, mine, lambda pool_id: pool_id)
     said = []
     result = ensure(mine, step, progress=lambda stage, state, detail: said.append((stage, state, detail)))
@@ -267,7 +267,7 @@ def test_a_role_made_by_another_run_for_this_pool_is_used(session, step):
 
 
 def test_a_role_made_by_another_run_for_a_gone_pool_is_re_trusted(session, step):
-    mine = boto3.Session(region_name=REGION)
+    mine = new_session(region_name=REGION)
     made = role_made_elsewhere(session, step, mine, lambda _pool_id: f"{REGION}:00000000-0000-0000-0000-000000000000")
     result = ensure(mine, step)
     role = roles.get_role(session, roles.role_name(step.identity_pool_name))
@@ -276,7 +276,7 @@ def test_a_role_made_by_another_run_for_a_gone_pool_is_re_trusted(session, step)
 
 
 def test_a_role_made_by_another_run_for_another_live_pool_is_not_taken(session, step):
-    mine = boto3.Session(region_name=REGION)
+    mine = new_session(region_name=REGION)
     live = make_elsewhere(session, named(step, "someone_else"), None)
     made = role_made_elsewhere(session, step, mine, lambda _pool_id: live)
     with pytest.raises(RoleInUseError) as caught:

@@ -3,11 +3,10 @@
 import threading
 import time
 
-import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from wildrydes_nb.aws import client, count_calls
+from wildrydes_nb.aws import client, count_calls, new_session
 from wildrydes_nb.errors import AwsAccessError
 from wildrydes_nb.identity_pool import ensure
 from wildrydes_nb.parallel import in_parallel
@@ -26,7 +25,7 @@ def latency():
 
 
 def fresh():
-    return boto3.Session(region_name="us-east-2")
+    return new_session(region_name="us-east-2")
 
 
 class Timeline:

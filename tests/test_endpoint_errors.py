@@ -18,7 +18,7 @@ from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 
 from wildrydes_nb import aws, roles
-from wildrydes_nb.aws import make_session
+from wildrydes_nb.aws import make_session, new_session
 from wildrydes_nb.errors import WildrydesError
 from wildrydes_nb.identity_pool import check_prerequisites, find_identity_pools
 from wildrydes_nb.inputs import check_step_input
@@ -80,7 +80,7 @@ def silent_endpoint():
 
 def session_at(monkeypatch, endpoint_url: str, region: str = REGION) -> boto3.Session:
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint_url)
-    return boto3.Session(region_name=region)
+    return new_session(region_name=region)
 
 
 CALLS = {"cognito-identity": lambda s: find_identity_pools(s, "wildrydes_identity_pool"),
@@ -148,13 +148,13 @@ def test_a_malformed_endpoint_url_says_where_it_comes_from(monkeypatch, endpoint
 def test_a_service_endpoint_variable_is_named_when_it_is_the_bad_one(monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY", "http://[::1")
     with pytest.raises(WildrydesError) as caught:
-        find_identity_pools(boto3.Session(region_name=REGION), "wildrydes_identity_pool")
+        find_identity_pools(new_session(region_name=REGION), "wildrydes_identity_pool")
     assert caught.value.problem == ("the endpoint URL 'http://[::1' (from AWS_ENDPOINT_URL_COGNITO_IDENTITY) "
                                     "is not an http:// or https:// URL.")
 
 
 def test_a_region_no_aws_service_knows_is_named_against_the_sandbox(sandbox):
-    session = boto3.Session(region_name="xx-fake-9")
+    session = new_session(region_name="xx-fake-9")
     start = time.monotonic()
     with pytest.raises(WildrydesError) as caught:
         find_identity_pools(session, "wildrydes_identity_pool")
@@ -170,7 +170,7 @@ def test_a_region_no_aws_service_knows_is_named_against_the_sandbox(sandbox):
 def test_a_region_no_aws_service_knows_is_named_when_aws_cannot_be_reached(session, monkeypatch):
     # In real AWS an unknown region has no DNS name: botocore cannot connect.
     monkeypatch.delenv("AWS_ENDPOINT_URL")
-    unknown = boto3.Session(region_name="xx-fake-9")
+    unknown = new_session(region_name="xx-fake-9")
     idp = aws.client(unknown, "cognito-idp")
 
     def no_such_host(request, **_):
@@ -187,7 +187,7 @@ def test_a_region_no_aws_service_knows_is_named_when_aws_cannot_be_reached(sessi
 
 def test_a_known_region_that_cannot_be_reached_is_the_network(session, monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL")
-    here = boto3.Session(region_name=REGION)
+    here = new_session(region_name=REGION)
 
     def no_network(request, **_):
         raise EndpointConnectionError(endpoint_url=request.url)

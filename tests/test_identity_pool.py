@@ -5,7 +5,7 @@ import json
 import pytest
 
 from wildrydes_nb import roles
-from wildrydes_nb.aws import client, count_calls
+from wildrydes_nb.aws import client, count_calls, new_session
 from wildrydes_nb.errors import AmbiguousPoolError, NotFoundError, PrerequisiteError, RoleInUseError
 from wildrydes_nb.identity_pool import Observed, desired_providers, diff, ensure, find_identity_pools, plan
 from wildrydes_nb.inputs import check_step_input
@@ -19,9 +19,7 @@ def writes(counts):
 
 def fresh(session):
     """A new session on the same sandbox, so call counters see every client it creates."""
-    import boto3
-
-    return boto3.Session(region_name=session.region_name)
+    return new_session(region_name=session.region_name)
 
 
 def test_fresh_ensure_creates_pool_role_and_link(session, step, scratchpad):
@@ -147,11 +145,9 @@ def test_progress_reports_every_stage_in_order(session, step, scratchpad):
 
 def other_region(region="us-east-1"):
     """The same learner's account in another region, with the workshop's user pool there too."""
-    import boto3
-
     from wildrydes_nb.user_pool import ensure_user_pool
 
-    there = boto3.Session(region_name=region)
+    there = new_session(region_name=region)
     made = ensure_user_pool(there)
     return there, check_step_input(region, made.user_pool_id, made.app_client_id)
 

@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import nbformat
 import papermill
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
 import workbook
+from wildrydes_nb.aws import new_session
 from wildrydes_nb.identity_pool import find_identity_pools
 from wildrydes_nb.report import REPORT_MIME, Report
 from wildrydes_nb.user_pool import ensure_user_pool
@@ -154,7 +154,7 @@ def headless_run(sandbox, tmp_path_factory):
 
     sandbox.reset()
     folder = tmp_path_factory.mktemp("headless")
-    session = boto3.Session(region_name=sandbox.region)
+    session = new_session(region_name=sandbox.region)
     pool = ensure_user_pool(session)
     handler_text = []
     handler = logging.Handler()

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from wildrydes_nb import sandbox as sandbox_module
-from wildrydes_nb.aws import paginate
+from wildrydes_nb.aws import new_session, paginate
 from wildrydes_nb.identity_pool import find_identity_pools
 from wildrydes_nb.sandbox.cognitoidentity.validation import _java_regex, validation_problems
 
@@ -381,7 +381,7 @@ def test_find_identity_pools_finds_a_pool_on_the_last_page(cognito: Any) -> None
 
     first_page = cognito.list_identity_pools(MaxResults=60)
     assert wanted not in [p["IdentityPoolId"] for p in first_page["IdentityPools"]]
-    assert find_identity_pools(boto3.Session(region_name=REGION), "wildrydes_identity_pool") == [
+    assert find_identity_pools(new_session(region_name=REGION), "wildrydes_identity_pool") == [
         wanted
     ]
 

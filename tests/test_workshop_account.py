@@ -4,11 +4,11 @@ usable, a pool made in today's console, and one account used in two regions."""
 
 import json
 
-import boto3
 import papermill
 import pytest
 
 import workbook
+from wildrydes_nb.aws import new_session
 from wildrydes_nb.batch import read_roster, run_batch
 from wildrydes_nb.cli import EXIT_INPUT, main
 from wildrydes_nb.identity_pool import ensure, find_identity_pools
@@ -143,7 +143,7 @@ def test_the_same_pool_name_in_a_second_region_stops_and_the_first_still_verifie
                                                                                   tmp_path):
     assert cli("identity-pool", *ids(workshop_account))[0] == 0
     first = find_identity_pools(session, "wildrydes_identity_pool")
-    other_region = boto3.Session(region_name="us-east-1")
+    other_region = new_session(region_name="us-east-1")
     second = seed(other_region)
     code, _, err = cli("identity-pool", *ids(second))
     assert code == EXIT_INPUT

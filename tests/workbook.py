@@ -12,11 +12,11 @@ import os
 import re
 from pathlib import Path
 
-import boto3
 import nbformat
 import papermill
 
 from wildrydes_nb import WORKBOOK
+from wildrydes_nb.aws import new_session
 from wildrydes_nb.report import REPORT_MIME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +54,7 @@ def arrange(name: str, sandbox, scratchpad_path: Path) -> None:
     pad = Scratchpad(scratchpad_path)
     if name in ("00_start_here", "01_user_pool"):
         return
-    session = boto3.Session(region_name=sandbox.region)
+    session = new_session(region_name=sandbox.region)
     pool = ensure_user_pool(session)
     pad.update(region=sandbox.region, user_pool_id=pool.user_pool_id, app_client_id=pool.app_client_id)
     if name == "99_cleanup":

@@ -11,6 +11,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 import boto3
+import botocore.loaders
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError,
@@ -53,10 +54,61 @@ _QUOTAS = {"CreateIdentityPool": "identity pools per account in a region (1,000 
            "CreateUserPoolClient": "app clients per user pool"}
 
 
+class _SearchPaths(list):
+    """A loader's search paths where a path is added once: boto3 appends its own data folder to
+    the loader of every session it makes, and the loader below is shared by all of them."""
+
+    def append(self, path):
+        if path not in self:
+            super().append(path)
+
+
+_loaders: dict[str, botocore.loaders.Loader] = {}
+
+
+def _shared_loader(data_path: str | None) -> botocore.loaders.Loader:
+    """One botocore data loader per data path, for every session this process makes.
+
+    Each new session otherwise parses the service models again (about 40 ms of JSON per client);
+    a batch, a form and the tests make many sessions. The loader only reads the installed model
+    files and caches them, so sharing it changes no answer.
+    """
+    with _clients_lock:
+        if data_path not in _loaders:
+            # As botocore.loaders.create_loader reads AWS_DATA_PATH, with the list above.
+            extra = _SearchPaths(os.path.expanduser(os.path.expandvars(path))
+                                 for path in (data_path or "").split(os.pathsep) if path)
+            _loaders[data_path] = botocore.loaders.Loader(extra_search_paths=extra)
+        return _loaders[data_path]
+
+
+def _core_session(profile: str | None = None, *, models_only: bool = False) -> botocore.session.Session:
+    core = botocore.session.Session(profile=profile)
+    try:
+        data_path = core.get_config_variable("data_path")
+    except ProfileNotFound:
+        if not models_only:
+            return core  # botocore's own loader, which raises this again when it is first used
+        data_path = os.environ.get("AWS_DATA_PATH")  # reading a model needs no profile
+    core.register_component("data_loader", _shared_loader(data_path))
+    return core
+
+
+def new_session(**kwargs) -> boto3.Session:
+    """``boto3.Session(**kwargs)`` sharing this process's model loader (see :func:`_shared_loader`)."""
+    return boto3.Session(botocore_session=_core_session(kwargs.get("profile_name")), **kwargs)
+
+
+@functools.lru_cache(maxsize=None)
+def service_model(service: str):
+    """botocore's model of ``service`` (read once per process)."""
+    return _core_session(models_only=True).get_service_model(service)
+
+
 def make_session(profile: str | None = None, region: str | None = None) -> boto3.Session:
     """A session from the standard chain (profile, environment, ``AWS_ENDPOINT_URL``)."""
     try:
-        return boto3.Session(profile_name=profile or None, region_name=region or None)
+        return new_session(profile_name=profile or None, region_name=region or None)
     except ProfileNotFound as err:
         raise AwsAccessError(f"the AWS profile '{err.kwargs.get('profile')}' is not configured.", field="profile",
                              fix="Run 'aws configure --profile NAME' or leave the profile empty.") from None
@@ -112,7 +164,7 @@ def _check_endpoint(service: str, url: str) -> None:
 
 def _bad_endpoint(service: str, url: str | None, why: str) -> AwsAccessError:
     """The endpoint URL configured for ``service`` is malformed: say which setting holds it."""
-    service_id = botocore.session.get_session().get_service_model(service).service_id
+    service_id = service_model(service).service_id
     for variable in (f"AWS_ENDPOINT_URL_{service_id.upper().replace(' ', '_')}", "AWS_ENDPOINT_URL"):
         if os.environ.get(variable):
             return AwsAccessError(f"the endpoint URL '{os.environ[variable]}' (from {variable}) {why}.",
@@ -159,15 +211,15 @@ def _after_call_error(made, profile, exception, **_):
 
 
 @functools.lru_cache(maxsize=None)
-def _known_regions(service: str) -> frozenset[str]:
+def known_regions(service: str) -> frozenset[str]:
     """The regions botocore knows ``service`` in, in every partition (empty for a global service)."""
-    data = botocore.session.get_session()
+    data = _core_session(models_only=True)
     return frozenset(region for partition in data.get_available_partitions()
                      for region in data.get_available_regions(service, partition))
 
 
 def _unknown_region(made) -> bool:
-    known = _known_regions(made.meta.service_model.endpoint_prefix)
+    known = known_regions(made.meta.service_model.endpoint_prefix)
     return bool(known) and made.meta.region_name not in known
 
 

@@ -272,13 +272,12 @@ def _port_error(port: int, error: OSError):
 
 
 def _seed_workshop(box, pad, *, console_identity_pool: bool) -> None:
-    import boto3
-
+    from .aws import new_session
     from .sandbox import patched_environ
     from .sandbox.workshop import seed
 
     with patched_environ({**box.env(), "AWS_PROFILE": None}):
-        account = seed(boto3.Session(), console_identity_pool=console_identity_pool)
+        account = seed(new_session(), console_identity_pool=console_identity_pool)
     pad.update(**account.scratchpad_values())
     print("# The workshop's account so far (also in the scratchpad below):")
     for key, value in account.scratchpad_values().items():

@@ -10,10 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-import botocore.session
-
 from . import listing, locks, roles
-from .aws import calling, client, paginate, unless_missing
+from .aws import calling, client, paginate, service_model, unless_missing
 from .calls import Call
 from .errors import AmbiguousPoolError, BusyError, NotFoundError, RoleInUseError, WildrydesError
 from .inputs import StepInput, region_of
@@ -592,8 +590,7 @@ def action_call(action: Action, step: StepInput, pool: dict | None, role_arns: d
 
 
 def _update_members() -> set[str]:
-    model = botocore.session.get_session().get_service_model("cognito-identity")
-    return set(model.operation_model("UpdateIdentityPool").input_shape.members)
+    return set(service_model("cognito-identity").operation_model("UpdateIdentityPool").input_shape.members)
 
 
 def update_request(pool: dict, step: StepInput) -> dict:

@@ -192,17 +192,13 @@ def check_region(region: str) -> str:
 
     The sandbox answers any region that botocore knows; another would fail every call later.
     """
-    from botocore.session import get_session
-
+    from ..aws import known_regions
     from ..errors import InputError
     from ..inputs import check_region as check_region_code
 
     region = check_region_code(region)
-    data = get_session()
     for service, name in (("cognito-identity", "Cognito Identity"), ("cognito-idp", "Cognito user pools")):
-        known = {code for partition in data.get_available_partitions()
-                 for code in data.get_available_regions(service, partition)}
-        if region not in known:
+        if region not in known_regions(service):
             raise InputError(f"'{region}' is not a region where AWS offers {name}.", field="region",
                              fix="Use a region code where the workshop runs, such as us-east-2.")
     return region

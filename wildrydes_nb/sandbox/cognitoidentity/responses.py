@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
-import botocore.session
 from botocore.model import OperationNotFoundError, ServiceModel
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.responses import BaseResponse
 
+from ...aws import service_model
 from .exceptions import ValidationError
 from .validation import validation_message, validation_problems
 
@@ -132,10 +131,8 @@ class CognitoIdentityResponseExtension:
         )
 
 
-@functools.lru_cache(maxsize=None)
 def _service_model() -> ServiceModel:
-    # Loading a model takes tens of milliseconds: once per process is enough.
-    return botocore.session.get_session().get_service_model("cognito-identity")
+    return service_model("cognito-identity")
 
 
 def _without_none(response: dict[str, Any]) -> dict[str, Any]:

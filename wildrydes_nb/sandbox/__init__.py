@@ -54,7 +54,9 @@ def install() -> None:
         CognitoIdentityPoolExtension,
     )
     from .cognitoidentity.responses import CognitoIdentityResponseExtension
-    from .cognitoidp.models import CognitoIdpBackendExtension, CognitoIdpUserPoolExtension
+    from moto.cognitoidp import models as moto_user_pools
+
+    from .cognitoidp.models import CognitoIdpBackendExtension, CognitoIdpUserPoolExtension, SharedKeyImport
     from .iam.models import IAMBackendExtension
     from .sts.models import STSBackendExtension
     from .sts.responses import TokenResponseExtension
@@ -67,6 +69,7 @@ def install() -> None:
     _extend(IAMBackend, IAMBackendExtension)
     _extend(STSBackend, STSBackendExtension)
     _extend(TokenResponse, TokenResponseExtension)
+    moto_user_pools.jwk = SharedKeyImport(moto_user_pools.jwk)
     _installed = True
 
 

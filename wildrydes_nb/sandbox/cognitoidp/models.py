@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+import threading
 from typing import Any
 
 from moto.cognitoidp.exceptions import UserNotFoundError
@@ -71,6 +73,39 @@ class CognitoIdpUserPoolExtension:
                 ):
                     return candidate
         return None
+
+
+class SharedKeyImport:
+    """Stands in for joserfc's ``jwk`` module inside moto's user-pool models (see `install()`).
+
+    moto gives every user pool the same private key, read from one resource file, and imports
+    it anew for each pool; joserfc then recovers the key's primes, about 0.1 s of CPU for each
+    CreateUserPool. Here a key is imported once and the pools share it, as they share the file.
+    The key only signs tokens, which needs no state of its own.
+    """
+
+    def __init__(self, jwk_module: Any):
+        self._jwk = jwk_module
+        self._imported: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def RSAKey(self) -> "SharedKeyImport":  # noqa: N802 - the name moto uses: jwk.RSAKey.import_key
+        return self
+
+    def import_key(self, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or not isinstance(value, dict):
+            return self._jwk.RSAKey.import_key(value, *args, **kwargs)
+        text = json.dumps(value, sort_keys=True)
+        with self._lock:
+            if text not in self._imported:
+                self._imported[text] = self._jwk.RSAKey.import_key(value)
+            return self._imported[text]
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything else of the module, and of RSAKey, is joserfc's own.
+        found = getattr(self._jwk, name, None)
+        return found if found is not None else getattr(self._jwk.RSAKey, name)
 
 
 class CognitoIdpBackendExtension:

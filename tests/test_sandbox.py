@@ -59,15 +59,21 @@ class Clients:
 
     def __init__(self, endpoint_url: str | None):
         self.endpoint_url = endpoint_url
+        # Made once per module and kept: a client holds no state of moto's, and making one
+        # costs more than most of these tests' calls.
+        self._made: dict[tuple, Any] = {}
 
     def __call__(self, service: str, config: Config = NO_RETRIES, **kwargs: Any) -> Any:
-        return boto3.client(
-            service,
-            region_name=REGION,
-            endpoint_url=self.endpoint_url,
-            config=config,
-            **kwargs,
-        )
+        key = (service, id(config), tuple(sorted(kwargs.items())))
+        if key not in self._made:
+            self._made[key] = boto3.client(
+                service,
+                region_name=REGION,
+                endpoint_url=self.endpoint_url,
+                config=config,
+                **kwargs,
+            )
+        return self._made[key]
 
 
 @pytest.fixture(scope="module", params=["in_process", "server"])

@@ -42,15 +42,21 @@ CLASSIC_FLOW_OFF = (
 )
 
 
+_clients: dict[tuple, Any] = {}
+
+
 @pytest.fixture
 def aws(sandbox: wildrydes_sandbox.Sandbox) -> Any:
-    """A client factory for the session's sandbox server, emptied first."""
+    """A client factory for the session's sandbox server, emptied first (clients are kept)."""
     sandbox.reset()
 
     def client(service: str, **kwargs: Any) -> Any:
-        return boto3.client(
-            service, region_name=REGION, endpoint_url=sandbox.endpoint_url, config=NO_RETRIES, **kwargs
-        )
+        key = (sandbox.endpoint_url, service, tuple(sorted(kwargs.items())))
+        if key not in _clients:
+            _clients[key] = boto3.client(
+                service, region_name=REGION, endpoint_url=sandbox.endpoint_url, config=NO_RETRIES, **kwargs
+            )
+        return _clients[key]
 
     return client
 

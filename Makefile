@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/wildrydes-nb demo --out runs/demo
 
+# PYTHONDONTWRITEBYTECODE is emptied for the tests: Python then keeps the compiled modules
+# (and pytest its rewritten tests) in __pycache__, and a second run starts warm. Every kernel
+# and command the tests start inherits it.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 
 # The learner's view in a real browser: Debian's Chromium (the test tool's own browser download
 # is not used) and the `browser` extra of pyproject.toml. Root installs without sudo.

@@ -133,6 +133,21 @@ def pytest_addoption(parser):
                      help="also collect tests/browser (JupyterLab in Chromium; see `make test-browser`)")
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """With ``--dist=load``: tests are handed to workers one by one, except a notebook's cells,
+    which nbval runs in order in one kernel, so they go to one worker together."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class NotebooksTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            path = nodeid.split("::", 1)[0]
+            return path if path.endswith(".ipynb") else nodeid
+
+    return NotebooksTogether(config, log)
+
+
 def pytest_ignore_collect(collection_path, config):
     if os.fspath(collection_path) == _BROWSER_TESTS and not config.getoption("--browser"):
         return True

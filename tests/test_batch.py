@@ -9,6 +9,8 @@ import pytest
 
 from wildrydes_nb.batch import Learner, Outcome, read_roster, run_batch, summary_text, write_summaries
 from wildrydes_nb.errors import RosterError
+from wildrydes_nb.identity_pool import ensure
+from wildrydes_nb.inputs import check_step_input
 from wildrydes_nb.roles import role_name
 
 HEADER = "learner,region,user_pool_id,app_client_id,identity_pool_name\n"
@@ -84,40 +86,37 @@ def resources(session):
     return sorted(p["IdentityPoolId"] for p in pools), sorted(r["RoleName"] for r in iam.list_roles()["Roles"]), users
 
 
-def test_a_class_passes_each_pool_linked_to_its_learners_user_pool(tmp_path, session):
-    learners = read_roster(class_roster(tmp_path, session, 3))
-    outcomes = run_batch(learners, tmp_path / "out", workers=2, progress=False)
-    assert [o.status for o in outcomes] == ["pass"] * 3, [o.message for o in outcomes]
-    identity = session.client("cognito-identity")
-    for learner, outcome in zip(learners, outcomes):
-        pool = identity.describe_identity_pool(IdentityPoolId=outcome.identity_pool_id)
-        assert pool["IdentityPoolName"] == learner.identity_pool_name
-        assert pool["CognitoIdentityProviders"][0]["ProviderName"].endswith("/" + learner.user_pool_id)
-        assert pool["CognitoIdentityProviders"][0]["ClientId"] == learner.app_client_id
-        folder = tmp_path / "out" / learner.learner
-        assert json.loads((folder / "scratchpad.json").read_text())["identity_pool_id"] == outcome.identity_pool_id
-        assert (folder / "02_identity_pool.ipynb").exists()
-        assert outcome.checks["proof.role"] == "pass"
-    write_summaries(outcomes, tmp_path / "out")
-    for path in (tmp_path / "out").rglob("*"):
-        if path.is_file():
-            text = path.read_text(errors="replace")
-            assert not SECRET_SHAPES.search(text), path
-
-
-def test_one_broken_learner_fails_with_its_reason_the_others_pass_and_resume_reruns_it(tmp_path, session, capsys):
+def test_a_class_passes_each_pool_linked_a_broken_learner_fails_alone_and_resume_reruns_only_it(tmp_path, session,
+                                                                                               capsys):
     from wildrydes_nb.cli import main
 
+    # One class run for both stories (each learner starts a kernel): learners 0 and 2 pass,
+    # learner 1's app client is not in its user pool.
     path = class_roster(tmp_path, session, 3, broken={1})
+    learners = read_roster(path)
     out = tmp_path / "out"
     assert main(["batch", str(path), "--out", str(out), "--workers", "2"]) == 1
     summary = {r["learner"]: r for r in csv.DictReader((out / "summary.csv").open())}
     assert [summary[f"learner{i}"]["status"] for i in range(3)] == ["pass", "fail", "pass"]
     assert "does not belong to user pool" in summary["learner1"]["message"]
     assert "FAIL learner1: " in capsys.readouterr().out
+    identity = session.client("cognito-identity")
+    for learner in (learners[0], learners[2]):
+        pool_id = summary[learner.learner]["identity_pool_id"]
+        pool = identity.describe_identity_pool(IdentityPoolId=pool_id)
+        assert pool["IdentityPoolName"] == learner.identity_pool_name
+        assert pool["CognitoIdentityProviders"][0]["ProviderName"].endswith("/" + learner.user_pool_id)
+        assert pool["CognitoIdentityProviders"][0]["ClientId"] == learner.app_client_id
+        folder = out / learner.learner
+        assert json.loads((folder / "scratchpad.json").read_text())["identity_pool_id"] == pool_id
+        assert (folder / "02_identity_pool.ipynb").exists()
+        assert json.loads((folder / "result.json").read_text())["checks"]["proof.role"] == "pass"
+    for written in out.rglob("*"):
+        if written.is_file():
+            assert not SECRET_SHAPES.search(written.read_text(errors="replace")), written
     stamps = {i: (out / f"learner{i}" / "result.json").stat().st_mtime_ns for i in range(3)}
     time.sleep(0.01)
-    outcomes = run_batch(read_roster(path), out, workers=2, resume=True, progress=False)
+    outcomes = run_batch(learners, out, workers=2, resume=True, progress=False)
     assert [o.status for o in outcomes] == ["pass", "fail", "pass"]
     after = {i: (out / f"learner{i}" / "result.json").stat().st_mtime_ns for i in range(3)}
     assert after[0] == stamps[0] and after[2] == stamps[2] and after[1] != stamps[1]
@@ -125,7 +124,9 @@ def test_one_broken_learner_fails_with_its_reason_the_others_pass_and_resume_rer
 
 def test_verify_only_grades_and_creates_nothing(tmp_path, session):
     path = class_roster(tmp_path, session, 2)
-    run_batch(read_roster(path), tmp_path / "made", workers=2, progress=False)
+    for learner in read_roster(path):  # the learners' own step, made here without a kernel
+        ensure(session, check_step_input(learner.region, learner.user_pool_id, learner.app_client_id,
+                                         learner.identity_pool_name))
     before = resources(session)
     outcomes = run_batch(read_roster(path), tmp_path / "graded", workers=2, verify_only=True, progress=False)
     assert [o.status for o in outcomes] == ["pass", "pass"]
@@ -137,6 +138,16 @@ def test_verify_only_without_a_pool_fails_clearly(tmp_path, session):
     outcomes = run_batch(read_roster(class_roster(tmp_path, session, 1)), tmp_path / "out",
                          verify_only=True, progress=False)
     assert outcomes[0].status == "fail" and "there is no identity pool called 'pool_0'" in outcomes[0].message  # the one rule's words
+
+
+def test_a_learner_does_not_inherit_the_pools_its_runner_process_made(tmp_path, session):
+    path = class_roster(tmp_path, session, 1)
+    [learner] = read_roster(path)
+    made = ensure(session, check_step_input(learner.region, learner.user_pool_id, learner.app_client_id,
+                                            learner.identity_pool_name)).identity_pool_id
+    session.client("cognito-identity").delete_identity_pool(IdentityPoolId=made)  # deleted elsewhere
+    outcomes = run_batch([learner], tmp_path / "graded", verify_only=True, progress=False)
+    assert "there is no identity pool called 'pool_0'" in outcomes[0].message
 
 
 def quick_notebook(tmp_path, code):

@@ -236,6 +236,7 @@ def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str) -> 
     # The class's shared back-off, and the runner's listing of the identity pools (if it has one).
     os.environ[backoff.ENVIRONMENT_VARIABLE] = str(Path(out_dir) / BACKOFF_FOLDER)
     snapshot = Path(out_dir) / LISTINGS_FOLDER / f"{learner.learner}.json"
+    listing.forget_changes()
     if snapshot.exists():
         os.environ[listing.ENVIRONMENT_VARIABLE] = str(snapshot)
     os.environ.pop("AWS_PROFILE", None)

@@ -62,6 +62,13 @@ def deleted(identity_pool_id: str) -> None:
     _deleted.add(identity_pool_id)
 
 
+def forget_changes() -> None:
+    """Forget this process's changes: a learner's process, forked from a runner that may have
+    made or deleted pools itself, starts from its fresh snapshot alone."""
+    _created.clear()
+    _deleted.clear()
+
+
 def take(session) -> dict[str, list[str]]:
     """List the identity pools of the session's account and region, every page: name → ids."""
     from .aws import calling, client, paginate  # here: aws imports what every process needs first

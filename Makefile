@@ -19,9 +19,10 @@ demo: $(STAMP)
 
 # PYTHONDONTWRITEBYTECODE is emptied for the tests: Python then keeps the compiled modules
 # (and pytest its rewritten tests) in __pycache__, and a second run starts warm. Every kernel
-# and command the tests start inherits it.
+# and command the tests start inherits it. tests/guard (the loopback guard, which
+# tests/conftest.py also gives every process it starts) is set up before pytest itself starts.
 test: $(STAMP)
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
+	PYTHONDONTWRITEBYTECODE= PYTHONPATH=$(CURDIR)/tests/guard $(BIN)/python -m pytest
 
 # The learner's view in a real browser: Debian's Chromium (the test tool's own browser download
 # is not used) and the `browser` extra of pyproject.toml. Root installs without sudo.

@@ -133,6 +133,11 @@ def pytest_addoption(parser):
                      help="also collect tests/browser (JupyterLab in Chromium; see `make test-browser`)")
 
 
+def pytest_collection_modifyitems(items):
+    """Slow tests first: started last, one of them would end the run alone on its worker."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: order kept otherwise
+
+
 def pytest_xdist_make_scheduler(config, log):
     """With ``--dist=load``: tests are handed to workers one by one, except a notebook's cells,
     which nbval runs in order in one kernel, so they go to one worker together."""

@@ -86,6 +86,7 @@ def resources(session):
     return sorted(p["IdentityPoolId"] for p in pools), sorted(r["RoleName"] for r in iam.list_roles()["Roles"]), users
 
 
+@pytest.mark.slow
 def test_a_class_passes_each_pool_linked_a_broken_learner_fails_alone_and_resume_reruns_only_it(tmp_path, session,
                                                                                                capsys):
     from wildrydes_nb.cli import main
@@ -165,6 +166,7 @@ def quick_notebook(tmp_path, code):
     return path
 
 
+@pytest.mark.slow
 def test_timeout_and_crashed_kernel_are_recorded_and_the_others_go_on(tmp_path, session):
     path = quick_notebook(tmp_path, "import os, time\n"
                                     "if identity_pool_name == 'pool_0': time.sleep(60)\n"
@@ -357,6 +359,7 @@ run_batch(learners, sys.argv[1], workers=2, timeout=120, notebook=sys.argv[2], p
 """
 
 
+@pytest.mark.slow
 def test_kill_9_of_the_runner_leaves_no_learner_and_no_kernel_behind(tmp_path):
     import signal
 
@@ -375,6 +378,7 @@ sys.exit(cli.main(sys.argv[2:]))
 """
 
 
+@pytest.mark.slow
 def test_one_ctrl_c_stops_the_batch_records_the_interrupted_and_writes_the_summaries(tmp_path):
     import signal
 

@@ -35,6 +35,7 @@ def learner_session():
     return new_session(region_name="us-east-2")
 
 
+@pytest.mark.slow
 def test_a_throttled_learner_retries_until_done_and_tells_the_others_to_wait(session, quotas, shared_backoff):
     quotas({"ListIdentityPools": 1})
     first = client(learner_session(), "cognito-identity")
@@ -82,6 +83,7 @@ def test_find_identity_pools_answers_from_the_snapshot_without_listing(session, 
     assert counts == {"cognito-identity.ListIdentityPools": 1}
 
 
+@pytest.mark.slow
 def test_a_class_under_tight_quotas_all_pass_with_one_pool_each(tmp_path, session, quotas):
     learners = read_roster(class_roster(tmp_path, session, 4))
     quotas({"ListIdentityPools": 1, "CreateIdentityPool": 1})

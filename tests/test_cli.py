@@ -139,6 +139,7 @@ def test_importing_the_cli_loads_nothing_heavy():
     assert out.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_sandbox_command_serves_loopback_and_prints_the_environment(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "wildrydes_nb.cli", "sandbox"], stdout=subprocess.PIPE,
                             text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -155,6 +156,7 @@ def test_sandbox_command_serves_loopback_and_prints_the_environment(tmp_path):
         proc.wait(10)
 
 
+@pytest.mark.slow
 def test_sandbox_workshop_exports_its_own_scratchpad_holding_the_workshops_ids():
     import boto3
 

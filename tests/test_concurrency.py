@@ -57,6 +57,7 @@ def no_local_lock(monkeypatch):
     monkeypatch.setattr(identity_pool, "identity_pool_lock", lambda *_, **__: contextlib.nullcontext())
 
 
+@pytest.mark.slow
 def test_two_processes_started_together_make_one_pool(session, step, tmp_path):
     for trial in range(3):
         name = f"race_{trial}"
@@ -300,6 +301,7 @@ def slow_notebook(path, seconds: float):
     return path
 
 
+@pytest.mark.slow
 def test_two_batches_into_one_folder_refuse_to_run_at_once(session, step, tmp_path):
     learners = [Learner(1, "ana", REGION, step.user_pool_id, step.app_client_id)]
     out = tmp_path / "out"

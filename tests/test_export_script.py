@@ -41,6 +41,7 @@ def test_the_plan_lists_its_calls_as_boto3_and_as_cli(args, capsys):
     assert "--format: --format sh shows a plan." in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_exported_script_builds_a_pool_that_verifies_and_runs_twice(args, sandbox, session, iam_delay,
                                                                           tmp_path, capsys):
     iam_delay(0)

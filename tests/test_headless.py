@@ -1,6 +1,7 @@
 """Headless runs: kernels on private IPC sockets, so nothing is reachable over TCP and nothing warns."""
 
 import nbformat
+import pytest
 
 from wildrydes_nb.headless import run_notebook
 
@@ -18,6 +19,7 @@ def test_a_headless_kernel_uses_ipc_and_prints_no_warning(tmp_path, capfd):
     assert not list(tmp_path.glob("kernel-*"))  # no socket files left beside the notebook
 
 
+@pytest.mark.slow
 def test_two_headless_kernels_at_once_do_not_share_sockets(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 

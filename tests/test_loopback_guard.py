@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from wildrydes_nb.batch import Learner, run_batch
 
@@ -53,6 +54,7 @@ def _stdout(cell) -> str:
     return "".join(o.text for o in cell.outputs if o.output_type == "stream")
 
 
+@pytest.mark.slow
 def test_a_kernel_cannot_reach_an_address_off_this_machine_and_nothing_is_tried(sandbox, tmp_path):
     from nbclient import NotebookClient
 

@@ -182,6 +182,7 @@ def _published_report(notebook: Path) -> Report:
     return Report.from_dict(found[-1])
 
 
+@pytest.mark.slow
 def test_headless_run_creates_verifies_and_saves_the_pool(headless_run):
     assert len(headless_run.identity_pools) == 1
     report = _published_report(headless_run.notebook)

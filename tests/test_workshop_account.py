@@ -56,6 +56,7 @@ def test_the_workshop_account_is_what_the_console_leaves(session, workshop_accou
     assert "ClientSecret" not in client
 
 
+@pytest.mark.slow
 def test_cli_step_then_verify_prove_the_sign_in_by_srp_after_waiting_for_iam(workshop_account, iam_delay, cli):
     iam_delay(DELAY)
     code, out, _ = cli("identity-pool", *ids(workshop_account))
@@ -69,6 +70,7 @@ def test_cli_step_then_verify_prove_the_sign_in_by_srp_after_waiting_for_iam(wor
     assert "waiting for IAM to make the new role usable" in err
 
 
+@pytest.mark.slow
 def test_notebook_headless_passes_in_the_workshop_account(workshop_account, iam_delay, tmp_path):
     iam_delay(DELAY)
     executed = tmp_path / "02_identity_pool.ipynb"
@@ -84,6 +86,7 @@ def test_notebook_headless_passes_in_the_workshop_account(workshop_account, iam_
     assert checks[SRP_STAGE].status == PASS and "after waiting" in checks[CREDENTIALS_STAGE].detail
 
 
+@pytest.mark.slow
 def test_batch_of_three_learners_passes_in_the_workshop_account(workshop_account, iam_delay, tmp_path):
     iam_delay(DELAY)
     roster = tmp_path / "roster.csv"

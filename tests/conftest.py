@@ -138,19 +138,25 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: order kept otherwise
 
 
+# Test files whose tests go to one worker together, and why.
+_ONE_WORKER_FILES = {
+    "tests/test_notebooks.py": "its tests share one headless run of the notebook (a module fixture)",
+}
+
+
 def pytest_xdist_make_scheduler(config, log):
     """With ``--dist=load``: tests are handed to workers one by one, except a notebook's cells,
-    which nbval runs in order in one kernel, so they go to one worker together."""
+    which nbval runs in order in one kernel, and the files above: each goes to one worker."""
     if config.getvalue("dist") != "load":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class NotebooksTogether(LoadScopeScheduling):
+    class TogetherWhereNeeded(LoadScopeScheduling):
         def _split_scope(self, nodeid):
             path = nodeid.split("::", 1)[0]
-            return path if path.endswith(".ipynb") else nodeid
+            return path if path.endswith(".ipynb") or path in _ONE_WORKER_FILES else nodeid
 
-    return NotebooksTogether(config, log)
+    return TogetherWhereNeeded(config, log)
 
 
 def pytest_ignore_collect(collection_path, config):

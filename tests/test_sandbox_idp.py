@@ -58,13 +58,19 @@ def idp_access(request: pytest.FixtureRequest) -> Iterator[tuple[str | None, Any
         yield running.endpoint_url, running.reset
 
 
+_clients: dict[str | None, Any] = {}
+
+
 @pytest.fixture
 def idp(idp_access: tuple[str | None, Any]) -> Any:
+    """A cognito-idp client for that moto, emptied first (clients are made once and kept)."""
     endpoint_url, reset = idp_access
     reset()
-    return boto3.client(
-        "cognito-idp", region_name=REGION, endpoint_url=endpoint_url, config=NO_RETRIES
-    )
+    if endpoint_url not in _clients:
+        _clients[endpoint_url] = boto3.client(
+            "cognito-idp", region_name=REGION, endpoint_url=endpoint_url, config=NO_RETRIES
+        )
+    return _clients[endpoint_url]
 
 
 @contextmanager

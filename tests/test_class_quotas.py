@@ -85,11 +85,11 @@ def test_find_identity_pools_answers_from_the_snapshot_without_listing(session, 
 
 @pytest.mark.slow
 def test_a_class_under_tight_quotas_all_pass_with_one_pool_each(tmp_path, session, quotas):
-    learners = read_roster(class_roster(tmp_path, session, 4))
+    learners = read_roster(class_roster(tmp_path, session, 3))
     quotas({"ListIdentityPools": 1, "CreateIdentityPool": 1})
-    outcomes = run_batch(learners, tmp_path / "out", workers=4, progress=False)
+    outcomes = run_batch(learners, tmp_path / "out", workers=3, progress=False)
     counts = network.request_counts()
-    assert [o.status for o in outcomes] == ["pass"] * 4, [o.message for o in outcomes]
+    assert [o.status for o in outcomes] == ["pass"] * 3, [o.message for o in outcomes]
     pools = session.client("cognito-identity").list_identity_pools(MaxResults=60)["IdentityPools"]
     assert Counter(p["IdentityPoolName"] for p in pools) == {learner.identity_pool_name: 1 for learner in learners}
     assert sorted(o.identity_pool_id for o in outcomes) == sorted(p["IdentityPoolId"] for p in pools)

@@ -97,7 +97,11 @@ def test_a_second_run_waits_for_the_first_and_says_so(session, step):
             ensure(new_session(region_name=REGION), step,
                    progress=lambda stage, state, detail: said.append((stage, state, detail)))))
         waiting.start()
-        time.sleep(1)
+        deadline = time.monotonic() + 20  # a loaded machine may take a while to get there
+        while len(said) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # and it stays there while the lock is held
+        assert waiting.is_alive()
         assert said == [("input", "running", "checking the user pool and app client"),
                         ("input", "running", f"waiting for another run on this machine that is creating or "
                                              f"repairing '{step.identity_pool_name}' in {REGION}")]

@@ -6,7 +6,9 @@ leave the machine is refused before it is tried, in this process and in every Py
 starts (tests/guard: its ``sitecustomize`` installs the guard, from ``PYTHONPATH``).
 """
 
+import itertools
 import os
+import socket
 import sys
 import tempfile
 
@@ -43,8 +45,36 @@ with open(os.environ["AWS_CONFIG_FILE"], "w", encoding="utf-8") as _config:
     _config.write("# The tests' AWS config (tests/conftest.py): no profile sets an endpoint.\n")
 
 
+def _kernel_ports_of_this_worker():
+    """jupyter_client picks a kernel's five TCP ports by binding port 0 and letting go; the kernel
+    binds them a moment later. Workers starting kernels at once then now and then hand one port
+    to two kernels, and one dies ("Address already in use", jupyter_client issue 487). Each
+    worker takes its kernels' ports from a range of its own instead, below the ports the system
+    hands out for port 0, and still skips a port something else has bound."""
+    from jupyter_client.connect import LocalPortCache
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    first = 20000 + 1500 * ((int(worker) if worker.isdigit() else 0) % 8)
+    ports = itertools.cycle(range(first, first + 1500))
+
+    def find_available_port(self, ip):
+        for port in ports:
+            if port in self.currently_used_ports:
+                continue
+            with socket.socket() as probe:
+                try:
+                    probe.bind((ip, port))
+                except OSError:
+                    continue
+            self.currently_used_ports.add(port)
+            return port
+
+    LocalPortCache.find_available_port = find_available_port
+
+
 def pytest_configure(config):
     """Start the session's sandbox before collection, so every kernel inherits its endpoint."""
+    _kernel_ports_of_this_worker()
     from wildrydes_nb import sandbox
 
     box = sandbox.start(region=REGION)

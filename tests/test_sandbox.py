@@ -1,4 +1,4 @@
-"""Tests of the local AWS sandbox: the moto extension, in process and through the server."""
+"""Tests of the local AWS sandbox: the moto extension through the server, and in process."""
 
 from __future__ import annotations
 
@@ -76,20 +76,11 @@ class Clients:
         return self._made[key]
 
 
-@pytest.fixture(scope="module", params=["in_process", "server"])
-def moto_access(request: pytest.FixtureRequest) -> Iterator[tuple[Clients, Any]]:
-    """One way of reaching moto for the whole module, and how to empty it.
-
-    Module scope: pytest runs all in-process tests, then all server tests, so the mock is
-    started (which costs a fresh boto3 default session) once, not once per test.
-    """
-    if request.param == "in_process":
-        sandbox.install()
-        with mock_aws() as mock:
-            yield Clients(endpoint_url=None), mock.reset
-    else:
-        running = request.getfixturevalue("server")
-        yield Clients(running.endpoint_url), running.reset
+@pytest.fixture(scope="module")
+def moto_access(server: sandbox.Sandbox) -> tuple[Clients, Any]:
+    """The module's sandbox server, and how to empty it. Every behaviour is tested through the
+    server; the extensions in process (``mock_aws``) are shown by the tests named "in process"."""
+    return Clients(server.endpoint_url), server.reset
 
 
 @pytest.fixture
@@ -876,6 +867,22 @@ def test_install_can_run_again(monkeypatch: pytest.MonkeyPatch) -> None:
             "InvalidParameterException", "USER_PASSWORD_AUTH flow not enabled for this client"
         ):
             sign_in(aws, srp_client_id, "alice")
+
+
+def test_in_process_too_a_learner_gets_credentials_of_the_authenticated_role() -> None:
+    sandbox.install()
+    aws = Clients(endpoint_url=None)
+    with mock_aws():
+        workshop = build_workshop(aws)
+        identity_id = authenticated_identity(aws, workshop)
+        with raises_aws_error(
+            "NotAuthorizedException", "Unauthenticated access is not supported for this identity pool."
+        ):
+            aws("cognito-identity").get_credentials_for_identity(IdentityId=identity_id)
+        answer = aws("cognito-identity").get_credentials_for_identity(
+            IdentityId=identity_id, Logins={workshop.provider: workshop.id_token}
+        )
+        assert caller_arn(aws, answer["Credentials"]) == assumed_role_arn(AUTH_ROLE)
 
 
 @pytest.mark.parametrize(

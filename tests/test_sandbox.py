@@ -76,11 +76,19 @@ class Clients:
         return self._made[key]
 
 
+_kept: dict[str | None, Clients] = {}
+
+
+def kept_clients(endpoint_url: str | None) -> Clients:
+    """The one `Clients` for this endpoint (None: the in-process mock), kept between tests."""
+    return _kept.setdefault(endpoint_url, Clients(endpoint_url))
+
+
 @pytest.fixture(scope="module")
 def moto_access(server: sandbox.Sandbox) -> tuple[Clients, Any]:
     """The module's sandbox server, and how to empty it. Every behaviour is tested through the
     server; the extensions in process (``mock_aws``) are shown by the tests named "in process"."""
-    return Clients(server.endpoint_url), server.reset
+    return kept_clients(server.endpoint_url), server.reset
 
 
 @pytest.fixture

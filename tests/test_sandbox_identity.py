@@ -8,9 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from joserfc import jwk, jwt
 
@@ -18,14 +16,13 @@ from wildrydes_nb import sandbox as wildrydes_sandbox
 from wildrydes_nb.sandbox.cognitoidentity.models import MOTO_USER_POOL_KEYS, open_id_token_keys
 from wildrydes_nb.sandbox.iam import models as iam_models
 
-from test_sandbox import forged as forged_with_another_key, with_claims
+from test_sandbox import forged as forged_with_another_key, kept_clients, with_claims
 
 REGION = "us-east-2"
 ACCOUNT_ID = "123456789012"  # moto's default account
 PASSWORD = "Passw0rd!!"
 POOL_NAME = "wildrydes_identity_pool"
 AUTH_ROLE = f"Cognito_{POOL_NAME}Auth_Role"
-NO_RETRIES = Config(retries={"max_attempts": 1})
 NOT_CONFIGURED = (
     "InvalidIdentityPoolConfigurationException",
     "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
@@ -42,23 +39,11 @@ CLASSIC_FLOW_OFF = (
 )
 
 
-_clients: dict[tuple, Any] = {}
-
-
 @pytest.fixture
 def aws(sandbox: wildrydes_sandbox.Sandbox) -> Any:
     """A client factory for the session's sandbox server, emptied first (clients are kept)."""
     sandbox.reset()
-
-    def client(service: str, **kwargs: Any) -> Any:
-        key = (sandbox.endpoint_url, service, tuple(sorted(kwargs.items())))
-        if key not in _clients:
-            _clients[key] = boto3.client(
-                service, region_name=REGION, endpoint_url=sandbox.endpoint_url, config=NO_RETRIES, **kwargs
-            )
-        return _clients[key]
-
-    return client
+    return kept_clients(sandbox.endpoint_url)
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ import re
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from pycognito.aws_srp import (
@@ -29,12 +27,13 @@ from pycognito.exceptions import ForceChangePasswordException, SMSMFAChallengeEx
 
 from wildrydes_nb import sandbox as wildrydes_sandbox
 
+from test_sandbox import kept_clients
+
 REGION = "us-east-2"
 PASSWORD = "Wild-Rydes-1234"
 WRONG_PASSWORD = "Wild-Rydes-4321"
 USERNAME = "alice|example|com"  # what the web app registers for alice@example.com
 EMAIL = "alice@example.com"
-NO_RETRIES = Config(retries={"max_attempts": 1})
 WORKSHOP_FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 INCORRECT = ("NotAuthorizedException", "Incorrect username or password.")
 
@@ -45,16 +44,9 @@ def no_endpoint_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
 
 
-_clients: dict[str | None, Any] = {}
-
-
 def idp_client(endpoint_url: str | None) -> Any:
     """A cognito-idp client for moto at ``endpoint_url`` (None: the in-process mock), kept."""
-    if endpoint_url not in _clients:
-        _clients[endpoint_url] = boto3.client(
-            "cognito-idp", region_name=REGION, endpoint_url=endpoint_url, config=NO_RETRIES
-        )
-    return _clients[endpoint_url]
+    return kept_clients(endpoint_url)("cognito-idp")
 
 
 @pytest.fixture

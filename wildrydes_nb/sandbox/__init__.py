@@ -44,6 +44,7 @@ def install() -> None:
     # Imported here: importing moto is slow, and this package must stay cheap to import.
     from moto.cognitoidentity.models import CognitoIdentityBackend, CognitoIdentityPool
     from moto.cognitoidentity.responses import CognitoIdentityResponse
+    from moto.cognitoidp import models as moto_user_pools
     from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
     from moto.iam.models import IAMBackend
     from moto.sts.models import STSBackend
@@ -54,8 +55,6 @@ def install() -> None:
         CognitoIdentityPoolExtension,
     )
     from .cognitoidentity.responses import CognitoIdentityResponseExtension
-    from moto.cognitoidp import models as moto_user_pools
-
     from .cognitoidp.models import CognitoIdpBackendExtension, CognitoIdpUserPoolExtension, SharedKeyImport
     from .iam.models import IAMBackendExtension
     from .sts.models import STSBackendExtension

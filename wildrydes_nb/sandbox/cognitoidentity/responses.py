@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from botocore.model import OperationNotFoundError, ServiceModel
+from botocore.model import OperationNotFoundError
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.responses import BaseResponse
 
@@ -32,7 +32,7 @@ class CognitoIdentityResponseExtension:
 
     def _validation_problems(self) -> list[str]:
         try:
-            operation = _service_model().operation_model(self._get_action())
+            operation = service_model("cognito-identity").operation_model(self._get_action())
             params = json.loads(self.body or "{}")
         except (OperationNotFoundError, ValueError):
             # Unknown actions and unreadable bodies are moto's to answer.
@@ -129,10 +129,6 @@ class CognitoIdentityResponseExtension:
             saml_providers=self._get_param("SamlProviderARNs"),
             tags=self._get_param("IdentityPoolTags"),
         )
-
-
-def _service_model() -> ServiceModel:
-    return service_model("cognito-identity")
 
 
 def _without_none(response: dict[str, Any]) -> dict[str, Any]:

@@ -86,26 +86,31 @@ class SharedKeyImport:
 
     def __init__(self, jwk_module: Any):
         self._jwk = jwk_module
+        self.RSAKey = _RSAKeyImportedOnce(jwk_module.RSAKey)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._jwk, name)  # the rest of the module is joserfc's own
+
+
+class _RSAKeyImportedOnce:
+    """joserfc's ``RSAKey`` whose ``import_key`` of a key given as a dict is done once."""
+
+    def __init__(self, key_class: Any):
+        self._class = key_class
         self._imported: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    @property
-    def RSAKey(self) -> "SharedKeyImport":  # noqa: N802 - the name moto uses: jwk.RSAKey.import_key
-        return self
-
     def import_key(self, value: Any, *args: Any, **kwargs: Any) -> Any:
         if args or kwargs or not isinstance(value, dict):
-            return self._jwk.RSAKey.import_key(value, *args, **kwargs)
+            return self._class.import_key(value, *args, **kwargs)
         text = json.dumps(value, sort_keys=True)
         with self._lock:
             if text not in self._imported:
-                self._imported[text] = self._jwk.RSAKey.import_key(value)
+                self._imported[text] = self._class.import_key(value)
             return self._imported[text]
 
     def __getattr__(self, name: str) -> Any:
-        # Anything else of the module, and of RSAKey, is joserfc's own.
-        found = getattr(self._jwk, name, None)
-        return found if found is not None else getattr(self._jwk.RSAKey, name)
+        return getattr(self._class, name)
 
 
 class CognitoIdpBackendExtension:

@@ -1,5 +1,6 @@
 """Independent reads at once: fewer round trips on a network, every call still counted, errors in plan order."""
 
+import sys
 import threading
 import time
 
@@ -9,7 +10,7 @@ from botocore.awsrequest import AWSResponse
 from wildrydes_nb.aws import client, count_calls, new_session
 from wildrydes_nb.errors import AwsAccessError
 from wildrydes_nb.identity_pool import ensure
-from wildrydes_nb.parallel import in_parallel
+from wildrydes_nb.parallel import attempt, in_parallel
 from wildrydes_nb.report import FAIL
 from wildrydes_nb.sandbox import network
 
@@ -118,3 +119,38 @@ def test_a_session_makes_each_client_once_from_many_threads(session):
     shared = fresh()
     made = in_parallel(*(lambda: client(shared, "cognito-identity") for _ in range(8)))
     assert len({id(c) for c in made}) == 1
+
+
+@pytest.fixture
+def eager_thread_switches():
+    """Python switches threads every 5 ms; far more often here, so a race shows in every run."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(before)
+
+
+def test_errors_raised_at_the_same_moment_in_two_threads_are_the_clients_own_classes(session, eager_thread_switches):
+    """botocore makes a client's exception classes on the first error; two threads failing at once
+    each made a set of their own, so ``except client.exceptions.X`` missed one of them and a
+    learner saw a raw ResourceNotFoundException instead of "User pool ... does not exist"."""
+    for _ in range(20):
+        shared = fresh()
+        idp = client(shared, "cognito-idp")
+        both = threading.Barrier(2)
+        idp.meta.events.register("before-parse.cognito-identity-provider.*", lambda **_: both.wait(5))
+        errors = in_parallel(*(lambda: attempt(lambda: idp.describe_user_pool(UserPoolId="us-east-2_NoSuchPool1"))[1]
+                               for _ in range(2)))
+        assert all(isinstance(error, idp.exceptions.ResourceNotFoundException) for error in errors)
+
+
+def test_a_missing_user_pool_is_told_clearly_however_the_two_reads_end(session, step, eager_thread_switches):
+    from wildrydes_nb.errors import NotFoundError
+    from wildrydes_nb.user_pool import describe_app_client
+
+    for _ in range(10):
+        shared = fresh()
+        both = threading.Barrier(2)
+        shared.events.register("before-parse.cognito-identity-provider.*", lambda **_: both.wait(5))
+        with pytest.raises(NotFoundError, match="User pool us-east-2_NoSuchPool1 does not exist"):
+            describe_app_client(shared, "us-east-2_NoSuchPool1", step.app_client_id)

@@ -133,6 +133,9 @@ def client(session: boto3.Session, service: str, region: str | None = None):
             except ValueError:  # botocore's "Invalid endpoint: ...", or a URL urllib cannot split
                 raise _bad_endpoint(service, None, "is not an http:// or https:// URL") from None
             _check_endpoint(service, made.meta.endpoint_url)
+            # botocore makes a client's exception classes at its first error, unlocked: two threads
+            # failing at once could each make a set, and `except made.exceptions.X` miss one of them.
+            made.exceptions  # noqa: B018 - made now, under the lock, once
             events, name = made.meta.events, made.meta.service_model.service_id.hyphenize()
             events.register_first(f"needs-retry.{name}", _bounded_retries)
             events.register(f"before-parse.{name}", functools.partial(_refuse_web_page, made))

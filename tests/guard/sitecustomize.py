@@ -12,3 +12,8 @@ loopback_guard.install()
 # without it; jsonschema then leaves its "iri" formats unchecked, as it does when that optional
 # package is not installed. Learners' and instructors' processes are not touched.
 sys.modules.setdefault("rfc3987_syntax", None)
+
+# ipykernel starts its debugger (debugpy, with pydevd) in every kernel: about 0.1 s of CPU each,
+# and the tests start some fifty kernels. No test debugs a kernel, so the tests' kernels go
+# without it; ipykernel then runs as it does where debugpy is not installed.
+sys.modules.setdefault("debugpy", None)

@@ -5,6 +5,7 @@ The cell-by-cell nbval runs are collected from tests/notebooks/ (see its conftes
 """
 
 import contextlib
+import io
 import importlib.util
 import re
 from dataclasses import dataclass
@@ -261,3 +262,47 @@ def test_the_walk_through_numbers_its_steps_as_the_workshop_page_does():
     walk = next(c.source for c in _shipped("02_identity_pool").cells
                 if c.cell_type == "markdown" and "What the console did" in c.source)
     assert [int(n) for n in re.findall(r"^(\d)\. ", walk, re.MULTILINE)] == list(range(1, 10))
+
+
+def _try_it_yourself_cells() -> list[str]:
+    """The code of the identity pool notebook's "Try it yourself" section, as learners run it."""
+    cells = _shipped("02_identity_pool").cells
+    start = next(i for i, c in enumerate(cells) if c.source.startswith("## Try it yourself"))
+    end = next(i for i in range(start + 1, len(cells)) if cells[i].source.startswith("## "))
+    return [c.source for c in cells[start:end] if c.cell_type == "code"]
+
+
+def _run_try_it_yourself(pad) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        namespace = {"profile": None, "pad": pad}
+        for source in _try_it_yourself_cells():
+            exec(compile(source, "try-it-yourself", "exec"), namespace)  # noqa: S102 - the shipped cells
+    return out.getvalue()
+
+
+def test_try_it_yourself_shows_the_pool_its_roles_and_the_trust_policy(session, step, scratchpad):
+    from wildrydes_nb.identity_pool import ensure
+
+    result = ensure(session, step)
+    scratchpad.update(region=step.region, identity_pool_id=result.identity_pool_id)
+    out = _run_try_it_yourself(scratchpad)
+    assert '"IdentityPoolName": "wildrydes_identity_pool"' in out and "'authenticated': 'arn:aws:iam::" in out
+    assert '"cognito-identity.amazonaws.com:aud": "' + result.identity_pool_id in out
+
+
+def test_try_it_yourself_says_what_aws_answered_when_the_saved_pool_or_role_is_gone(session, step, scratchpad):
+    from wildrydes_nb.identity_pool import ensure
+
+    result = ensure(session, step)
+    scratchpad.update(region=step.region, identity_pool_id=result.identity_pool_id)
+    iam = session.client("iam")
+    iam.delete_role(RoleName=result.authenticated_role_arn.split("/")[-1])
+    out = _run_try_it_yourself(scratchpad)
+    assert "AWS answered NoSuchEntity: " in out and "which creates the role and attaches it" in out
+
+    session.client("cognito-identity").delete_identity_pool(IdentityPoolId=result.identity_pool_id)
+    out = _run_try_it_yourself(scratchpad)
+    assert f"AWS answered ResourceNotFoundException: IdentityPool '{result.identity_pool_id}' not found." in out
+    assert "No identity pool: create it with the form above" in out
+    assert "No role attached." in out and "No authenticated role: run the form above" in out

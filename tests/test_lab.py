@@ -113,3 +113,29 @@ def test_lab_with_sandbox_wires_every_kernel_to_it_and_stops_it_after(fake_lab, 
     assert dict(os.environ) == before
     with pytest.raises(OSError):
         urllib.request.build_opener(urllib.request.ProxyHandler({})).open(endpoint, timeout=2)
+
+
+def test_lab_on_a_taken_port_is_one_clear_line_and_starts_nothing(fake_lab, capsys):
+    import socket
+
+    from wildrydes_nb.cli import EXIT_INPUT, main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main(["lab", "--sandbox", "--port", str(port)])
+    assert code == EXIT_INPUT and fake_lab.runs == []
+    assert capsys.readouterr().err == (
+        f"error: --port: port {port} on 127.0.0.1 is taken: another program listens there. "
+        "Fix: Stop that program, choose another port with --port, or leave --port out to take any free port.\n")
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "８８８８", "http"])
+def test_lab_refuses_a_port_that_is_not_one(fake_lab, capsys, port):
+    from wildrydes_nb.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["lab", "--port", port])
+    assert stop.value.code == 2 and fake_lab.runs == []
+    assert "is not a port: give a number from 1 to 65535, or 0 for any free port" in capsys.readouterr().err

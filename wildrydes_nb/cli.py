@@ -146,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lab", help="open JupyterLab on the workbook notebooks")
     p.add_argument("--sandbox", action="store_true",
                    help="wire JupyterLab to a local sandbox, started for the session and stopped with it")
-    p.add_argument("--port", type=int, default=None, help="JupyterLab's port")
+    p.add_argument("--port", type=_port, default=None,
+                   help="JupyterLab's port on 127.0.0.1 (default: 8888, or the next free one)")
     p.add_argument("--working-copy", metavar="DIR",
                    help="your own folder of the workbook's notebooks, made from notebooks/ when missing, "
                         "never overwritten (default: $WILDRYDES_WORKBOOK or ~/wildrydes-workbook)")
@@ -258,7 +259,7 @@ def cmd_sandbox(args) -> int:
     return 0
 
 
-def _port_error(port: int, error: OSError):
+def _port_error(port: int, error: OSError, who: str = "the sandbox"):
     from .errors import PortError
 
     if error.errno == errno.EADDRINUSE:
@@ -266,7 +267,7 @@ def _port_error(port: int, error: OSError):
                          fix="Stop that program, choose another port with --port, or leave --port out "
                              "to take any free port.")
     why = os.strerror(error.errno) if error.errno else str(error)
-    return PortError(f"the sandbox cannot listen on port {port} of 127.0.0.1: {why}.",
+    return PortError(f"{who} cannot listen on port {port} of 127.0.0.1: {why}.",
                      field="port", fix="Choose a port from 1024 to 65535 with --port, or leave --port out "
                                        "to take any free port.")
 
@@ -480,6 +481,13 @@ def cmd_lab(args) -> int:
     from .lab import run_lab
 
     extra = args.lab_args[1:] if args.lab_args[:1] == ["--"] else args.lab_args
+    if args.port:  # JupyterLab, told not to try another port, would end with a log line in its start-up noise
+        import socket
+
+        try:
+            socket.create_server(("127.0.0.1", args.port)).close()
+        except OSError as error:
+            raise _port_error(args.port, error, "JupyterLab") from error
     return run_lab(args.sandbox, args.port, extra, iam_delay=args.iam_delay, working_copy=args.working_copy)
 
 

@@ -219,6 +219,35 @@ def test_a_user_signs_in_with_password_auth_by_a_verified_email_alias(idp: Any) 
     assert id_token_claims(tokens)["cognito:username"] == USERNAME
 
 
+def attributes_of(idp: Any, user_pool_id: str, username: str) -> dict[str, str]:
+    user = idp.admin_get_user(UserPoolId=user_pool_id, Username=username)
+    return {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+
+
+def test_a_user_who_confirms_sign_up_signs_in_by_the_email_the_code_went_to(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)  # the workshop's: email auto-verified
+    idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
+                UserAttributes=[{"Name": "email", "Value": EMAIL}])
+    assert "email_verified" not in attributes_of(idp, user_pool_id, USERNAME)
+
+    idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode="123456")
+
+    assert attributes_of(idp, user_pool_id, USERNAME)["email_verified"] == "true"
+    assert id_token_claims(srp_sign_in(idp, user_pool_id, app_client_id, EMAIL))["cognito:username"] == USERNAME
+
+
+def test_a_pool_that_auto_verifies_the_phone_too_sends_the_code_by_sms_and_verifies_that(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(
+        idp, AliasAttributes=["email", "phone_number"], AutoVerifiedAttributes=["email", "phone_number"])
+    idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
+                UserAttributes=[{"Name": "email", "Value": EMAIL}, {"Name": "phone_number", "Value": "+15555550100"}])
+
+    idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode="123456")
+
+    attributes = attributes_of(idp, user_pool_id, USERNAME)
+    assert attributes["phone_number_verified"] == "true" and "email_verified" not in attributes
+
+
 @pytest.mark.parametrize("email_verified", [None, "false"], ids=["not-set", "false"])
 def test_an_unverified_email_alias_does_not_sign_in(idp: Any, email_verified: str | None) -> None:
     user_pool_id, app_client_id = create_pool(idp)

@@ -45,6 +45,7 @@ _moto_initiate_auth = CognitoIdpBackend.initiate_auth
 _moto_respond_to_auth_challenge = CognitoIdpBackend.respond_to_auth_challenge
 _moto_admin_create_user = CognitoIdpBackend.admin_create_user
 _moto_sign_up = CognitoIdpBackend.sign_up
+_moto_confirm_sign_up = CognitoIdpBackend.confirm_sign_up
 _moto_delete_user_pool = CognitoIdpBackend.delete_user_pool
 _moto_get_user = CognitoIdpUserPool._get_user
 _moto_update_extended_config = CognitoIdpUserPool.update_extended_config
@@ -158,6 +159,24 @@ class CognitoIdpBackendExtension:
         if found is not None:
             _check_new_username(found[0], username)
         return _moto_sign_up(self, client_id, username, password, attributes)
+
+    def confirm_sign_up(self, client_id: str, username: str) -> str:
+        """Confirm a registration with the code Cognito sent, which verifies where it went.
+
+        A pool that auto-verifies sends the code by SMS when it auto-verifies the phone
+        number and the user has one, else by email; confirming marks that attribute
+        verified, so it then works as a sign-in alias (moto confirms and verifies nothing).
+        """
+        answer = _moto_confirm_sign_up(self, client_id, username)
+        found = self._find_client(client_id)
+        if found is not None:
+            user_pool = found[0]
+            user = user_pool._get_user(username)
+            auto_verified = user_pool.extended_config.get("AutoVerifiedAttributes") or []
+            sent_to = [a for a in ("phone_number", "email") if a in auto_verified and user.attribute_lookup.get(a)]
+            if sent_to:
+                user.update_attributes([{"Name": f"{sent_to[0]}_verified", "Value": "true"}])
+        return answer
 
     def initiate_auth(
         self, client_id: str, auth_flow: str, auth_parameters: dict[str, str]

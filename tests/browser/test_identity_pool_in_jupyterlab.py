@@ -19,14 +19,19 @@ ACTION_TIMEOUT = 60_000  # ms: one click's work against the sandbox
 POOL_ID = re.compile(rf"^{REGION}:[0-9a-f-]{{36}}$")
 
 
-def open_and_run_all(page, jupyterlab, expect):
-    """Open the notebook and run all its cells from the Run menu; returns the two forms' outputs."""
+def run_all(page, jupyterlab, expect):
+    """Open the notebook and run all its cells from the Run menu."""
     page.goto(jupyterlab.url(f"lab/tree/{NOTEBOOK}"))
     # As a learner waits for the status bar's "Idle": Run All before the kernel is connected runs nothing.
     kernel_status = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\(ipykernel\) \| "))
     expect(kernel_status).to_have_text(re.compile(r"\| Idle$"), timeout=RUN_TIMEOUT)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+
+def open_and_run_all(page, jupyterlab, expect):
+    """Open the notebook and run all its cells from the Run menu; returns the two forms' outputs."""
+    run_all(page, jupyterlab, expect)
     identity = form_output(page, "Create the identity pool")
     check = form_output(page, "Verify the identity pool")
     expect(check).to_be_visible(timeout=RUN_TIMEOUT)
@@ -162,6 +167,25 @@ def test_a_mistyped_app_client_id_is_named_and_nothing_is_created(page, jupyterl
     assert session.client("iam").list_roles()["Roles"] == []
     assert Scratchpad(jupyterlab.scratchpad).get("identity_pool_id") is None
 
+
+def test_try_it_yourself_says_what_aws_answered_for_a_pool_deleted_since_it_was_saved(
+        page, jupyterlab, expect, artifacts, session, step):
+    from wildrydes_nb.identity_pool import ensure
+
+    pool_id = ensure(session, step).identity_pool_id
+    Scratchpad(jupyterlab.scratchpad).update(region=REGION, user_pool_id=step.user_pool_id,
+                                             app_client_id=step.app_client_id, identity_pool_id=pool_id)
+    session.client("cognito-identity").delete_identity_pool(IdentityPoolId=pool_id)
+    run_all(page, jupyterlab, expect)
+
+    answer = page.locator(".jp-OutputArea-output", has_text="AWS answered ResourceNotFoundException")
+    expect(answer).to_have_text(f"AWS answered ResourceNotFoundException: IdentityPool '{pool_id}' not found.",
+                                timeout=RUN_TIMEOUT)
+    outputs = page.locator(".jp-OutputArea-output")
+    expect(outputs.filter(has_text="No identity pool: create it with the form above")).to_have_count(1)
+    expect(outputs.filter(has_text="No authenticated role: run the form above")).to_have_count(1)
+    expect(page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']")).to_have_count(0)
+    viewport(page, page.get_by_role("heading", name="Try it yourself"), artifacts, "try-it-yourself-pool-gone")
 
 
 def test_saving_writes_the_learners_copy_and_reopening_says_how_to_bring_the_form_back(

@@ -93,4 +93,4 @@ class RosterError(WildrydesError):
 
 
 class PortError(WildrydesError):
-    """The sandbox cannot listen on the port asked for: another program holds it, or it needs privileges."""
+    """The sandbox or JupyterLab cannot listen on the port asked for: another program holds it, or it needs privileges."""

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from wildrydes_nb import checks
 from wildrydes_nb.batch import Learner, Outcome, read_roster, run_batch, summary_text, write_summaries
 from wildrydes_nb.errors import RosterError
 from wildrydes_nb.identity_pool import ensure
@@ -111,7 +112,7 @@ def test_a_class_passes_each_pool_linked_a_broken_learner_fails_alone_and_resume
         folder = out / learner.learner
         assert json.loads((folder / "scratchpad.json").read_text())["identity_pool_id"] == pool_id
         assert (folder / "02_identity_pool.ipynb").exists()
-        assert json.loads((folder / "result.json").read_text())["checks"]["proof.role"] == "pass"
+        assert json.loads((folder / "result.json").read_text())["checks"][checks.PROOF_ROLE] == "pass"
     for written in out.rglob("*"):
         if written.is_file():
             assert not SECRET_SHAPES.search(written.read_text(errors="replace")), written
@@ -131,7 +132,7 @@ def test_verify_only_grades_and_creates_nothing(tmp_path, session):
     before = resources(session)
     outcomes = run_batch(read_roster(path), tmp_path / "graded", workers=2, verify_only=True, progress=False)
     assert [o.status for o in outcomes] == ["pass", "pass"]
-    assert outcomes[0].checks["auth_role.trust.aud"] == "pass"
+    assert outcomes[0].checks[checks.AUTH_ROLE_TRUST_AUD] == "pass"
     assert resources(session) == before
 
 

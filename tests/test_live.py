@@ -9,6 +9,7 @@ from wildrydes_nb import cli, forms, resolve, state
 from wildrydes_nb.errors import NotFoundError
 from wildrydes_nb.identity_pool import find_identity_pools
 from wildrydes_nb.scratchpad import Scratchpad
+from wildrydes_nb import checks
 
 from test_forms import REGION, click, saved  # noqa: F401 - saved is a fixture
 
@@ -194,5 +195,5 @@ def test_checks_have_stable_ids(saved, session):
     form.create()
     check = forms.VerifyForm(form, proof=False)
     ids = [c.id for c in check.verify().checks]
-    assert ids == ["identity_pool.exists", "identity_pool.provider", "identity_pool.unauthenticated",
-                   "auth_role.attached", "auth_role.exists", "auth_role.trust.aud", "auth_role.trust.amr"]
+    assert ids == [checks.IDENTITY_POOL_EXISTS, checks.IDENTITY_POOL_PROVIDER, checks.IDENTITY_POOL_UNAUTHENTICATED,
+                   checks.AUTH_ROLE_ATTACHED, checks.AUTH_ROLE_EXISTS, checks.AUTH_ROLE_TRUST_AUD, checks.AUTH_ROLE_TRUST_AMR]

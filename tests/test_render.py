@@ -3,6 +3,7 @@
 from wildrydes_nb import render
 from wildrydes_nb.errors import InputError
 from wildrydes_nb.report import FAIL, NOT_PROVEN, PASS, Report
+from wildrydes_nb import checks
 
 POOL_ID = "us-east-2:1a2b3c4d-0000-4000-8000-123456789abc"
 
@@ -30,8 +31,8 @@ def test_a_double_click_selects_the_whole_identity_pool_id_and_the_copy_button_c
 
 def test_report_shows_each_fix_and_the_verdict():
     report = Report("Verification", facts={"identity_pool_id": POOL_ID})
-    report.add("identity_pool.exists", "identity pool exists", PASS, "found")
-    report.add("auth_role.attached", "authenticated role attached", FAIL, "no role", "Run the step again.")
+    report.add(checks.IDENTITY_POOL_EXISTS, PASS, "found")
+    report.add(checks.AUTH_ROLE_ATTACHED, FAIL, "no role", "Run the step again.")
     shown = render.report(report)
     assert "Fix: Run the step again." in shown.html and POOL_ID in shown.html
     assert "1 passed, 1 failed: some checks did not pass" in shown.html and shown.text == report.to_text()
@@ -39,8 +40,8 @@ def test_report_shows_each_fix_and_the_verdict():
 
 def test_a_proof_not_proven_is_amber_with_how_to_prove_it_and_not_a_failure():
     report = Report("Verification")
-    report.add("identity_pool.exists", "identity pool exists", PASS, "found")
-    report.add("proof", "sign-in proof", NOT_PROVEN, "no permission to create users", "Use an admin identity.")
+    report.add(checks.IDENTITY_POOL_EXISTS, PASS, "found")
+    report.add(checks.PROOF, NOT_PROVEN, "no permission to create users", "Use an admin identity.")
     shown = render.report(report)
     assert report.ok and report.verdict == NOT_PROVEN
     assert "To prove it: Use an admin identity." in shown.html and "#9a6700" in shown.html

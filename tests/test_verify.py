@@ -9,6 +9,7 @@ from wildrydes_nb.aws import count_calls
 from wildrydes_nb.identity_pool import ensure
 from wildrydes_nb.inputs import check_step_input
 from wildrydes_nb.report import FAIL, NOT_PROVEN, PASS, SKIP
+from wildrydes_nb import checks
 
 from test_identity_pool import fresh, writes
 
@@ -27,9 +28,9 @@ def test_a_correct_pool_passes_every_check(session, step):
     result = ensure(session, step)
     report = verify(session, step, result.identity_pool_id)
     assert report.ok, report.to_text()
-    checks = by_id(report)
+    found = by_id(report)
     assert ":assumed-role/Cognito_wildrydes_identity_poolAuth_Role/" in \
-        checks["proof.role"].detail
+        found[checks.PROOF_ROLE].detail
     assert users(session, step.user_pool_id) == []
 
 
@@ -71,9 +72,9 @@ def test_wrong_client_in_pool_fails_with_awss_message_and_user_is_removed(sessio
         AllowUnauthenticatedIdentities=False,
         CognitoIdentityProviders=[{"ProviderName": step.provider_name, "ClientId": other}])
     report = verify(session, step, result.identity_pool_id)
-    checks = by_id(report)
-    assert checks["identity_pool.provider"].status == FAIL
-    failed = checks["proof.get_id"]
+    found = by_id(report)
+    assert found[checks.IDENTITY_POOL_PROVIDER].status == FAIL
+    failed = found[checks.PROOF_GET_ID]
     assert failed.status == FAIL and "Token is not from a supported provider" in failed.detail
     assert "app_client_id" in failed.fix
     assert users(session, step.user_pool_id) == []
@@ -87,10 +88,10 @@ def test_trust_for_another_pool_fails_aud_and_skips_the_proof(session, step):
         RoleName=roles.name_from_arn(result.authenticated_role_arn),
         PolicyDocument=json.dumps(roles.trust_policy("us-east-2:00000000-1111-2222-3333-444444444444")))
     report = verify(session, step, result.identity_pool_id)
-    checks = by_id(report)
-    assert checks["auth_role.trust.aud"].status == FAIL
-    assert checks["auth_role.trust.amr"].status == PASS
-    assert checks["proof"].status == SKIP
+    found = by_id(report)
+    assert found[checks.AUTH_ROLE_TRUST_AUD].status == FAIL
+    assert found[checks.AUTH_ROLE_TRUST_AMR].status == PASS
+    assert found[checks.PROOF].status == SKIP
     assert report.verdict == FAIL
 
 
@@ -105,10 +106,10 @@ def test_detached_role_and_unauth_flag_fail_with_fixes(session, step):
                                   CognitoIdentityProviders=[{"ProviderName": step.provider_name,
                                                              "ClientId": step.app_client_id}])
     report = verify(session, step, result.identity_pool_id)
-    checks = by_id(report)
+    found = by_id(report)
     assert not report.ok
-    assert checks["auth_role.attached"].status == FAIL and checks["auth_role.attached"].fix
-    assert checks["identity_pool.unauthenticated"].status == FAIL
+    assert found[checks.AUTH_ROLE_ATTACHED].status == FAIL and found[checks.AUTH_ROLE_ATTACHED].fix
+    assert found[checks.IDENTITY_POOL_UNAUTHENTICATED].status == FAIL
 
 
 def test_missing_pool_is_one_clear_failure(session, step):
@@ -133,7 +134,7 @@ def test_password_flow_is_used_only_where_srp_is_not_allowed(session, step):
                                                                   "ALLOW_REFRESH_TOKEN_AUTH"])
     report = verify(session, password_only, ensure(session, password_only).identity_pool_id)
     assert report.verdict == PASS, report.to_text()
-    assert by_id(report)["proof.sign_in"].name == "sign in as a test user (USER_PASSWORD_AUTH)"
+    assert by_id(report)[checks.PROOF_SIGN_IN].name == "sign in as a test user (USER_PASSWORD_AUTH)"
 
 
 @pytest.mark.parametrize("settings, why", [
@@ -145,7 +146,7 @@ def test_a_client_the_proof_cannot_use_is_not_proven_and_not_a_failure(session, 
 
     other = client_step(session, step, **settings)
     report = verify(session, other, ensure(session, other).identity_pool_id)
-    proof = by_id(report)["proof"]
+    proof = by_id(report)[checks.PROOF]
     assert proof.status == NOT_PROVEN and why in proof.detail and proof.fix
     assert report.ok and report.verdict == NOT_PROVEN
     assert "NOT PROVEN" in report.to_text() and "to prove it:" in report.to_text()
@@ -166,7 +167,7 @@ def test_no_permission_to_create_users_is_not_proven(session, step, monkeypatch)
 
     monkeypatch.setattr(idp, "admin_create_user", denied)
     report = verify_module.verify(session, step, result.identity_pool_id)
-    proof = by_id(report)["proof"]
+    proof = by_id(report)[checks.PROOF]
     assert proof.status == NOT_PROVEN and "access denied" in proof.detail and "AdminCreateUser" in proof.fix
     assert report.ok
 
@@ -188,7 +189,7 @@ def test_a_sign_in_challenge_is_not_proven_naming_it(session, step, monkeypatch,
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", challenged)
     report = verify(fresh(session), step, result.identity_pool_id)
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", real)
-    proof = by_id(report)["proof"]
+    proof = by_id(report)[checks.PROOF]
     assert proof.status == NOT_PROVEN and challenge in proof.detail, report.to_text()
     assert report.ok and users(session, step.user_pool_id) == []
 

@@ -8,6 +8,7 @@ import papermill
 import pytest
 
 import workbook
+from wildrydes_nb import checks
 from wildrydes_nb.aws import new_session
 from wildrydes_nb.batch import read_roster, run_batch
 from wildrydes_nb.cli import EXIT_INPUT, main
@@ -20,8 +21,8 @@ from wildrydes_nb.verify import verify
 # Seconds IAM keeps a new role unusable here: longer than the calls between creating the role
 # and asking for credentials take even on a loaded machine, so the wait is always met.
 DELAY = 3
-SRP_STAGE = "proof.sign_in"  # "sign in as a test user (SRP, as the web app does)"
-CREDENTIALS_STAGE = "proof.credentials"  # "GetCredentialsForIdentity returns temporary credentials"
+SRP_STAGE = checks.PROOF_SIGN_IN  # "sign in as a test user (SRP, as the web app does)"
+CREDENTIALS_STAGE = checks.PROOF_CREDENTIALS  # "GetCredentialsForIdentity returns temporary credentials"
 
 
 @pytest.fixture
@@ -64,9 +65,9 @@ def test_cli_step_then_verify_prove_the_sign_in_by_srp_after_waiting_for_iam(wor
     code, out, err = cli("verify", "--json")
     report = json.loads(out)
     assert code == 0 and report["verdict"] == PASS, out
-    checks = by_id(report["checks"])
-    assert checks[SRP_STAGE]["status"] == PASS
-    assert "after waiting" in checks[CREDENTIALS_STAGE]["detail"]
+    found = by_id(report["checks"])
+    assert found[SRP_STAGE]["status"] == PASS
+    assert "after waiting" in found[CREDENTIALS_STAGE]["detail"]
     assert "waiting for IAM to make the new role usable" in err
 
 
@@ -82,8 +83,8 @@ def test_notebook_headless_passes_in_the_workshop_account(workshop_account, iam_
                     "scratchpad_path": str(tmp_path / "scratchpad.json")})
     report = report_in_notebook(executed)
     assert report.verdict == PASS, report.to_text()
-    checks = {c.id: c for c in report.checks}
-    assert checks[SRP_STAGE].status == PASS and "after waiting" in checks[CREDENTIALS_STAGE].detail
+    found = {c.id: c for c in report.checks}
+    assert found[SRP_STAGE].status == PASS and "after waiting" in found[CREDENTIALS_STAGE].detail
 
 
 @pytest.mark.slow
@@ -119,12 +120,12 @@ def test_iam_that_never_catches_up_fails_after_the_wait_with_a_fix_that_fits(ses
     waits = []
     report = verify(session, step, result.identity_pool_id, iam_wait=2,
                     progress=lambda stage, state, detail: waits.append(detail) if state == "waiting" else None)
-    checks = {c.id: c for c in report.checks}
-    assert report.verdict == FAIL and checks[CREDENTIALS_STAGE].status == FAIL
-    assert "InvalidIdentityPoolConfigurationException" in checks[CREDENTIALS_STAGE].detail
-    assert "wait a minute and verify again" in checks[CREDENTIALS_STAGE].fix
+    found = {c.id: c for c in report.checks}
+    assert report.verdict == FAIL and found[CREDENTIALS_STAGE].status == FAIL
+    assert "InvalidIdentityPoolConfigurationException" in found[CREDENTIALS_STAGE].detail
+    assert "wait a minute and verify again" in found[CREDENTIALS_STAGE].fix
     assert waits and waits[-1].startswith("waiting for IAM to make the new role usable: ")
-    assert checks["proof.test_user_removed"].status == PASS
+    assert found[checks.PROOF_TEST_USER_REMOVED].status == PASS
 
 
 def test_a_pool_made_in_todays_console_keeps_its_role_and_policies(session, console_account, cli):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import roles
+from . import checks, roles
 from .aws import calling, client, error_code, is_not_found, paginate, unless_missing
 from .identity_pool import delete_identity_pool, find_identity_pools, live_other_pools
 from .inputs import region_of
@@ -121,7 +121,8 @@ def cleanup(session, targets: list[Target]) -> CleanupReport:
     report = CleanupReport("Cleanup")
     idp = client(session, "cognito-idp")
     for target in targets:
-        check_id = "delete." + target.kind.replace(" ", "_")  # delete.identity_pool, delete.IAM_role, ...
+        check_id = checks.delete_check(target.kind)
+        name = f"delete {target.kind} {target.name}"
         try:
             if target.kind == "identity pool":
                 gone = delete_identity_pool(session, target.name)
@@ -132,19 +133,17 @@ def cleanup(session, targets: list[Target]) -> CleanupReport:
                 gone = _delete_user(idp, pool_id, username)
             else:
                 gone = delete_user_pool(session, target.name)
-            report.add(check_id, f"delete {target.kind} {target.name}", PASS,
-                       DELETED if gone else "was already gone")
+            report.add(check_id, PASS, DELETED if gone else "was already gone", name=name)
         except Exception as err:  # noqa: BLE001 - keep going; the report says what is left
             if _deletion_protected(target, err):
-                report.add(check_id, f"delete {target.kind} {target.name}", FAIL,
+                report.add(check_id, FAIL,
                            f"not deleted: deletion protection is on ({err.response['Error'].get('Message', '')})",
                            "Turn deletion protection off, then run cleanup again: in the Amazon Cognito console, "
                            "open the user pool, then Settings > Deletion protection > Edit, deactivate it and "
                            "save. (The console is safer than 'aws cognito-idp update-user-pool "
-                           "--deletion-protection INACTIVE', which resets every setting it is not given.)")
+                           "--deletion-protection INACTIVE', which resets every setting it is not given.)", name=name)
                 continue
-            report.add(check_id, f"delete {target.kind} {target.name}", FAIL, str(err),
-                       "Run cleanup again; it carries on from where it stopped.")
+            report.add(check_id, FAIL, str(err), "Run cleanup again; it carries on from where it stopped.", name=name)
     return report
 
 

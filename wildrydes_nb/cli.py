@@ -11,7 +11,8 @@ import signal
 import sys
 import threading
 
-from . import SANDBOX_IAM_DELAY
+from . import DEFAULT_IDENTITY_POOL_NAME, SANDBOX_IAM_DELAY
+from .fields import FLAGS, RESOLVED, example
 
 EXIT_FAILED = 1   # verification or a step failed
 EXIT_INPUT = 2    # a clear, expected error (bad input, missing prerequisite, AWS refusal)
@@ -21,15 +22,15 @@ EXIT_INTERRUPTED = 130  # stopped by Ctrl-C: 128 + SIGINT, as a shell reports it
 def _add_common(parser: argparse.ArgumentParser, *, identity_pool_id: bool = False) -> None:
     group = parser.add_argument_group("values (taken from the scratchpad when not given)")
     group.add_argument("--profile", help="AWS profile (default: the standard boto3 chain)")
-    group.add_argument("--region", help="AWS region, e.g. us-east-2")
-    group.add_argument("--user-pool-id", help="User Pool ID, e.g. us-east-2_AbC123xyz")
+    group.add_argument("--region", help=f"AWS region, e.g. {example('region')}")
+    group.add_argument("--user-pool-id", help=f"User Pool ID, e.g. {example('user_pool_id')}")
     group.add_argument("--app-client-id", help="App client ID of that user pool")
     group.add_argument("--identity-pool-name", "--name", dest="identity_pool_name",
-                       help="identity pool name (default: wildrydes_identity_pool)")
+                       help=f"identity pool name (default: {DEFAULT_IDENTITY_POOL_NAME})")
     group.add_argument("--allow-unauthenticated", action="store_true",
                        help="allow unauthenticated identities (the workshop leaves them off)")
     if identity_pool_id:
-        group.add_argument("--identity-pool-id", help="Identity Pool ID, e.g. us-east-2:1a2b...")
+        group.add_argument("--identity-pool-id", help=f"Identity Pool ID, e.g. {example('identity_pool_id')}")
     group.add_argument("--scratchpad", metavar="PATH",
                        help="scratchpad file (default: $WILDRYDES_SCRATCHPAD or ~/.wildrydes/scratchpad.json)")
 
@@ -171,20 +172,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-# Fields as the command line names them: by their flags.
-FLAGS = {"region": "--region", "user_pool_id": "--user-pool-id", "app_client_id": "--app-client-id",
-         "identity_pool_name": "--identity-pool-name", "identity_pool_id": "--identity-pool-id",
-         "scratchpad_path": "--scratchpad", "profile": "--profile", "allow_unauthenticated": "--allow-unauthenticated",
-         "port": "--port"}
-_WHERE_FROM = {"user_pool_id": "wildrydes-nb user-pool", "app_client_id": "wildrydes-nb user-pool",
-               "identity_pool_id": "wildrydes-nb identity-pool"}
-
-
 def _for_the_command_line(err) -> str:
-    """The error with its field named by its flag; an empty value says which flag or command gives it."""
-    if err.field in FLAGS and err.problem.startswith("is empty") and err.field in _WHERE_FROM:
-        err.fix = (f"Give it with {FLAGS[err.field]}, or run '{_WHERE_FROM[err.field]}' first: "
-                   "it saves it to the scratchpad.")
+    """The error with its field named by its flag (:mod:`.fields`); a missing value says which
+    flag or command gives it."""
+    from .errors import MissingValueError
+    from .fields import FIELDS
+
+    if isinstance(err, MissingValueError) and err.field in FIELDS:
+        err.fix = FIELDS[err.field].command_line_fix() or err.fix
     return err.named(FLAGS)
 
 
@@ -204,7 +199,7 @@ def _resolved(args, pad):
     """The command's values by the one precedence: flags > scratchpad > AWS configuration > default."""
     from .resolve import resolve
 
-    given = {name: getattr(args, name, None) for name in FLAGS}
+    given = {name: getattr(args, name, None) for name in RESOLVED}
     return resolve(given, pad.read(), lambda: _default_region(args.profile))
 
 
@@ -440,7 +435,7 @@ def _confirmed(question: str) -> bool:
 def cmd_scratchpad(args) -> int:
     import json
 
-    from .render import SCRATCHPAD_LABELS
+    from .fields import FIELDS, KEPT
 
     pad = _scratchpad(args)
     values = pad.read()
@@ -448,9 +443,9 @@ def cmd_scratchpad(args) -> int:
         print(json.dumps(values, indent=2))
         return 0
     print(f"Scratchpad {pad.path}" + ("" if values else " (empty: run user-pool, then identity-pool)"))
-    for key, label in SCRATCHPAD_LABELS.items():
+    for key in KEPT:
         if values.get(key):
-            print(f"  {label:<26} {values[key]}")
+            print(f"  {FIELDS[key].label:<26} {values[key]}")
     if values.get("identity_pool_id"):
         print("\nFor the next step, amplify-config.js:\n" + pad.amplify_config_js())
     return 0

@@ -1,10 +1,6 @@
 """Errors a learner can meet: each says which field, what is wrong and how to fix it."""
 
-
-# How a learner sees each field named: the forms' labels, the workshop's words. (A command line
-# names its flags instead: cli.FLAGS; other fields, such as notebook parameters, by their name.)
-LABELS = {"region": "Region", "user_pool_id": "User Pool ID", "app_client_id": "App client ID",
-          "identity_pool_name": "Identity pool name", "identity_pool_id": "Identity Pool ID"}
+from .fields import LABELS
 
 
 class WildrydesError(Exception):
@@ -40,6 +36,11 @@ class WildrydesError(Exception):
 
 class InputError(WildrydesError):
     """A value given by the learner is malformed or inconsistent; nothing was sent to AWS."""
+
+
+class MissingValueError(InputError):
+    """A value the step needs was neither given nor saved; ``field`` says which (the fields
+    table, :mod:`.fields`, says where each driver tells the learner to get it)."""
 
 
 class PrerequisiteError(WildrydesError):

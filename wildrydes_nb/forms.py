@@ -27,16 +27,16 @@ import contextlib
 import functools
 import logging
 import threading
-from dataclasses import dataclass
 from typing import Callable
 
 import ipywidgets as widgets
 from IPython.display import display
 
-from . import (DEFAULT_IDENTITY_POOL_NAME, account, calls, cleanup, identity_pool, inputs, render, resolve, state,
+from . import (account, calls, cleanup, identity_pool, inputs, render, resolve, state,
                user_pool, verify)
 from .aws import make_session
-from .errors import LABELS, InputError, VerificationError, WildrydesError
+from .errors import InputError, VerificationError, WildrydesError
+from .fields import FIELDS, LABELS
 from .redaction import looks_secret
 from .report import FAIL, NOT_PROVEN
 
@@ -46,24 +46,6 @@ _STYLE = {"description_width": "170px"}
 _WIDE = {"width": "640px"}
 
 
-@dataclass(frozen=True)
-class Field:
-    """One text field: its label, its placeholder, and what to do when it is empty (where its
-    value comes from). Its value is checked by :func:`.inputs.problems`."""
-
-    label: str
-    placeholder: str = ""
-    empty: str = ""
-
-
-_FROM_01 = "run 01_user_pool first: it saves the {} to the scratchpad, and this field follows. Or paste it here."
-FIELDS = {
-    "region": Field(LABELS["region"], "e.g. us-east-2",
-                    "type a region code such as us-east-2 (none is in the scratchpad or your AWS configuration)."),
-    "user_pool_id": Field(LABELS["user_pool_id"], "e.g. us-east-2_AbC123xyz", _FROM_01.format("User Pool ID")),
-    "app_client_id": Field(LABELS["app_client_id"], "26 letters and digits", _FROM_01.format("App client ID")),
-    "identity_pool_name": Field(LABELS["identity_pool_name"], DEFAULT_IDENTITY_POOL_NAME),
-}
 UNAUTHENTICATED_WARNING = ("The workshop leaves this off: with it on, anyone who opens the web app, signed in or "
                            "not, gets AWS credentials from this pool (through an unauthenticated role).")
 
@@ -356,7 +338,7 @@ class FieldsForm(Form):
 
     def _text(self, name: str, value: str) -> widgets.Text:
         spec = FIELDS[name]
-        field = widgets.Text(value=value, description=spec.label, placeholder=spec.placeholder,
+        field = widgets.Text(value=value, description=spec.label, placeholder=spec.hint,
                              style=_STYLE, layout=_WIDE)
         field.observe(_drop_secret, names="value")
         field.observe(functools.partial(self._typed, name), names="value")
@@ -409,9 +391,9 @@ class FieldsForm(Form):
         values = self.values()
         found = self._problems(values)
         for name in self.NAMES:
-            if name in found and not values[name].strip() and FIELDS[name].empty:
+            if name in found and not values[name].strip() and FIELDS[name].empty_message():
                 found.pop(name)
-                self.messages[name].show(render.status("failed", f"Empty: {FIELDS[name].empty}"))
+                self.messages[name].show(render.status("failed", f"Empty: {FIELDS[name].empty_message()}"))
             elif name in found:
                 self.messages[name].show(render.status("failed", found.pop(name)))
             else:

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from . import DEFAULT_IDENTITY_POOL_NAME
-from .errors import LABELS, InputError
+from .errors import InputError, MissingValueError
+from .fields import FIELDS, example, label
 from .redaction import looks_secret
 
 # Service constraints (Cognito API reference); botocore only checks presence and type. AWS
@@ -37,7 +38,7 @@ def strip_pasted(value, field_name: str) -> tuple[str, str | None]:
     if cleaned == raw:
         return cleaned, None
     what = "quotes" if quoted else "spaces"
-    return cleaned, f"{LABELS.get(field_name, field_name)}: removed the surrounding {what} from the pasted value"
+    return cleaned, f"{label(field_name)}: removed the surrounding {what} from the pasted value"
 
 
 def shown(value) -> str:
@@ -88,8 +89,8 @@ def parse_bool(value, field_name: str) -> bool:
 
 def _require(value: str, field_name: str, what: str) -> None:
     if not value:
-        raise InputError(f"is empty; the {what} is needed.", field=field_name,
-                         fix=f"Paste the {what} from your scratchpad.")
+        raise MissingValueError(f"is empty; the {what} is needed.", field=field_name,
+                                fix=f"Paste the {what} from your scratchpad.")
     check_plain(value, field_name)
 
 
@@ -103,12 +104,12 @@ def check_region(region: str) -> str:
     """Return the region, in lower case, if it is a well-formed AWS region code (``US-EAST-2`` is
     ``us-east-2``: region codes are lower case, and a capital is a typing accident)."""
     if not region:
-        raise InputError("is not set.", field="region",
-                         fix="Give a region such as us-east-2, or set AWS_DEFAULT_REGION.")
+        raise MissingValueError("is not set.", field="region",
+                                fix=f"Give a region such as {example('region')}, or set AWS_DEFAULT_REGION.")
     check_plain(region, "region")
     if not REGION_RE.fullmatch(region.lower()):
         raise InputError(f"{shown(region)} is not an AWS region code.", field="region",
-                         fix="Use a region code such as us-east-2 (not a name like 'Ohio').")
+                         fix=f"Use a region code such as {example('region')} (not a name like 'Ohio').")
     return region.lower()
 
 
@@ -132,11 +133,11 @@ def check_user_pool_id(user_pool_id: str, region: str | None = None) -> str:
     if "_" not in user_pool_id and TYPICAL_APP_CLIENT_ID_RE.fullmatch(user_pool_id):
         raise InputError(f"{shown(user_pool_id)} looks like an App client ID, not a User Pool ID.",
                          field="user_pool_id",
-                         fix="Swap the two values: the User Pool ID looks like us-east-2_AbC123xyz.")
+                         fix=f"Swap the two values: the User Pool ID looks like {example('user_pool_id')}.")
     _length(user_pool_id, "user_pool_id", 1, 55)
     if not USER_POOL_ID_RE.fullmatch(user_pool_id) or region_of(user_pool_id) is None:
         raise InputError(f"{shown(user_pool_id)} is not a User Pool ID.", field="user_pool_id",
-                         fix="It looks like us-east-2_AbC123xyz: region, underscore, letters and digits.")
+                         fix=f"It looks like {example('user_pool_id')}: region, underscore, letters and digits.")
     pool_region = region_of(user_pool_id)
     if region and pool_region != region:
         raise InputError(f"{shown(region)} differs from the region of the user pool ({pool_region}).",
@@ -154,7 +155,7 @@ def check_app_client_id(app_client_id: str) -> str:
     _length(app_client_id, "app_client_id", 1, 128)
     if not APP_CLIENT_ID_RE.fullmatch(app_client_id):
         raise InputError(f"{shown(app_client_id)} is not an App client ID.", field="app_client_id",
-                         fix="It has letters and digits only, e.g. 4cl1ent1d2abcdefghijklmnop.")
+                         fix=f"It has letters and digits only, e.g. {example('app_client_id')}.")
     return app_client_id
 
 
@@ -237,14 +238,12 @@ def problems(**values) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     cleaned = {k: strip_pasted(v, k)[0] for k, v in values.items() if k != "allow_unauthenticated"}
-    single = {"region": lambda v: check_region(v) if v else v,
-              "user_pool_id": check_user_pool_id,
-              "app_client_id": check_app_client_id,
-              "identity_pool_name": lambda v: check_identity_pool_name(v) if v else v}
-    for name, check in single.items():
-        if name in cleaned:
+    # An empty region or name is not a problem here: the resolver or the default fills it.
+    fillable = ("region", "identity_pool_name")
+    for name, value in cleaned.items():
+        if name in FIELDS and FIELDS[name].checker and (value or name not in fillable):
             try:
-                check(cleaned[name])
+                FIELDS[name].check(value)
             except InputError as err:
                 out[err.field or name] = str(err)
     if not out and {"user_pool_id", "app_client_id"} <= cleaned.keys():

@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass
 
 from .redaction import scrub
-from .errors import LABELS, WildrydesError
+from .errors import WildrydesError
+from .fields import FIELDS, KEPT, LABELS
 from .report import FAIL, NOT_PROVEN, PASS, SKIP
 
 _AMBER = "#9a6700"
@@ -26,10 +27,7 @@ _HIGHLIGHT = "color:#cf222e;font-weight:bold"  # the workshop's screenshot marks
 _CODE = "font-family:monospace"
 
 # Workshop names of the scratchpad keys, in the order the workshop collects them.
-SCRATCHPAD_LABELS = {**{k: LABELS[k] for k in ("region", "user_pool_id", "app_client_id", "identity_pool_name",
-                                                "identity_pool_id")},
-                     "authenticated_role_arn": "Authenticated role ARN",
-                     "unauthenticated_role_arn": "Unauthenticated role ARN"}
+SCRATCHPAD_LABELS = {key: FIELDS[key].label for key in KEPT}
 
 @dataclass(frozen=True)
 class Rendered:

@@ -6,6 +6,8 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 
+from .checks import REGISTRY
+
 PASS = "pass"
 FAIL = "fail"
 # The check could not run (the sign-in proof, when the account keeps the package from making a
@@ -46,9 +48,13 @@ class Report:
     facts: dict[str, str] = field(default_factory=dict)  # ids worth showing beside the checks
     calls: list[dict] = field(default_factory=list)  # the AWS calls made for it, redacted (calls.CallLog.to_list)
 
-    def add(self, id: str, name: str, status: str, detail: str = "", fix: str | None = None) -> Check:  # noqa: A002
-        """Append the check ``id`` (worded ``name``) and return it."""
-        check = Check(id, name, status, detail, None if status == PASS else fix)
+    def add(self, id: str, status: str, detail: str = "", fix: str | None = None, *,  # noqa: A002
+            name: str | None = None) -> Check:
+        """Append the check ``id`` (registered in :mod:`.checks`, which words it, unless ``name``
+        words it for this run) and return it."""
+        if id not in REGISTRY:
+            raise KeyError(f"check id {id!r} is not registered in wildrydes_nb.checks")
+        check = Check(id, name or REGISTRY[id].wording, status, detail, None if status == PASS else fix)
         self.checks.append(check)
         return check
 

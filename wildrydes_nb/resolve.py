@@ -20,10 +20,10 @@ from typing import Callable
 
 from . import DEFAULT_IDENTITY_POOL_NAME
 from .errors import AmbiguousPoolError, NotFoundError
+from .fields import RESOLVED as NAMES
 from .inputs import StepInput, check_identity_pool_id, region_of
 
 GIVEN, SCRATCHPAD, CONFIGURATION, DEFAULT = "given", "scratchpad", "configuration", "default"
-NAMES = ("region", "user_pool_id", "app_client_id", "identity_pool_name", "identity_pool_id")
 
 
 @dataclass(frozen=True)

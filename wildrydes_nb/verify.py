@@ -12,7 +12,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from . import roles
+from . import checks, roles
 from .aws import CLIENT_CONFIG, calling, client, error_code, explain
 from .errors import WildrydesError
 from .identity_pool import Progress, desired_providers, describe, wanted_role_kinds
@@ -24,11 +24,10 @@ from .user_pool import UserPoolSettings, describe_app_client
 
 TEST_USER_PREFIX = "wildrydes-verify-"
 TEST_USER_DOMAIN = "example.com"
-PROOF = "sign-in proof (user → ID token → identity → credentials → role)"
+PROOF = checks.wording(checks.PROOF)  # the proof's stage, as progress names it
 # How long to wait for IAM to make a new role (or a changed trust) usable: AWS says seconds,
 # reports say up to a minute.
 IAM_WAIT_SECONDS = 60
-_ROLE_IDS = {roles.AUTHENTICATED: "auth_role", roles.UNAUTHENTICATED: "unauth_role"}  # the checks' id prefixes
 _IAM_NOT_READY = {"InvalidIdentityPoolConfigurationException", "AccessDenied", "AccessDeniedException"}
 # Values for attributes a user pool may require, so that the test user can be created.
 _ATTRIBUTE_VALUES = {"birthdate": "2000-01-01", "gender": "unspecified", "locale": "en-US",
@@ -68,19 +67,17 @@ def verify(session, step: StepInput, identity_pool_id: str, *, proof: bool = Tru
             *([sign_in.run] if sign_in is not None else []))[:2]
         described, error = pool
         if isinstance(error, WildrydesError):
-            report.add("identity_pool.exists", "identity pool exists", FAIL, error.problem, error.fix)
+            report.add(checks.IDENTITY_POOL_EXISTS, FAIL, error.problem, error.fix)
             return report
         if error is not None:
             raise error
-        report.add("identity_pool.exists", "identity pool exists", PASS,
-                   f"'{described['IdentityPoolName']}' in {step.region}")
+        report.add(checks.IDENTITY_POOL_EXISTS, PASS, f"'{described['IdentityPoolName']}' in {step.region}")
         _check_provider(report, described, step)
         allowed = bool(described.get("AllowUnauthenticatedIdentities"))
-        report.add("identity_pool.unauthenticated",
-                   "unauthenticated identities " + ("on" if step.allow_unauthenticated else "off"),
-                   PASS if allowed == step.allow_unauthenticated else FAIL,
+        report.add(checks.IDENTITY_POOL_UNAUTHENTICATED, PASS if allowed == step.allow_unauthenticated else FAIL,
                    f"AllowUnauthenticatedIdentities is {allowed}",
-                   "Run the identity-pool step again: it sets the flag back.")
+                   "Run the identity-pool step again: it sets the flag back.",
+                   name="unauthenticated identities " + ("on" if step.allow_unauthenticated else "off"))
         read, error = attached
         if error is not None:
             raise error
@@ -108,7 +105,7 @@ def _check_provider(report: Report, pool: dict, step: StepInput) -> None:
     wanted = desired_providers(step)[0]
     shown = ", ".join(f"{p['ProviderName']} / {p.get('ClientId')}" for p in providers) or "none"
     exact = [(p["ProviderName"], p.get("ClientId")) for p in providers] == [(wanted["ProviderName"], wanted["ClientId"])]
-    report.add("identity_pool.provider", "provider is this user pool and app client", PASS if exact else FAIL, shown,
+    report.add(checks.IDENTITY_POOL_PROVIDER, PASS if exact else FAIL, shown,
                f"Run the identity-pool step again with user_pool_id {step.user_pool_id} "
                f"and app_client_id {step.app_client_id}; it repairs the provider.")
 
@@ -121,28 +118,24 @@ def _check_roles(report: Report, identity_pool_id: str, step: StepInput, attache
     usable = None
     for kind in wanted_role_kinds(step):
         arn = attached.get(kind)
-        report.add(f"{_ROLE_IDS[kind]}.attached", f"{kind} role attached", PASS if arn else FAIL,
-                   arn or "no role for this kind", rerun)
+        report.add(checks.role_check(kind, "attached"), PASS if arn else FAIL, arn or "no role for this kind", rerun)
         if not arn:
             continue
         role = found.get(roles.name_from_arn(arn))
-        report.add(f"{_ROLE_IDS[kind]}.exists", f"{kind} role exists", PASS if role else FAIL,
+        report.add(checks.role_check(kind, "exists"), PASS if role else FAIL,
                    roles.name_from_arn(arn) + ("" if role else " is not in IAM"), rerun)
         if not role:
             continue
         problems = roles.trust_problems(role["AssumeRolePolicyDocument"], identity_pool_id, kind)
         repair = "Run the identity-pool step again: it rewrites the trust policy."
-        report.add(f"{_ROLE_IDS[kind]}.trust.aud", f"{kind} role trusts only this pool (aud)",
-                   FAIL if {"principal", "aud"} & problems.keys() else PASS,
+        report.add(checks.role_check(kind, "trust.aud"), FAIL if {"principal", "aud"} & problems.keys() else PASS,
                    problems.get("principal") or problems.get("aud") or f"aud = {identity_pool_id}", repair)
-        report.add(f"{_ROLE_IDS[kind]}.trust.amr", f"{kind} role limited to {kind} identities (amr)",
-                   FAIL if {"principal", "amr"} & problems.keys() else PASS,
+        report.add(checks.role_check(kind, "trust.amr"), FAIL if {"principal", "amr"} & problems.keys() else PASS,
                    problems.get("principal") or problems.get("amr") or f"amr = {kind}", repair)
         if kind == roles.AUTHENTICATED and not problems:
             usable = arn
     if not step.allow_unauthenticated and attached.get(roles.UNAUTHENTICATED):
-        report.add("unauth_role.detached", "no unauthenticated role attached", FAIL,
-                   attached[roles.UNAUTHENTICATED],
+        report.add(checks.UNAUTH_ROLE_DETACHED, FAIL, attached[roles.UNAUTHENTICATED],
                    "Run the identity-pool step again: it detaches the role.")
     return usable
 
@@ -209,7 +202,7 @@ class _SignIn:
         self.reported = False  # the proof was reported, so its test user's removal is too
         self.stage: str | None = None  # the sign-in's check name, once the user exists
         self.id_token: str | None = None
-        self.ended: tuple[str, str, str, str, str | None] | None = None  # (id, name, status, detail, fix)
+        self.ended: tuple[str, str, str, str | None, str | None] | None = None  # (id, status, detail, fix, name)
         self.error: Exception | None = None
 
     def run(self) -> None:
@@ -222,12 +215,12 @@ class _SignIn:
             self.stage = f"sign in as a test user ({'SRP, as the web app does' if flow == 'USER_SRP_AUTH' else flow})"
             self.id_token = _id_token(self.idp, app, flow, self.user)
         except _NotProven as why:
-            self.ended = ("proof", PROOF, NOT_PROVEN, why.why, why.how)
+            self.ended = (checks.PROOF, NOT_PROVEN, why.why, why.how, None)
         except Exception as err:  # noqa: BLE001 - kept, then reported or raised in the proof's turn
             if self.stage is not None:  # AWS refused the sign-in: a failed check
-                self.ended = ("proof.sign_in", self.stage, FAIL, _why(err, self.stage), _fix_for(err))
+                self.ended = (checks.PROOF_SIGN_IN, FAIL, _why(err, self.stage), _fix_for(err), self.stage)
             elif isinstance(err, WildrydesError):  # the user pool or app client, made clear
-                self.ended = ("proof", PROOF, FAIL, err.problem, err.fix)
+                self.ended = (checks.PROOF, FAIL, err.problem, err.fix, None)
             else:
                 self.error = err
 
@@ -239,16 +232,16 @@ class _SignIn:
         try:
             self.idp.admin_delete_user(UserPoolId=self.step.user_pool_id, Username=self.user.username)
             if self.reported:
-                report.add("proof.test_user_removed", "test user removed", PASS, self.user.username)
+                report.add(checks.PROOF_TEST_USER_REMOVED, PASS, self.user.username)
         except Exception as err:  # noqa: BLE001 - the learner is told; cleanup also removes leftovers
-            report.add("proof.test_user_removed", "test user removed", FAIL, _why(err, "delete the test user"),
+            report.add(checks.PROOF_TEST_USER_REMOVED, FAIL, _why(err, "delete the test user"),
                        "Run 'wildrydes-nb cleanup': it removes leftover test users.")
 
 
 def _prove_sign_in(report: Report, session, step: StepInput, identity_pool_id: str, role_arn: str | None,
                    sign_in: _SignIn, progress: Progress, iam_wait: float) -> None:
     if role_arn is None:
-        report.add("proof", PROOF, SKIP,
+        report.add(checks.PROOF, SKIP,
                    "the authenticated role is not usable, so the proof would fail for that reason",
                    "Fix the role checks above first.")
         return
@@ -256,10 +249,11 @@ def _prove_sign_in(report: Report, session, step: StepInput, identity_pool_id: s
     if sign_in.error is not None:
         raise sign_in.error
     if sign_in.ended is not None:
-        report.add(*sign_in.ended)
+        check_id, status, detail, fix, name = sign_in.ended
+        report.add(check_id, status, detail, fix, name=name)
         return
-    report.add("proof.sign_in", sign_in.stage, PASS,
-               f"ID token received ({len(sign_in.id_token)} characters, not shown)")
+    report.add(checks.PROOF_SIGN_IN, PASS, f"ID token received ({len(sign_in.id_token)} characters, not shown)",
+               name=sign_in.stage)
     _assume(report, session, step.provider_name, identity_pool_id, role_arn, sign_in.id_token, progress, iam_wait)
 
 
@@ -329,14 +323,14 @@ def _id_token(idp, app, flow: str, user: ThrowawayUser) -> str:
 def _assume(report: Report, session, provider_name: str, identity_pool_id: str, role_arn: str, id_token: str,
             progress: Progress, iam_wait: float) -> None:
     """The proof's second half: the ID token → an identity → credentials → the authenticated role."""
-    step_id, stage = "proof.get_id", "GetId returns an identity"
+    step_id = checks.PROOF_GET_ID
     try:
         # GetId and GetCredentialsForIdentity are unsigned: the login token is the proof.
         unsigned = session.client("cognito-identity", config=CLIENT_CONFIG.merge(Config(signature_version=UNSIGNED)))
         logins = {provider_name: id_token}
         identity_id = unsigned.get_id(IdentityPoolId=identity_pool_id, Logins=logins)["IdentityId"]
-        report.add(step_id, stage, PASS, identity_id)
-        step_id, stage = "proof.credentials", "GetCredentialsForIdentity returns temporary credentials"
+        report.add(step_id, PASS, identity_id)
+        step_id = checks.PROOF_CREDENTIALS
 
         def credentials_and_caller():
             found = unsigned.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]
@@ -346,20 +340,20 @@ def _assume(report: Report, session, provider_name: str, identity_pool_id: str, 
 
         (creds, caller), waited = _while_iam_propagates(credentials_and_caller, progress, iam_wait)
         after = f" (after waiting {waited:.0f} s for IAM to make the new role usable)" if waited else ""
-        report.add(step_id, stage, PASS, f"access key {redact(creds['AccessKeyId'])}, secret key and session token "
+        report.add(step_id, PASS, f"access key {redact(creds['AccessKeyId'])}, secret key and session token "
                                          f"present (not shown), expire {creds['Expiration']:%Y-%m-%d %H:%M} UTC{after}")
-        step_id, stage = "proof.role", "STS GetCallerIdentity names the authenticated role"
+        step_id = checks.PROOF_ROLE
         wanted = roles.name_from_arn(role_arn)
         ok = f":assumed-role/{wanted}/" in caller
-        report.add(step_id, stage, PASS if ok else FAIL, caller,
+        report.add(step_id, PASS if ok else FAIL, caller,
                    None if ok else f"Attach {role_arn} as the authenticated role (run the step again).")
     except _IamStillPropagating as late:
-        report.add(step_id, stage, FAIL,
-                   f"{_why(late.error, stage)} — still, after waiting {late.waited:.0f} s for IAM",
+        report.add(step_id, FAIL,
+                   f"{_why(late.error, checks.wording(step_id))} — still, after waiting {late.waited:.0f} s for IAM",
                    "The checks above found the role and its trust right, so IAM is most likely still making "
                    "them usable: wait a minute and verify again.")
     except Exception as err:  # noqa: BLE001 - each failure becomes a failed check
-        report.add(step_id, stage, FAIL, _why(err, stage), _fix_for(err))
+        report.add(step_id, FAIL, _why(err, checks.wording(step_id)), _fix_for(err))
 
 
 class _IamStillPropagating(Exception):

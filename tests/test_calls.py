@@ -162,8 +162,9 @@ def test_ensure_sends_exactly_the_plans_write_calls(fresh, step):
         for placeholder, value in fill.items():
             text = text.replace(placeholder, value)
         expected = json.loads(text)
-        expected.get("IdentityPoolTags", {}).pop("wildrydes-nb:created-at", None)
-        made_call.params.get("IdentityPoolTags", {}).pop("wildrydes-nb:created-at", None)
+        for tag in ("wildrydes-nb:created-at", "wildrydes-nb:run"):  # the time, and a token unique to the run
+            expected.get("IdentityPoolTags", {}).pop(tag, None)
+            made_call.params.get("IdentityPoolTags", {}).pop(tag, None)
         assert made_call.params == expected
 
 
@@ -211,7 +212,9 @@ def test_a_graded_learners_summary_carries_the_calls_redacted(fresh, step, tmp_p
     ensure(fresh, step)
     outcome = _verify_only(Learner(2, "ada", REGION, step.user_pool_id, step.app_client_id))
     assert outcome.status == "pass"
-    # The reads of the checklist (the first two at the same time), no sign-in proof.
-    assert sorted(c["operation"] for c in outcome.calls) == ["DescribeIdentityPool", "GetIdentityPoolRoles", "GetRole"]
+    # Which pool is the learner's (the pools of that name, each read), then the reads of the
+    # checklist (the first two at the same time); no sign-in proof.
+    assert sorted(c["operation"] for c in outcome.calls) == ["DescribeIdentityPool", "DescribeIdentityPool",
+                                                             "GetIdentityPoolRoles", "GetRole", "ListIdentityPools"]
     summary = json.loads(write_summaries([outcome], tmp_path)["json"].read_text())
     assert summary[0]["calls"] == outcome.calls and all(c["error"] is None for c in outcome.calls)

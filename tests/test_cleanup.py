@@ -42,7 +42,7 @@ def test_role_with_policies_is_deleted(session, step):
     iam.put_role_policy(RoleName=name, PolicyName="api", PolicyDocument=document)
     arn = iam.create_policy(PolicyName="api", PolicyDocument=document)["Policy"]["Arn"]
     iam.attach_role_policy(RoleName=name, PolicyArn=arn)
-    assert cleanup(session, plan_cleanup(session, identity_pool_name=step.identity_pool_name)).ok
+    assert cleanup(session, plan_cleanup(session, identity_pool_name=step.identity_pool_name, user_pool_id=step.user_pool_id)).ok
     assert roles.get_role(session, name) is None
 
 
@@ -50,10 +50,10 @@ def test_half_deleted_state_and_rerun(session, step):
     result = ensure(session, step)
     session.client("cognito-identity").delete_identity_pool(IdentityPoolId=result.identity_pool_id)
     targets = plan_cleanup(session, identity_pool_name=step.identity_pool_name,
-                           identity_pool_id=result.identity_pool_id)
+                           user_pool_id=step.user_pool_id, saved_id=result.identity_pool_id)
     assert kinds(targets) == [("IAM role", "Cognito_wildrydes_identity_poolAuth_Role")]
     assert cleanup(session, targets).ok
-    assert plan_cleanup(session, identity_pool_name=step.identity_pool_name) == []
+    assert plan_cleanup(session, identity_pool_name=step.identity_pool_name, user_pool_id=step.user_pool_id) == []
     again = cleanup(session, targets)
     assert again.ok and "already gone" in again.checks[0].detail
 
@@ -70,7 +70,7 @@ def test_user_pool_only_when_asked(session, step):
 def test_a_foreign_role_with_the_name_but_not_ours_is_kept(session, step):
     name = roles.role_name(step.identity_pool_name)
     session.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(roles.trust_policy("x:1")))
-    assert plan_cleanup(session, identity_pool_name=step.identity_pool_name) == []
+    assert plan_cleanup(session, identity_pool_name=step.identity_pool_name, user_pool_id=step.user_pool_id) == []
 
 
 def test_a_role_another_regions_live_pool_trusts_is_kept_and_said(session, step):
@@ -80,12 +80,12 @@ def test_a_role_another_regions_live_pool_trusts_is_kept_and_said(session, step)
     first = ensure(there, step_there)
     name = roles.role_name(step.identity_pool_name)
     # Here, in us-east-2, there is no pool: the role is the us-east-1 pool's.
-    here = plan_cleanup(session, identity_pool_name=step.identity_pool_name)
+    here = plan_cleanup(session, identity_pool_name=step.identity_pool_name, user_pool_id=step.user_pool_id)
     assert here == [] and here.kept == [
         f"IAM role {name}: kept, because the identity pool {first.identity_pool_id} (region us-east-1) "
         "still exists and trusts it"]
     # In us-east-1, the pool is deleted with its role.
-    targets = plan_cleanup(there, identity_pool_name=step.identity_pool_name)
+    targets = plan_cleanup(there, identity_pool_name=step.identity_pool_name, user_pool_id=step_there.user_pool_id)
     assert kinds(targets) == [("IAM role", name), ("identity pool", first.identity_pool_id)] and targets.kept == []
     assert cleanup(there, targets).ok
     assert roles.get_role(session, name) is None
@@ -98,7 +98,7 @@ def test_two_names_that_once_shared_a_role_each_have_their_own(session, step):
                            for name in ("team a", "team_a"))
     first, second = ensure(session, spaced), ensure(session, underscored)
     assert first.authenticated_role_arn != second.authenticated_role_arn
-    assert cleanup(session, plan_cleanup(session, identity_pool_name="team a")).ok
+    assert cleanup(session, plan_cleanup(session, identity_pool_name="team a", user_pool_id=step.user_pool_id)).ok
     role = roles.get_role(session, roles.name_from_arn(second.authenticated_role_arn))
     assert roles.trust_problems(role["AssumeRolePolicyDocument"], second.identity_pool_id) == {}
     assert find_identity_pools(session, "team_a") == [second.identity_pool_id]
@@ -146,7 +146,7 @@ def test_pools_the_workbook_made_under_other_names_are_listed_not_deleted(sessio
     other = ensure(session, renamed).identity_pool_id
     session.client("cognito-identity").create_identity_pool(IdentityPoolName="not_ours",
                                                             AllowUnauthenticatedIdentities=False)
-    plan = plan_cleanup(session, identity_pool_name=step.identity_pool_name)
+    plan = plan_cleanup(session, identity_pool_name=step.identity_pool_name, user_pool_id=step.user_pool_id)
     assert other not in [t.name for t in plan]
     assert [line for line in plan.kept if "under another name" in line] == [
         f"identity pool {other} ('wildrydes_renamed'): made by this workbook under another name, so not in "

@@ -286,10 +286,13 @@ def test_a_role_made_by_another_run_for_another_live_pool_is_not_taken(session, 
     made = role_made_elsewhere(session, step, mine, lambda _pool_id: live)
     with pytest.raises(RoleInUseError) as caught:
         ensure(mine, step)
-    assert caught.value.problem.startswith(f"the IAM role {made[0]['RoleName']} is trusted by the identity pool "
-                                           f"{live} (region {REGION}), which still exists; pointing the role at "
+    # The other pool is in this region: the message says so (not "two regions"), and its fix
+    # never tells the learner to delete a pool.
+    assert caught.value.problem.startswith(f"the IAM role {made[0]['RoleName']} is trusted by another identity pool "
+                                           f"in {REGION}, {live}, which still exists; pointing the role at "
                                            f"{created_pool_id(session, step)} ({REGION}) would take it from that "
                                            "pool.")
+    assert "region" not in caught.value.problem.split("IAM role names")[1] and "delete" not in caught.value.fix
     role = roles.get_role(session, made[0]["RoleName"])
     assert roles.trusted_pools(role["AssumeRolePolicyDocument"]) == [live]
 

@@ -6,7 +6,7 @@ import pytest
 
 from wildrydes_nb import roles
 from wildrydes_nb.aws import client, count_calls, new_session
-from wildrydes_nb.errors import AmbiguousPoolError, NotFoundError, PrerequisiteError, RoleInUseError
+from wildrydes_nb.errors import NotFoundError, NotYoursError, PrerequisiteError, RoleInUseError
 from wildrydes_nb.identity_pool import Observed, desired_providers, diff, ensure, find_identity_pools, plan
 from wildrydes_nb.inputs import check_step_input
 
@@ -109,14 +109,15 @@ def test_allow_unauthenticated_adds_and_removes_the_unauth_role(session, step):
         "authenticated"}
 
 
-def test_several_pools_with_the_name_stop_and_say_which(session, step):
+def test_several_pools_of_the_name_none_yours_stop_and_say_which(session, step):
     identity = session.client("cognito-identity")
     ids = [identity.create_identity_pool(IdentityPoolName=step.identity_pool_name,
                                          AllowUnauthenticatedIdentities=False)["IdentityPoolId"]
            for _ in range(2)]
-    with pytest.raises(AmbiguousPoolError) as caught:
+    with pytest.raises(NotYoursError) as caught:
         ensure(session, step)
-    assert all(i in caught.value.problem for i in ids) and caught.value.fix
+    assert all(i in caught.value.problem for i in ids) and "none is provably yours" in caught.value.problem
+    assert "a name of its own" in caught.value.fix
     assert len(find_identity_pools(session, step.identity_pool_name)) == 2
 
 

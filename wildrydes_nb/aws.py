@@ -37,7 +37,12 @@ _ENDPOINT_FIX = ("Set AWS_ENDPOINT_URL to a URL such as http://127.0.0.1:5000 (t
                  "or unset it to use AWS.")
 _ENDPOINT_CHECK = "Check AWS_ENDPOINT_URL (unset it to use AWS, or give the sandbox's URL) and any proxy"
 
+# Calls that are not idempotent: sent once, never retried after a lost answer (the first may have
+# been done). A throttled one is retried: AWS refused it, so nothing was done.
+SENT_ONCE = {"cognito-identity": ("CreateIdentityPool",)}
+
 _clients: "weakref.WeakKeyDictionary[boto3.Session, dict]" = weakref.WeakKeyDictionary()
+_configs: "weakref.WeakKeyDictionary[boto3.Session, Config]" = weakref.WeakKeyDictionary()
 _clients_lock = threading.RLock()
 
 _CREDENTIAL_CODES = {"UnrecognizedClientException", "InvalidClientTokenId",
@@ -114,6 +119,13 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
                              fix="Run 'aws configure --profile NAME' or leave the profile empty.") from None
 
 
+def set_client_config(session: boto3.Session, config: Config) -> None:
+    """Merge ``config`` (e.g. shorter timeouts) over :data:`CLIENT_CONFIG` for the clients
+    :func:`client` makes for ``session`` from now on."""
+    with _clients_lock:
+        _configs[session] = config
+
+
 def client(session: boto3.Session, service: str, region: str | None = None):
     """The session's client for ``service`` (in ``region``, default the session's), made once and reused."""
     # Locked: verify and the plan make their reads from several threads at once, and a boto3
@@ -123,7 +135,8 @@ def client(session: boto3.Session, service: str, region: str | None = None):
         key = (service, region)
         if key not in per_session:
             try:
-                made = session.client(service, region_name=region, config=CLIENT_CONFIG)
+                config = CLIENT_CONFIG.merge(_configs[session]) if session in _configs else CLIENT_CONFIG
+                made = session.client(service, region_name=region, config=config)
             except NoRegionError:
                 raise AwsAccessError("no AWS region is set.", field="region",
                                      fix="Give a region, or set AWS_DEFAULT_REGION.") from None
@@ -138,6 +151,8 @@ def client(session: boto3.Session, service: str, region: str | None = None):
             made.exceptions  # noqa: B018 - made now, under the lock, once
             events, name = made.meta.events, made.meta.service_model.service_id.hyphenize()
             events.register_first(f"needs-retry.{name}", _bounded_retries)
+            for operation in SENT_ONCE.get(service, ()):
+                events.register_first(f"needs-retry.{name}.{operation}", _unless_refused)
             events.register(f"before-parse.{name}", functools.partial(_refuse_web_page, made))
             events.register(f"after-call.{name}", _remember_service)
             events.register(f"after-call-error.{name}",
@@ -196,6 +211,16 @@ def _bounded_retries(response=None, caught_exception=None, attempts=0, **_):
         return False  # botocore's standard mode counts Cognito's quota as throttling: retrying cannot help
     if caught_exception is not None and attempts >= CONNECTION_ATTEMPTS:
         return False  # no connection, or silence: two tries, not five
+    return None
+
+
+def _unless_refused(response=None, caught_exception=None, **_):
+    # No answer, or a server error: the call may have been done, so it is not sent again (False
+    # ends botocore's retries). A throttling answer means nothing was done: botocore decides.
+    if caught_exception is not None:
+        return False
+    if response is not None and response[1].get("Error", {}).get("Code") not in _THROTTLE_CODES:
+        return False
     return None
 
 

@@ -202,25 +202,18 @@ def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
 
 
 def _verify_only(learner: Learner) -> Outcome:
-    from .aws import make_session
-    from .calls import recording
-    from .errors import WildrydesError
-    from .resolve import identity_pool_id, resolve
-    from .verify import verify
+    from . import steps
 
-    step = check_step_input(learner.region, learner.user_pool_id, learner.app_client_id, learner.identity_pool_name)
-    session = make_session(learner.profile, learner.region)
-    try:  # the roster's id, else the one pool of that name: the rule every command follows
-        pool_id = identity_pool_id(session, step, resolve({"identity_pool_id": learner.identity_pool_id,
-                                                           "region": learner.region}, {}))
+    given = {"region": learner.region, "user_pool_id": learner.user_pool_id, "app_client_id": learner.app_client_id,
+             "identity_pool_name": learner.identity_pool_name, "identity_pool_id": learner.identity_pool_id}
+    try:  # the roster's id, else the learner's pool of that name: the rule every command follows
+        # No sign-in proof: it creates a test user, and grading must not write to AWS.
+        report = steps.verify(given, profile=learner.profile, proof=False)
     except WildrydesError as err:
         return Outcome(learner.learner, "fail", message=str(err))
-    # No sign-in proof: it creates a test user, and grading must not write to AWS.
-    with recording(session) as log:
-        report = verify(session, step, pool_id, proof=False)
-    return Outcome(learner.learner, report.verdict, pool_id,
+    return Outcome(learner.learner, report.verdict, report.facts.get("identity_pool_id", ""),
                    {c.id: c.status for c in report.checks},
-                   "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.passed), calls=log.to_list())
+                   "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.passed), calls=report.calls)
 
 
 def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import checks, roles
+from . import checks, ownership, roles
 from .aws import calling, client, error_code, is_not_found, paginate, unless_missing
-from .identity_pool import delete_identity_pool, find_identity_pools, live_other_pools
+from .identity_pool import delete_identity_pool, find_identity_pools, pool_exists
 from .inputs import region_of
 from .report import FAIL, PASS, Report
 from .user_pool import delete_user_pool, user_pool_exists
@@ -22,30 +22,38 @@ class Target:
 
 
 class CleanupPlan(list):
-    """What :func:`cleanup` would delete: a list of :class:`Target`, in order.
+    """What :func:`cleanup` would delete: a list of :class:`Target`, in order, in ``region``.
 
-    ``kept`` says, one line each, what it leaves on purpose and why (e.g. a role that an
-    identity pool in another region still trusts).
+    ``kept`` says, one line each, what it leaves on purpose and why (a pool of that name that is
+    not provably the learner's, a role that another identity pool still trusts).
     """
 
-    def __init__(self, targets=(), kept=()):
+    def __init__(self, targets=(), kept=(), region: str | None = None):
         super().__init__(targets)
         self.kept: list[str] = list(kept)
+        self.region = region
 
 
-def plan_cleanup(session, *, identity_pool_name: str, identity_pool_id: str | None = None,
-                 user_pool_id: str | None = None, delete_user_pool: bool = False) -> CleanupPlan:
-    """What :func:`cleanup` would delete (reads only); absent things are left out.
+def plan_cleanup(session, *, identity_pool_name: str, user_pool_id: str | None = None,
+                 given_id: str | None = None, saved_id: str | None = None,
+                 delete_user_pool: bool = False) -> CleanupPlan:
+    """What :func:`cleanup` would delete (reads only): only what is provably the learner's.
 
-    A role trusted by an identity pool that still exists and is not being deleted (the same
-    pool name in another region wants the same role) is kept and listed in ``kept``.
+    The pools: the learner's by :func:`.ownership.find` (``given_id``, the scratchpad's
+    ``saved_id``, or linked to or made for ``user_pool_id``) and their other pools of that name;
+    every other pool of the name is kept, with why. A role: only when its trust names no pool but
+    those being deleted or gone (so a re-run after a half-finished cleanup still finishes) and it
+    is in no instance profile; else it is kept, with why.
     """
     targets, kept = [], []
-    pool_ids = {identity_pool_id} if identity_pool_id else set()
-    pool_ids |= set(find_identity_pools(session, identity_pool_name))
+    owned = ownership.find(session, identity_pool_name, user_pool_id, given_id=given_id, saved_id=saved_id,
+                           named=find_identity_pools(session, identity_pool_name))
+    pool_ids = [p["IdentityPoolId"] for p in ([owned.pool] if owned.pool else []) + owned.extra]
+    kept += [f"identity pool {ownership.described_as(p)}: not yours (not linked to your user pool, not in your "
+             "scratchpad), so not deleted" for p in owned.others]
     identity = client(session, "cognito-identity")
     role_names = set()
-    for pool_id in sorted(pool_ids):
+    for pool_id in pool_ids:
         with calling("read the identity pool's roles"):
             try:
                 attached = identity.get_identity_pool_roles(IdentityPoolId=pool_id).get("Roles", {})
@@ -62,10 +70,9 @@ def plan_cleanup(session, *, identity_pool_name: str, identity_pool_id: str | No
         role = roles.get_role(session, name)
         if role is None or (name not in role_names and not _is_ours(session, name)):
             continue
-        others = live_other_pools(session, role, deleted_pools)
-        if others:
-            kept.append(f"IAM role {name}: kept, because the identity pool {others[0]} "
-                        f"(region {region_of(others[0])}) still exists and trusts it")
+        why = _role_kept_because(session, role, deleted_pools)
+        if why:
+            kept.append(f"IAM role {name}: kept, because {why}")
         else:
             targets.append(Target("IAM role", name))
     if user_pool_id and user_pool_exists(session, user_pool_id):
@@ -75,7 +82,23 @@ def plan_cleanup(session, *, identity_pool_name: str, identity_pool_id: str | No
     kept += [f"identity pool {pool_id} ('{name}'): made by this workbook under another name, so not in this "
              f"list; to delete it, clean up with that identity pool name"
              for pool_id, name in workbook_pools_named_otherwise(session, identity_pool_name)]
-    return CleanupPlan(targets, kept)
+    return CleanupPlan(targets, kept, client(session, "cognito-identity").meta.region_name)
+
+
+def _role_kept_because(session, role: dict, deleted_pools: set[str]) -> str | None:
+    """Why ``role`` must stay (``None``: it may go): its trust names a pool that is not being
+    deleted and still exists, or it is in an instance profile (an EC2 instance uses it)."""
+    for pool_id in roles.trusted_pools(role["AssumeRolePolicyDocument"]):
+        if pool_id not in deleted_pools and pool_exists(session, pool_id):
+            here = "" if region_of(pool_id) == client(session, "cognito-identity").meta.region_name else \
+                f" (region {region_of(pool_id)})"
+            return f"the identity pool {pool_id}{here} still exists and trusts it"
+    iam = client(session, "iam")
+    with calling(f"read the instance profiles of {role['RoleName']}"):
+        profiles = iam.list_instance_profiles_for_role(RoleName=role["RoleName"]).get("InstanceProfiles", [])
+    if profiles:
+        return f"it is in the instance profile {profiles[0]['InstanceProfileName']} (an EC2 instance may use it)"
+    return None
 
 
 def workbook_pools_named_otherwise(session, identity_pool_name: str) -> list[tuple[str, str]]:

@@ -104,8 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region")
     p.add_argument("--scratchpad", metavar="PATH")
 
-    p = sub.add_parser("identity-pool", help="create or repair the identity pool and its role")
-    _add_common(p)
+    p = sub.add_parser("identity-pool", help="create or repair your identity pool and its role")
+    _add_common(p, identity_pool_id=True)
+    p.add_argument("--relink", action="store_true",
+                   help="you confirm the pool is yours: point it at this user pool even where it is linked to "
+                        "another one (without it, a terminal asks and a script stops)")
     p.add_argument("--plan", action="store_true",
                    help="only show what would be created or changed, and the AWS calls that would do it")
     p.add_argument("--format", choices=("text", "cli", "sh"), default="text",
@@ -189,27 +192,10 @@ def _scratchpad(args):
     return Scratchpad(args.scratchpad)
 
 
-def _default_region(profile: str | None) -> str | None:
-    from .aws import make_session
-
-    return make_session(profile).region_name
-
-
-def _resolved(args, pad):
-    """The command's values by the one precedence: flags > scratchpad > AWS configuration > default."""
-    from .resolve import resolve
-
+def _given(args) -> dict:
+    """The values the command was given (its flags); the step layer resolves the rest."""
     given = {name: getattr(args, name, None) for name in RESOLVED}
-    return resolve(given, pad.read(), lambda: _default_region(args.profile))
-
-
-def _step(args, pad):
-    from .inputs import check_step_input
-
-    values = _resolved(args, pad)
-    return check_step_input(region=values["region"], user_pool_id=values["user_pool_id"],
-                            app_client_id=values["app_client_id"], identity_pool_name=values["identity_pool_name"],
-                            allow_unauthenticated=args.allow_unauthenticated)
+    return {**given, "allow_unauthenticated": getattr(args, "allow_unauthenticated", False)}
 
 
 def _print_notes(step) -> None:
@@ -283,10 +269,11 @@ def _seed_workshop(box, pad, *, console_identity_pool: bool) -> None:
 def cmd_user_pool(args) -> int:
     from .aws import make_session
     from .inputs import check_region
+    from .steps import values
     from .user_pool import describe_app_client, ensure_user_pool
 
     pad = _scratchpad(args)
-    region = check_region(_resolved(args, pad)["region"])
+    region = check_region(values({"region": args.region}, pad, args.profile)["region"])
     session = make_session(args.profile, region)
     result = ensure_user_pool(session)
     pad.update(region=region, user_pool_id=result.user_pool_id, app_client_id=result.app_client_id)
@@ -301,28 +288,41 @@ def cmd_user_pool(args) -> int:
 
 
 def cmd_identity_pool(args) -> int:
-    from .aws import make_session
-    from .identity_pool import ensure, plan
+    from . import steps
+    from .errors import InputError, RelinkError
 
     pad = _scratchpad(args)
-    step = _step(args, pad)
+    step, _ = steps.step_input(_given(args), pad, args.profile)
     _print_notes(step)
     if args.format != "text" and not args.plan:
-        from .errors import InputError
-
         raise InputError(f"--format {args.format} shows a plan.", field="--format",
                          fix=f"Add --plan: wildrydes-nb identity-pool --plan --format {args.format}.")
-    session = make_session(args.profile, step.region)
-    if args.plan:
-        _print_plan(plan(session, step), args.format)
-        return 0
 
     def progress(stage, state, detail):
         if state != "running":
             print(f"{state:>8}  {stage}: {detail}")
 
-    result = ensure(session, step, scratchpad=pad, progress=progress)
-    print(f"\nIdentity Pool ID: {result.identity_pool_id}")
+    def run(relink: bool):
+        if args.plan:
+            return _print_plan(steps.identity_pool_plan(_given(args), scratchpad=pad, profile=args.profile,
+                                                        relink=relink), args.format)
+        result = steps.identity_pool(_given(args), scratchpad=pad, profile=args.profile, relink=relink,
+                                     progress=progress)
+        print(f"\nIdentity Pool ID: {result.identity_pool_id}")
+
+    try:
+        run(args.relink)
+    except RelinkError as err:
+        if args.relink or not sys.stdin.isatty():
+            raise
+        # On a terminal the learner is asked; the default is no, and nothing was changed yet.
+        print(f"note: {_for_the_command_line(err)}", file=sys.stderr)
+        question = (f"Is identity pool {err.identity_pool_id} yours? Re-link it from user pool "
+                    f"{', '.join(err.from_user_pools) or 'none'} to user pool {err.to_user_pool}? [y/N] ")
+        if input(question).strip().lower() not in ("y", "yes"):
+            print("Nothing was changed.")
+            return EXIT_INPUT
+        run(True)
     return 0
 
 
@@ -341,24 +341,11 @@ def _print_plan(current, form: str) -> None:
         print(f"\n# {number}.\n{call.cli() if form == 'cli' else call.boto3()}")
 
 
-def _identity_pool_id(args, pad, session, step) -> str:
-    from .resolve import identity_pool_id
-
-    return identity_pool_id(session, step, _resolved(args, pad))
-
-
 def cmd_verify(args) -> int:
-    from .aws import make_session
-    from .calls import recording
-    from .verify import verify
+    from . import steps
 
-    pad = _scratchpad(args)
-    step = _step(args, pad)
-    session = make_session(args.profile, step.region)
-    pool_id = _identity_pool_id(args, pad, session, step)
-    with recording(session) as log:
-        report = verify(session, step, pool_id, proof=args.proof, progress=_waiting_printer())
-    report.calls = log.to_list()
+    report = steps.verify(_given(args), scratchpad=_scratchpad(args), profile=args.profile, proof=args.proof,
+                          progress=_waiting_printer())
     print(report.to_json() if args.json else report.to_text())
     return 0 if report.ok else EXIT_FAILED
 
@@ -384,27 +371,11 @@ def _waiting_printer(every: float = 5.0):
 
 
 def cmd_cleanup(args) -> int:
-    from .aws import make_session
-    from .errors import InputError
-    from .cleanup import cleanup, forget, plan_cleanup
-    from .inputs import check_identity_pool_id, check_identity_pool_name, check_region, check_user_pool_id
+    from . import steps
 
     pad = _scratchpad(args)
-    # Cleanup may be pointed at another region than the scratchpad's (a stale pool left there):
-    # the resolver lets the region follow what is given, and the scratchpad's ids count only there.
-    values = _resolved(args, pad)
-    region = check_region(values["region"])
-    user_pool_id = values["user_pool_id"] or None
-    if user_pool_id:
-        check_user_pool_id(user_pool_id, region)
-    elif args.delete_user_pool:
-        raise InputError(f"there is no User Pool ID for {region} to delete.", field="user_pool_id",
-                         fix="Give it with --user-pool-id.")
-    name = check_identity_pool_name(values["identity_pool_name"])
-    session = make_session(args.profile, region)
-    pool_id = values["identity_pool_id"] and check_identity_pool_id(values["identity_pool_id"], region)
-    targets = plan_cleanup(session, identity_pool_name=name, identity_pool_id=pool_id or None,
-                           user_pool_id=user_pool_id, delete_user_pool=args.delete_user_pool)
+    targets = steps.cleanup_plan(_given(args), scratchpad=pad, profile=args.profile,
+                                 delete_user_pool=args.delete_user_pool)
     for line in targets.kept:
         print(f"kept: {line}")
     if not targets:
@@ -416,9 +387,8 @@ def cmd_cleanup(args) -> int:
     if not args.yes and not _confirmed(f"Delete these {len(targets)}? [y/N] "):
         print("Nothing was deleted.")
         return EXIT_FAILED
-    report = cleanup(session, targets)
+    report = steps.cleanup(targets, scratchpad=pad, profile=args.profile)
     print(report.to_text())
-    forget(pad, targets, report)
     return 0 if report.ok else EXIT_FAILED
 
 

@@ -51,6 +51,28 @@ class AmbiguousPoolError(WildrydesError):
     """Several identity pools carry the requested name; the package will not guess."""
 
 
+class NotYoursError(WildrydesError):
+    """Identity pools of the name exist and none is provably the learner's (:mod:`.ownership`):
+    nothing is changed without their word. ``identity_pool_ids`` lists them."""
+
+    def __init__(self, problem: str, *, field: str | None = None, fix: str | None = None,
+                 identity_pool_ids: tuple[str, ...] = ()):
+        super().__init__(problem, field=field, fix=fix)
+        self.identity_pool_ids = tuple(identity_pool_ids)
+
+
+class RelinkError(NotYoursError):
+    """The step would point an identity pool at another user pool than the one(s) it is linked to:
+    a re-link, made only when the learner asks (``relink``), never as a repair."""
+
+    def __init__(self, problem: str, *, identity_pool_id: str, from_user_pools: tuple[str, ...],
+                 to_user_pool: str, field: str | None = None, fix: str | None = None):
+        super().__init__(problem, field=field, fix=fix, identity_pool_ids=(identity_pool_id,))
+        self.identity_pool_id = identity_pool_id
+        self.from_user_pools = tuple(from_user_pools)
+        self.to_user_pool = to_user_pool
+
+
 class AwsAccessError(WildrydesError):
     """AWS refused the call: no or invalid credentials, access denied, throttled."""
 

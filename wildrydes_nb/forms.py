@@ -32,10 +32,9 @@ from typing import Callable
 import ipywidgets as widgets
 from IPython.display import display
 
-from . import (account, calls, cleanup, identity_pool, inputs, render, resolve, state,
-               user_pool, verify)
+from . import account, calls, cleanup, identity_pool, inputs, render, resolve, state, steps, user_pool
 from .aws import make_session
-from .errors import InputError, VerificationError, WildrydesError
+from .errors import InputError, RelinkError, VerificationError, WildrydesError
 from .fields import FIELDS, LABELS
 from .redaction import looks_secret
 from .report import FAIL, NOT_PROVEN
@@ -50,19 +49,11 @@ UNAUTHENTICATED_WARNING = ("The workshop leaves this off: with it on, anyone who
                            "not, gets AWS credentials from this pool (through an unauthenticated role).")
 
 
-def default_region(profile: str | None = None) -> str:
-    """The region the standard AWS configuration gives (empty when there is none)."""
-    try:
-        return make_session(profile).region_name or ""
-    except WildrydesError:
-        return ""  # an unknown profile is reported when the form first calls AWS
-
-
 def _resolve(given: dict, saved: dict, profile: str | None, names: tuple[str, ...]) -> resolve.Resolved:
     for name, value in given.items():  # a given token or control character never reaches a widget
         if value not in (None, ""):
             inputs.check_plain(str(value).strip(), name)
-    return resolve.resolve(given, saved, lambda: default_region(profile), names=names)
+    return resolve.resolve(given, saved, lambda: steps.configured_region(profile), names=names)
 
 
 def _shows_errors(action):
@@ -551,9 +542,12 @@ class IdentityPoolForm(FieldsForm):
 
     def __init__(self, scratchpad, *, profile: str | None = None, region: str | None = None,
                  user_pool_id: str | None = None, app_client_id: str | None = None,
-                 identity_pool_name: str | None = None, allow_unauthenticated: bool = False):
+                 identity_pool_name: str | None = None, allow_unauthenticated: bool = False,
+                 relink: bool = False):
         super().__init__(scratchpad, profile, identity_pool_name=identity_pool_name, user_pool_id=user_pool_id,
                          app_client_id=app_client_id, region=region)
+        # relink=True (a notebook parameter) is the learner's word given ahead, as --relink is.
+        self.relink_given = inputs.parse_bool(relink, "relink")
         allow = inputs.parse_bool(allow_unauthenticated, "allow_unauthenticated")  # a text "false" is false
         self.allow_unauthenticated = widgets.Checkbox(value=allow, indent=False,
                                                       description="Allow unauthenticated identities")
@@ -561,12 +555,17 @@ class IdentityPoolForm(FieldsForm):
         self._watch(self.allow_unauthenticated)
         self.preview_button = self._button("Preview", self.preview)
         self.create_button = self._button("Create identity pool", self.create, "primary")
+        # Shown only when Create stopped at a re-link: its words name the pool and both user pools.
+        self.relink_button = self._button("Re-link", self.relink, "warning")
+        self.relink_button.layout.display = "none"
+        self._relink_offer: tuple[dict, RelinkError] | None = None  # (the inputs, the error) it was offered for
         self.stages = {stage: View() for stage in identity_pool.STAGES}
         self._reset_stages()
         self.result: identity_pool.Result | None = None
         self._check_live()
         self._layout(*self._field_rows(), self.allow_unauthenticated, self.messages["allow_unauthenticated"],
-                     widgets.HBox([self.preview_button, self.create_button]), *self.stages.values())
+                     widgets.HBox([self.preview_button, self.create_button]), self.relink_button,
+                     *self.stages.values())
 
     def values(self) -> dict:
         """The form's current values, by the keyword names of :func:`inputs.check_step_input`."""
@@ -592,10 +591,20 @@ class IdentityPoolForm(FieldsForm):
 
     def _mark_stale(self) -> None:
         self._reset_stages()
+        self._offer_relink(None)
         super()._mark_stale()
+
+    def _offer_relink(self, err: RelinkError | None) -> None:
+        """Show (or hide, with ``None``) the button that re-links the pool ``err`` names, for these inputs."""
+        self._relink_offer = (self._inputs(), err) if err is not None else None
+        if err is not None:
+            self.relink_button.description = (f"Re-link {err.identity_pool_id} from user pool "
+                                              f"{', '.join(err.from_user_pools) or '(none)'} to {err.to_user_pool}")
+        self.relink_button.layout.display = "" if err is not None else "none"
 
     def _show_error(self, err: BaseException) -> None:
         super()._show_error(err)
+        self._offer_relink(err if isinstance(err, RelinkError) else None)
         field = getattr(err, "field", None)
         if field in self.fields:  # the message is under the field: the failed stage points there
             for stage, line in self.stages.items():
@@ -609,19 +618,38 @@ class IdentityPoolForm(FieldsForm):
         """The form's values, cleaned and checked (raises :class:`InputError`)."""
         return inputs.check_step_input(**self.values())
 
+    def given(self) -> dict:
+        """What the form gives the step layer: its values (the Identity Pool ID comes from the scratchpad)."""
+        return self.values()
+
     @_shows_errors
     def preview(self) -> identity_pool.Plan:
         """Show what creating would change; changes nothing."""
         self._running("Reading what exists…")
-        step = self.checked_input()
-        plan = identity_pool.plan(self._session(step.region), step)
+        self.checked_input()
+        plan = steps.identity_pool_plan(self.given(), scratchpad=self.scratchpad, profile=self.profile,
+                                        relink=self.relink_given, session_for=self._session)
         self.output.show(render.plan(plan))
         self._done("Preview ready; nothing was changed.")
         return plan
 
     @_shows_errors
+    def relink(self) -> identity_pool.Result:
+        """Create, re-linking the pool the learner was shown (their word that it is theirs)."""
+        offer = self._relink_offer
+        if offer is None or offer[0] != self._inputs():
+            self._offer_relink(None)
+            raise InputError("there is no re-link to confirm for these values.",
+                             fix="Click 'Create identity pool'; if a pool must be re-linked, the button comes back.")
+        return self._create(relink_pool=offer[1].identity_pool_id)
+
+    @_shows_errors
     def create(self) -> identity_pool.Result:
         """Create or repair the identity pool and its role, then save the ids to the scratchpad."""
+        return self._create(relink_pool=None)
+
+    def _create(self, relink_pool: str | None) -> identity_pool.Result:
+        self._offer_relink(None)
         self._reset_stages()
         self.output.clear()
         self._running("Creating the identity pool…")
@@ -631,11 +659,13 @@ class IdentityPoolForm(FieldsForm):
         except InputError as err:
             self._progress("input", "failed", str(err))
             raise
+        given = {**self.given(), "identity_pool_id": relink_pool} if relink_pool else self.given()
         # Show the values as used (pasted quotes and spaces removed); they stay the learner's.
         self._set_fields({name: getattr(step, name) for name in self.NAMES})
-        session = self._session(step.region)
-        with self._sending(session):
-            self.result = identity_pool.ensure(session, step, scratchpad=self.scratchpad, progress=self._progress)
+        with self._sending(self._session(step.region)):
+            self.result = steps.identity_pool(given, scratchpad=self.scratchpad, profile=self.profile,
+                                              relink=bool(relink_pool) or self.relink_given, progress=self._progress,
+                                              session_for=self._session)
         self.output.show(render.identity_pool_id(self.result.identity_pool_id, copy_button=True))
         changes = len(self.result.actions)
         self._done(f"Identity pool ready: {changes} change{'s' * (changes != 1)} made, "
@@ -643,13 +673,6 @@ class IdentityPoolForm(FieldsForm):
         return self.result
 
     _submit = create
-
-    def identity_pool_id(self, step: inputs.StepInput) -> str:
-        """The identity pool the form's values mean (:func:`.resolve.identity_pool_id`)."""
-        given = {name: value for name, value in self.values().items()
-                 if name != "allow_unauthenticated" and self.sources.get(name) == resolve.GIVEN}
-        resolved = resolve.resolve(given, self.state.values, lambda: step.region)
-        return resolve.identity_pool_id(self._session(step.region), step, resolved)
 
 
 class VerifyForm(Form):
@@ -686,13 +709,11 @@ class VerifyForm(Form):
         self.report = None
         self._running("Verifying…")
         step = self.identity_form.checked_input()
-        session = self._session(step.region)
-        with self._sending(session) as log:
-            pool_id = self.identity_form.identity_pool_id(step)
-            self.report = verify.verify(session, step, pool_id, proof=self.proof.value,
-                                        progress=lambda _stage, state, detail: self.status.show(
-                                            render.status(state, detail)))
-        self.report.calls = log.to_list()
+        with self._sending(self._session(step.region)):
+            self.report = steps.verify(self.identity_form.given(), scratchpad=self.scratchpad, profile=self.profile,
+                                       proof=self.proof.value, session_for=self._session,
+                                       progress=lambda _stage, state, detail: self.status.show(
+                                           render.status(state, detail)))
         self.output.show(render.report(self.report))
         if not self.report.ok:
             failed = [c for c in self.report.checks if c.status == FAIL]
@@ -769,19 +790,10 @@ class CleanupForm(FieldsForm):
         super()._enable_buttons()
         self.delete_button.disabled = not self.targets  # only a list the learner has seen is deleted
 
-    def _checked(self) -> tuple[str, str, str | None]:
-        name = inputs.check_identity_pool_name(self.fields["identity_pool_name"].value.strip())
-        user_pool_id = self.fields["user_pool_id"].value.strip() or None
-        region = inputs.check_region(self.fields["region"].value.strip() or inputs.region_of(user_pool_id or "") or "")
-        if user_pool_id:
-            inputs.check_user_pool_id(user_pool_id, region)
-        return name, region, user_pool_id
-
-    def _plan(self, session, name: str, region: str, user_pool_id: str | None, delete_user_pool: bool):
-        # Beside the pools of that name, the scratchpad's pool (resolve: in this region, of this name).
-        saved_id = resolve.resolve({"region": region, "identity_pool_name": name}, self.state.values)["identity_pool_id"]
-        return cleanup.plan_cleanup(session, identity_pool_name=name, identity_pool_id=saved_id or None,
-                                    user_pool_id=user_pool_id, delete_user_pool=delete_user_pool)
+    def _plan(self, delete_user_pool: bool) -> cleanup.CleanupPlan:
+        given = {name: field.value.strip() for name, field in self.fields.items()}
+        return steps.cleanup_plan(given, scratchpad=self.scratchpad, profile=self.profile,
+                                  delete_user_pool=delete_user_pool, session_for=self._session)
 
     @_shows_errors
     def plan(self) -> list:
@@ -789,8 +801,7 @@ class CleanupForm(FieldsForm):
         self._running("Looking for what to delete…")
         self.targets = None
         values = self._values()
-        name, region, user_pool_id = self._checked()
-        targets = self._plan(self._session(region), name, region, user_pool_id, values[-1])
+        targets = self._plan(values[-1])
         if self._values() != values:  # a field changed while the list was being made
             self._void_list()
             raise InputError("a field changed while the list was being made.",
@@ -810,14 +821,11 @@ class CleanupForm(FieldsForm):
             raise InputError("there is no list of things to delete for these values yet.",
                              fix="Click 'Show what will be deleted' first; only what it lists is deleted.")
         self._running("Deleting…")
-        name, region, user_pool_id = self._checked()
-        session = self._session(region)
         deleted, self.targets, self._listed_for = self.targets, None, None
-        with self._sending(session):
-            self.report = cleanup.cleanup(session, deleted)
-            cleanup.forget(self.scratchpad, deleted, self.report)
-            left = self._plan(session, name, region, user_pool_id,
-                              delete_user_pool=any(t.kind == "user pool" for t in deleted))
+        with self._sending(self._session(deleted.region)):
+            self.report = steps.cleanup(deleted, scratchpad=self.scratchpad, profile=self.profile,
+                                        session_for=self._session)
+            left = self._plan(delete_user_pool=any(t.kind == "user pool" for t in deleted))
         done, still = render.report(self.report), render.targets(left, "Still there")
         self.output.show(render.Rendered(done.html + still.html, f"{done.text}\n{still.text}"))
         if not self.report.ok or left:

@@ -6,15 +6,21 @@ import contextlib
 import datetime
 import functools
 import hashlib
+import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import listing, locks, roles
-from .aws import calling, client, paginate, service_model, unless_missing
+from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+from . import listing, locks, ownership, roles
+from .aws import calling, client, service_model, unless_missing
 from .calls import Call
-from .errors import AmbiguousPoolError, BusyError, NotFoundError, RoleInUseError, WildrydesError
+from .errors import (BusyError, InputError, NotFoundError, NotYoursError, RelinkError,
+                     RoleInUseError, WildrydesError)
 from .inputs import StepInput, region_of
+from .ownership import CREATED_AT_TAG, OWNER_TAG, RUN_TAG
 from .parallel import attempt, in_parallel
 from .user_pool import describe_app_client
 
@@ -23,9 +29,9 @@ STAGES = ("input", "identity pool", "authenticated role", "unauthenticated role"
           "roles attached", "scratchpad")
 Progress = Callable[[str, str, str], None]
 
-# Cognito gives identity pools no creation date, so the pools this package creates carry one:
-# when runs on two machines create the same name at once, each keeps the oldest (see oldest()).
-CREATED_AT_TAG = "wildrydes-nb:created-at"
+# How long a run whose CreateIdentityPool got no answer (a slow network) looks for the pool its
+# request may still have made, before it gives up; it never sends a second create (seconds).
+STALLED_CREATE_WAIT = 30.0
 # How long a run waits for another run on this machine working on the same pool (seconds).
 LOCK_WAIT = 120.0
 # In a plan's calls, what AWS tells only once the pool exists, and the moment of the call.
@@ -43,7 +49,7 @@ class Action:
     """One write the plan needs: ``stage`` it belongs to and what it does, in words."""
 
     stage: str
-    kind: str  # create_pool | update_pool | create_role | repair_trust | set_roles
+    kind: str  # create_pool | update_pool | relink_pool | create_role | repair_trust | set_roles
     detail: str
     role_kind: str | None = None
     role_name: str | None = None
@@ -61,6 +67,7 @@ class Observed:
     roles: dict[str, dict | None]
     attached: dict = field(default_factory=dict)  # GetIdentityPoolRoles' answer, {} if no pool
     role_names: dict[str, str] = field(default_factory=dict)
+    owned: ownership.Ownership = field(default_factory=lambda: ownership.Ownership(None))
 
 
 @dataclass
@@ -97,10 +104,24 @@ class Plan:
         return [action_call(a, self.step, self.observed.pool, role_arns, self.observed.role_names, AT_THE_TIME)
                 for a in self.actions]
 
+    @property
+    def left_alone(self) -> list[str]:
+        """The other pools of the name that the plan leaves as they are, and why, one line each."""
+        owned = self.observed.owned
+        lines = [f"also yours, left by an earlier run: {ownership.described_as(p)}; kept as it is "
+                 "(cleanup deletes it when you confirm)" for p in owned.extra]
+        lines += [f"not yours, left alone: {ownership.described_as(p)}" for p in owned.others
+                  if p["IdentityPoolId"] != self.identity_pool_id]
+        return lines
+
     def to_text(self) -> str:
+        owned = self.observed.owned
+        whose = [f"identity pool {self.identity_pool_id} is yours: {owned.why}"] if owned.pool else []
         if not self.actions:
-            return f"Nothing to do: '{self.step.identity_pool_name}' ({self.identity_pool_id}) is already right."
-        return "\n".join([f"- {a.detail}" for a in self.actions] + [f"- {line}" for line in self.kept])
+            return "\n".join([f"Nothing to do: '{self.step.identity_pool_name}' ({self.identity_pool_id}) is "
+                              "already right."] + [f"- {line}" for line in whose + self.left_alone])
+        return "\n".join([f"- {a.detail}" for a in self.actions]
+                         + [f"- {line}" for line in whose + self.kept + self.left_alone])
 
 
 @dataclass(frozen=True)
@@ -132,14 +153,9 @@ def desired_providers(step: StepInput) -> list[dict]:
 
 
 def find_identity_pools(session, name: str) -> list[str]:
-    """Ids of the identity pools called ``name`` (Cognito allows duplicates)."""
-    identity = client(session, "cognito-identity")
-    known = listing.known(identity.meta.region_name, name)  # batch: the class's one listing
-    if known is not None:
-        return known
-    with calling("list identity pools"):
-        pools = paginate(identity.list_identity_pools, "IdentityPools", MaxResults=60)
-    return [p["IdentityPoolId"] for p in pools if p["IdentityPoolName"] == name]
+    """Ids of the identity pools called ``name`` (Cognito allows duplicates): whoever made them."""
+    known = listing.known(client(session, "cognito-identity").meta.region_name, name)  # batch: the class's listing
+    return known if known is not None else ownership.list_pool_ids(session, name)
 
 
 def pool_exists(session, identity_pool_id: str) -> bool:
@@ -163,31 +179,19 @@ def live_other_pools(session, role: dict, keep: set[str]) -> list[str]:
 
 
 def oldest(pools: list[dict]) -> str:
-    """The id of the pool every racing run keeps: one without :data:`CREATED_AT_TAG` (made by
-    the console or an older version) before any tagged one, then the earliest tag, then the id."""
-    def age(pool: dict) -> tuple:
-        created = (pool.get("IdentityPoolTags") or {}).get(CREATED_AT_TAG)
-        return (created is not None, created or "", pool["IdentityPoolId"])
-
-    return min(pools, key=age)["IdentityPoolId"]
+    """The id of the pool every racing run keeps (:func:`.ownership.oldest`)."""
+    return ownership.oldest(pools)["IdentityPoolId"]
 
 
-def _keeper(session, mine: dict) -> str:
-    """Which pool to keep right after creating ``mine``: list the pools of that name again
-    and, if another run made one at the same moment, take the :func:`oldest` of them."""
-    others = [pool_id for pool_id in find_identity_pools(session, mine["IdentityPoolName"])
+def _keeper(session, step: StepInput, mine: dict) -> str:
+    """Which pool to keep right after creating ``mine``: list the pools of that name again, now
+    (never from a listing taken before: the learner may have made one meanwhile), and take the
+    :func:`oldest` of the learner's (another run's, or one made in the console at the same time)."""
+    others = [pool_id for pool_id in ownership.list_pool_ids(session, mine["IdentityPoolName"])
               if pool_id != mine["IdentityPoolId"]]
-    if not others:
-        return mine["IdentityPoolId"]
-    identity = client(session, "cognito-identity")
-    described = [mine]
-    with calling("read the identity pools of the same name"):
-        for pool_id in others:
-            try:
-                described.append(identity.describe_identity_pool(IdentityPoolId=pool_id))
-            except identity.exceptions.ResourceNotFoundException:
-                pass  # another run's duplicate, already deleted by that run
-    return oldest(described)
+    described = [p for p in ownership.describe_pools(session, others).values() if p is not None]
+    learners = [p for p in described if ownership.proof_of_ownership(p, step.user_pool_id)]
+    return oldest([mine, *learners])
 
 
 def lock_path(session, step: StepInput) -> Path | None:
@@ -254,28 +258,31 @@ def wanted_role_kinds(step: StepInput) -> tuple[str, ...]:
     return (roles.AUTHENTICATED, roles.UNAUTHENTICATED) if step.allow_unauthenticated else (roles.AUTHENTICATED,)
 
 
-def observe(session, step: StepInput, identity_pool_id: str | None = None) -> Observed:
-    """Read what exists for this step (reads only): the pool ``identity_pool_id``, or the one
-    pool called as the step says.
+def observe(session, step: StepInput, identity_pool_id: str | None = None, *, saved_id: str | None = None,
+            relink: bool = False) -> Observed:
+    """Read what exists for this step (reads only): the learner's pool by :func:`.ownership.find`
+    (``identity_pool_id`` is the learner's word, ``saved_id`` the scratchpad's), or, with
+    ``relink``, the one pool of that name that is not provably theirs.
 
-    Reads that need nothing from each other go at once: the pools by name beside the roles by
-    their console names, then the pool beside the roles attached to it. An error is the one a
-    run of the reads one after another would have met first.
+    Reads that need nothing from each other go at once: the pools of that name beside the roles
+    by their console names, then the roles attached to the pool. An error is the one a run of the
+    reads one after another would have met first.
     """
     kinds = wanted_role_kinds(step)
     default_names = {kind: roles.role_name(step.identity_pool_name, kind) for kind in kinds}
-    listed, *by_default_name = in_parallel(
-        lambda: [identity_pool_id] if identity_pool_id else find_identity_pools(session, step.identity_pool_name),
+    owned, *by_default_name = in_parallel(
+        lambda: ownership.find(session, step.identity_pool_name, step.user_pool_id, given_id=identity_pool_id,
+                               saved_id=saved_id, named=find_identity_pools(session, step.identity_pool_name)),
         *(functools.partial(attempt, functools.partial(roles.get_role, session, name))
           for name in default_names.values()))
-    ids = listed
-    if len(ids) > 1:
-        raise AmbiguousPoolError(f"{len(ids)} identity pools are called '{step.identity_pool_name}': "
-                                 f"{', '.join(ids)}.", field="identity_pool_name",
-                                 fix="Delete the extra pools (wildrydes-nb cleanup --identity-pool-id ID) "
-                                     "or choose another name.")
-    pool, attached = in_parallel(lambda: describe(session, ids[0]),
-                                 lambda: attached_roles(session, ids[0])) if ids else (None, {})
+    pool = owned.pool
+    if pool is None and relink and len(owned.others) == 1:
+        pool = owned.others[0]  # the learner's word: that pool is theirs, to be re-linked
+    if pool is not None and pool.get("IdentityPoolName") != step.identity_pool_name:
+        raise InputError(f"the identity pool {pool['IdentityPoolId']} is called '{pool.get('IdentityPoolName')}', "
+                         f"not '{step.identity_pool_name}'.", field="identity_pool_name",
+                         fix=f"Give the name '{pool.get('IdentityPoolName')}', or leave the Identity Pool ID out.")
+    attached = attached_roles(session, pool["IdentityPoolId"]) if pool else {}
     # The roles attached under other names than the console's (today's console lets the learner name them).
     attached_names = {kind: roles.name_from_arn(arn) for kind, arn in attached.get("Roles", {}).items()
                       if kind in kinds}
@@ -290,7 +297,14 @@ def observe(session, step: StepInput, identity_pool_id: str | None = None) -> Ob
             role = by_default
         found_roles[kind] = role
         names[kind] = role["RoleName"] if role else default_names[kind]
-    return Observed(pool, found_roles, attached, names)
+    return Observed(pool, found_roles, attached, names, owned)
+
+
+def relinks(step: StepInput, pool: dict | None) -> list[str]:
+    """The user pools ``pool`` is linked to, when pointing it at the step's user pool is a re-link
+    (it names user pools, none of them the step's); ``[]`` when it is a repair or nothing."""
+    linked = ownership.user_pools_of(pool) if pool else []
+    return [] if not linked or step.user_pool_id in linked else linked
 
 
 def diff(step: StepInput, observed: Observed) -> list[Action]:
@@ -305,13 +319,19 @@ def diff(step: StepInput, observed: Observed) -> list[Action]:
                               f"{'on' if step.allow_unauthenticated else 'off'}"))
     else:
         changes = []
-        if pool.get("CognitoIdentityProviders", []) != desired_providers(step):
+        moved = relinks(step, pool)
+        if pool.get("CognitoIdentityProviders", []) != desired_providers(step) and not moved:
             changes.append(f"provider → {step.provider_name} / {step.app_client_id}")
         if bool(pool.get("AllowUnauthenticatedIdentities")) != step.allow_unauthenticated:
             changes.append(f"unauthenticated identities → {'on' if step.allow_unauthenticated else 'off'}")
         if pool.get("AllowClassicFlow"):
             changes.append("basic (classic) flow → off (the web app uses the enhanced flow)")
-        if changes:
+        if moved:
+            actions.append(Action("identity pool", "relink_pool",
+                                  f"re-link identity pool {pool['IdentityPoolId']} from user pool {', '.join(moved)} "
+                                  f"to user pool {step.user_pool_id} (app client {step.app_client_id})"
+                                  + "".join(f"; {change}" for change in changes)))
+        elif changes:
             actions.append(Action("identity pool", "update_pool",
                                   f"update identity pool {pool['IdentityPoolId']}: {'; '.join(changes)}"))
     pool_id = pool["IdentityPoolId"] if pool else "the new pool"
@@ -347,24 +367,63 @@ def check_prerequisites(session, step: StepInput) -> None:
     describe_app_client(session, step.user_pool_id, step.app_client_id)
 
 
-def plan(session, step: StepInput) -> Plan:
-    """What :func:`ensure` would write, without writing anything.
+def plan(session, step: StepInput, *, identity_pool_id: str | None = None, saved_id: str | None = None,
+         relink: bool = False) -> Plan:
+    """What :func:`ensure` would write, without writing anything, for the learner's pool
+    (:func:`.ownership.find`: ``identity_pool_id`` given, ``saved_id`` from the scratchpad).
 
-    Raises :class:`RoleInUseError` when it would re-point a role that another identity pool,
-    one that still exists, trusts: nothing is written then.
+    Raises, with nothing written: :class:`NotYoursError` when pools of that name exist and none
+    is provably the learner's; :class:`RelinkError` when the learner's pool is linked to another
+    user pool and ``relink`` was not asked for; :class:`RoleInUseError` when it would re-point a
+    role that another identity pool, one that still exists, trusts.
     """
     for service in ("cognito-idp", "cognito-identity", "iam"):
         client(session, service)  # made here, once: the reads below share clients, never the session
     # The prerequisites beside what exists: one round trip; the prerequisites' error comes first.
     (_, prerequisite_error), (observed, observe_error) = in_parallel(
         lambda: attempt(lambda: check_prerequisites(session, step)),
-        lambda: attempt(lambda: observe(session, step)))
+        lambda: attempt(lambda: observe(session, step, identity_pool_id, saved_id=saved_id, relink=relink)))
     if prerequisite_error is not None or observe_error is not None:
         raise prerequisite_error or observe_error
-    return _plan(session, step, observed)
+    return _plan(session, step, observed, relink)
 
 
-def _plan(session, step: StepInput, observed: Observed) -> Plan:
+# The ways out when a pool is not provably the learner's, as every driver offers them.
+RELINK_HOW = ("re-link it: --relink on the command line, the form's Re-link button, or relink=True as a "
+              "notebook parameter")
+OWN_NAME_HOW = ("give your pool a name of its own (--identity-pool-name, or the form's Identity pool name): "
+                "IAM role names are account-wide, so two people's pools cannot share one name")
+
+
+def _plan(session, step: StepInput, observed: Observed, relink: bool = False) -> Plan:
+    owned = observed.owned
+    where = f"'{step.identity_pool_name}' in {step.region}"
+    if observed.pool is None and len(owned.others) > 1:
+        raise NotYoursError(
+            f"{len(owned.others)} identity pools are called {where}, and none is provably yours (linked to user "
+            f"pool {step.user_pool_id}, or in your scratchpad): "
+            + "; ".join(ownership.described_as(p) for p in owned.others) + ". Nothing was changed.",
+            field="identity_pool_name", identity_pool_ids=tuple(p["IdentityPoolId"] for p in owned.others),
+            fix=f"To make your own, {OWN_NAME_HOW}. If one of them is yours, give its Identity Pool ID "
+                "(--identity-pool-id) and re-link it (--relink).")
+    if observed.pool is None and owned.others:
+        other = owned.others[0]
+        raise RelinkError(
+            f"the identity pool called {where} is not provably yours: {ownership.described_as(other)}. "
+            "Nothing was changed.", field="identity_pool_name", identity_pool_id=other["IdentityPoolId"],
+            from_user_pools=tuple(ownership.user_pools_of(other)), to_user_pool=step.user_pool_id,
+            fix=f"To make your own, {OWN_NAME_HOW}. Only if that pool really is yours, {RELINK_HOW}.")
+    moved = relinks(step, observed.pool)
+    if moved and not relink:
+        pool_id = observed.pool["IdentityPoolId"]
+        why = f" ({owned.why})" if owned.pool else ""
+        raise RelinkError(
+            f"the identity pool {pool_id}{why} is linked to user pool {', '.join(moved)}, not to user pool "
+            f"{step.user_pool_id}: pointing it at {step.user_pool_id} is a re-link, and the web app of "
+            f"{', '.join(moved)} would stop working with it. Nothing was changed.", field="identity_pool_name",
+            identity_pool_id=pool_id, from_user_pools=tuple(moved), to_user_pool=step.user_pool_id,
+            fix=f"If you mean to move it to user pool {step.user_pool_id}, {RELINK_HOW}. To keep it as it is, "
+                f"{OWN_NAME_HOW}.")
     actions = diff(step, observed)
     for action in actions:
         if action.kind == "repair_trust":
@@ -379,35 +438,51 @@ def _refuse_to_take_over(session, step: StepInput, this: str | None, role: dict,
         return  # the pools it trusts are gone: re-pointing it takes nothing from anyone
     other = others[0]
     here = f"{this} ({step.region})" if this else f"the new pool '{step.identity_pool_name}' in {step.region}"
+    if region_of(other) == step.region:
+        # Two pools of one name in one region: another learner's, or one made at the same moment.
+        raise RoleInUseError(
+            f"the IAM role {role_name} is trusted by another identity pool in {step.region}, {other}, which "
+            f"still exists; pointing the role at {here} would take it from that pool. IAM role names are "
+            "account-wide: two pools of one name want the same role.", field="identity_pool_name",
+            fix=f"Give this identity pool a name of its own (--identity-pool-name, or the form's Identity pool "
+                f"name), then run this again. {other} is left as it is.")
     raise RoleInUseError(
         f"the IAM role {role_name} is trusted by the identity pool {other} (region {region_of(other)}), "
         f"which still exists; pointing the role at {here} would take it from that pool. IAM role names "
         "are account-wide, identity pools regional: the same pool name in two regions wants the same role.",
         field="identity_pool_name",
-        fix=f"Give this identity pool another name, or, if the pool in {region_of(other)} is a stale one, "
-            f"delete it (wildrydes-nb cleanup --region {region_of(other)} --identity-pool-id {other}) "
-            "and run this again.")
+        fix=f"Give this identity pool another name. Only if the pool in {region_of(other)} is yours and "
+            f"no longer used, delete it (wildrydes-nb cleanup --region {region_of(other)} --identity-pool-id "
+            f"{other}) and run this again.")
 
 
-def ensure(session, step: StepInput, *, scratchpad=None, progress: Progress | None = None) -> Result:
-    """Create or repair the identity pool, its role(s) and their link; idempotent and convergent.
+def ensure(session, step: StepInput, *, scratchpad=None, progress: Progress | None = None,
+           identity_pool_id: str | None = None, relink: bool = False,
+           stalled_create_wait: float = STALLED_CREATE_WAIT) -> Result:
+    """Create or repair the learner's identity pool, its role(s) and their link; idempotent and convergent.
 
-    Makes no write call when everything is already right. When ``scratchpad`` is given the
-    resulting ids are saved to it. ``progress(stage, state, detail)`` is told ``running``,
-    ``done`` or ``failed`` for each of :data:`STAGES` as it happens.
+    The pool is the learner's by :func:`.ownership.find`: ``identity_pool_id`` (their word), the
+    scratchpad's id, or one of that name linked to (or made for) their user pool. A pool linked to
+    another user pool is re-linked only with ``relink``; pools of the name that are not provably
+    theirs are never changed (see :func:`plan`). Makes no write call when everything is already
+    right. When ``scratchpad`` is given the resulting ids are saved to it. ``progress(stage,
+    state, detail)`` is told ``running``, ``done`` or ``failed`` for each of :data:`STAGES`.
 
-    Two runs for one pool name never both keep a pool: on one machine the second waits for the
-    first (:func:`identity_pool_lock`); across machines, a run that finds, right after creating
-    its pool, an older one of the same name deletes its own and carries on with that one.
+    Never two pools for one learner: on one machine a second run waits for the first
+    (:func:`identity_pool_lock`); CreateIdentityPool is sent once, never retried, and when its
+    answer is lost the run looks for the pool its request made (by a tag unique to the run) for
+    up to ``stalled_create_wait`` seconds before it gives up; right after creating, a run that
+    finds an older pool of the learner's deletes its own and carries on with that one.
     """
     report = progress or (lambda *_: None)
     stage, state = "input", None
     try:
         report(stage, "running", "checking the user pool and app client")
         with identity_pool_lock(session, step, lambda waiting: report("input", "running", waiting)):
-            current = plan(session, step)
+            current = plan(session, step, identity_pool_id=identity_pool_id,
+                           saved_id=saved_identity_pool_id(scratchpad, step), relink=relink)
             report(stage, "done", "; ".join(step.notes) or "user pool and app client found")
-            state = _Applying(session, step, current.observed)
+            state = _Applying(session, step, current.observed, stalled_create_wait)
             for stage in STAGES[1:-1]:
                 mine = [a for a in current.actions if a.stage == stage]
                 if stage == "unauthenticated role" and not step.allow_unauthenticated:
@@ -448,15 +523,25 @@ def _unauthenticated_off(observed: Observed) -> str:
             "pool (it stays in IAM, unused; cleanup deletes it)")
 
 
+def saved_identity_pool_id(scratchpad, step: StepInput) -> str | None:
+    """The scratchpad's Identity Pool ID for this step: saved in the step's region, with its name."""
+    if scratchpad is None:
+        return None
+    from .resolve import resolve  # resolve imports this module
+
+    saved = resolve({"region": step.region, "identity_pool_name": step.identity_pool_name}, scratchpad.read())
+    return saved["identity_pool_id"] or None
+
+
 def _join(session, step: StepInput, lost: _Applying) -> tuple[Plan, _Applying]:
     """Plan again for the pool another run kept, carrying over what this run did."""
     current = _plan(session, step, observe(session, step, lost.kept_instead))
-    state = _Applying(session, step, current.observed)
+    state = _Applying(session, step, current.observed, lost.stalled_create_wait)
     state.applied, state.done_as = lost.applied, lost.done_as
     return current, state
 
 
-_DONE = {"create_pool": "created", "update_pool": "updated", "create_role": "created",
+_DONE = {"create_pool": "created", "update_pool": "updated", "relink_pool": "re-linked", "create_role": "created",
          "repair_trust": "trust policy rewritten", "set_roles": "attached"}
 _SAME_MOMENT = "made at the same moment by another run"
 
@@ -464,8 +549,10 @@ _SAME_MOMENT = "made at the same moment by another run"
 class _Applying:
     """Carries the pool id and role ARNs through the writes of one :func:`ensure`."""
 
-    def __init__(self, session, step: StepInput, observed: Observed):
+    def __init__(self, session, step: StepInput, observed: Observed, stalled_create_wait: float):
         self.session, self.step = session, step
+        self.stalled_create_wait = stalled_create_wait
+        self.run_id = secrets.token_hex(8)  # tags the pool this run creates, to find it if the answer is lost
         self.pool = observed.pool
         self.role_arns = {k: r["Arn"] for k, r in observed.roles.items() if r}
         self.role_names = observed.role_names
@@ -497,23 +584,53 @@ class _Applying:
     def call(self, action: Action) -> Call:
         """The call for ``action`` now, from the same function as the plan's (roles.py's for roles)."""
         now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        return action_call(action, self.step, self.pool, self.role_arns, self.role_names, now)
+        return action_call(action, self.step, self.pool, self.role_arns, self.role_names, now, self.run_id)
 
     def create_pool(self, action: Action) -> None:
         identity = client(self.session, "cognito-identity")
         with calling("create the identity pool"):
-            self.pool = identity.create_identity_pool(**self.call(action).params)
+            try:
+                self.pool = identity.create_identity_pool(**self.call(action).params)
+            except (ReadTimeoutError, ConnectionClosedError):
+                # Sent, and maybe done by AWS: find what this run's request made; never send it twice.
+                self.pool = self._made_by_this_run()
         listing.created(identity.meta.region_name, self.pool["IdentityPoolName"], self.pool["IdentityPoolId"])
-        keeper = _keeper(self.session, self.pool)
+        keeper = _keeper(self.session, self.step, self.pool)
         if keeper != self.pool_id:  # only the pool this run made is ever deleted here
             delete_identity_pool(self.session, self.pool_id)
             self.done_as[action] = f"{_SAME_MOMENT}; this run's own pool {self.pool_id} was deleted"
             self.kept_instead = keeper
 
+    def _made_by_this_run(self) -> dict:
+        """The pool this run's CreateIdentityPool made though its answer was lost: listed again,
+        every second or two, for up to ``stalled_create_wait`` seconds. Of several, the oldest is
+        kept and the rest, this run's own, are deleted."""
+        deadline = time.monotonic() + self.stalled_create_wait
+        while True:
+            named = ownership.list_pool_ids(self.session, self.step.identity_pool_name)
+            ours = [p for p in ownership.describe_pools(self.session, named).values()
+                    if p is not None and ownership.tags_of(p).get(RUN_TAG) == self.run_id]
+            if ours:
+                kept = ownership.oldest(ours)
+                for extra in ours:
+                    if extra is not kept:
+                        delete_identity_pool(self.session, extra["IdentityPoolId"])
+                return kept
+            if time.monotonic() >= deadline:
+                raise WildrydesError(
+                    f"AWS did not answer the request to create the identity pool '{self.step.identity_pool_name}', "
+                    f"and no pool made by it appeared within {self.stalled_create_wait:g} s.",
+                    field="identity_pool_name",
+                    fix="Check your network, then run this again: it finds a pool that request made later (by "
+                        "its link to your user pool) instead of creating a second one.")
+            time.sleep(min(2.0, max(0.2, deadline - time.monotonic())))
+
     def update_pool(self, action: Action) -> None:
         identity = client(self.session, "cognito-identity")
         with calling("update the identity pool"):
             self.pool = identity.update_identity_pool(**self.call(action).params)
+
+    relink_pool = update_pool  # the same call; only the learner's word made it allowed
 
     def create_role(self, action: Action) -> None:
         arn = roles.create_role(self.session, action.role_name, self.pool_id, action.role_kind)
@@ -560,15 +677,17 @@ class _Applying:
                       tuple(self.applied))
 
 
-def create_pool_request(step: StepInput, created_at: str) -> dict:
-    """CreateIdentityPool's parameters: the step's settings, tagged as made by this package at ``created_at``."""
+def create_pool_request(step: StepInput, created_at: str, run_id: str = "<unique to each run>") -> dict:
+    """CreateIdentityPool's parameters: the step's settings, tagged as made by this package at
+    ``created_at`` for the step's user pool, by the run ``run_id``."""
     return {"IdentityPoolName": step.identity_pool_name, "AllowUnauthenticatedIdentities": step.allow_unauthenticated,
             "CognitoIdentityProviders": desired_providers(step),
-            "IdentityPoolTags": {roles.MANAGED_TAG["Key"]: roles.MANAGED_TAG["Value"], CREATED_AT_TAG: created_at}}
+            "IdentityPoolTags": {roles.MANAGED_TAG["Key"]: roles.MANAGED_TAG["Value"], CREATED_AT_TAG: created_at,
+                                 OWNER_TAG: step.user_pool_id, RUN_TAG: run_id}}
 
 
 def action_call(action: Action, step: StepInput, pool: dict | None, role_arns: dict[str, str],
-                role_names: dict[str, str], created_at: str) -> Call:
+                role_names: dict[str, str], created_at: str, run_id: str = "<unique to each run>") -> Call:
     """The AWS call that carries out ``action``: what a plan shows and what :func:`ensure` sends.
 
     ``pool`` is the pool as it is (``None`` before it is created), ``role_arns`` the ARNs known
@@ -576,8 +695,9 @@ def action_call(action: Action, step: StepInput, pool: dict | None, role_arns: d
     """
     pool_id = pool["IdentityPoolId"] if pool else NEW_IDENTITY_POOL_ID
     if action.kind == "create_pool":
-        return Call("cognito-identity", "CreateIdentityPool", create_pool_request(step, created_at), step.region)
-    if action.kind == "update_pool":
+        return Call("cognito-identity", "CreateIdentityPool", create_pool_request(step, created_at, run_id),
+                    step.region)
+    if action.kind in ("update_pool", "relink_pool"):
         return Call("cognito-identity", "UpdateIdentityPool", update_request(pool, step), step.region)
     if action.kind == "create_role":
         return Call("iam", "CreateRole", roles.create_role_request(action.role_name, pool_id, action.role_kind),
@@ -603,6 +723,8 @@ def update_request(pool: dict, step: StepInput) -> dict:
     request = {k: v for k, v in pool.items() if k in accepted and v not in (None, "")}  # "" cannot be sent
     request.update(IdentityPoolName=step.identity_pool_name, AllowUnauthenticatedIdentities=step.allow_unauthenticated,
                    AllowClassicFlow=False, CognitoIdentityProviders=desired_providers(step))
+    if OWNER_TAG in (request.get("IdentityPoolTags") or {}):  # re-linked: the owner tag follows the provider
+        request["IdentityPoolTags"] = {**request["IdentityPoolTags"], OWNER_TAG: step.user_pool_id}
     return request
 
 

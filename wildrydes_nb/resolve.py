@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import DEFAULT_IDENTITY_POOL_NAME
-from .errors import AmbiguousPoolError, NotFoundError
 from .fields import RESOLVED as NAMES
-from .inputs import StepInput, check_identity_pool_id, region_of
+from .inputs import region_of
 
 GIVEN, SCRATCHPAD, CONFIGURATION, DEFAULT = "given", "scratchpad", "configuration", "default"
 
@@ -77,28 +76,3 @@ def resolve(given: dict, saved: dict, configured_region: Callable[[], str | None
          (here("identity_pool_id") if same_name else None, SCRATCHPAD))
     return Resolved({k: values[k] for k in names}, {k: sources[k] for k in names})
 
-
-def identity_pool_id(session, step: StepInput, resolved: Resolved | None = None) -> str:
-    """The one identity pool the step means (verify, the forms, batch).
-
-    A given Identity Pool ID; else the one pool called the step's name (several: an error that
-    lists them); else, when no pool has that name, the scratchpad's id (verify then says what is
-    wrong with it). A name given with no such pool is an error: another pool never stands in.
-    """
-    from .identity_pool import find_identity_pools
-
-    resolved = resolved or Resolved({}, {})
-    if resolved.sources.get("identity_pool_id") == GIVEN:
-        return check_identity_pool_id(resolved["identity_pool_id"], step.region)
-    found = find_identity_pools(session, step.identity_pool_name)
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise AmbiguousPoolError(f"{len(found)} identity pools are called '{step.identity_pool_name}': "
-                                 f"{', '.join(found)}.", field="identity_pool_id",
-                                 fix="Name the one to use by its Identity Pool ID, or delete the extras with cleanup.")
-    if resolved.sources.get("identity_pool_id") == SCRATCHPAD:
-        return check_identity_pool_id(resolved["identity_pool_id"], step.region)
-    raise NotFoundError(f"there is no identity pool called '{step.identity_pool_name}' in {step.region}.",
-                        field="identity_pool_name",
-                        fix="Create it first: click 'Create identity pool' above (02), or run wildrydes-nb identity-pool.")

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from . import checks, roles
 from .aws import CLIENT_CONFIG, calling, client, error_code, explain
 from .errors import WildrydesError
-from .identity_pool import Progress, desired_providers, describe, wanted_role_kinds
+from .identity_pool import RELINK_HOW, Progress, desired_providers, describe, relinks, wanted_role_kinds
 from .inputs import StepInput
 from .parallel import attempt, in_parallel
 from .redaction import redact
@@ -105,9 +105,14 @@ def _check_provider(report: Report, pool: dict, step: StepInput) -> None:
     wanted = desired_providers(step)[0]
     shown = ", ".join(f"{p['ProviderName']} / {p.get('ClientId')}" for p in providers) or "none"
     exact = [(p["ProviderName"], p.get("ClientId")) for p in providers] == [(wanted["ProviderName"], wanted["ClientId"])]
-    report.add(checks.IDENTITY_POOL_PROVIDER, PASS if exact else FAIL, shown,
-               f"Run the identity-pool step again with user_pool_id {step.user_pool_id} "
-               f"and app_client_id {step.app_client_id}; it repairs the provider.")
+    moved = relinks(step, pool)
+    fix = (f"This pool is linked to user pool {', '.join(moved)}, not to yours ({step.user_pool_id}): the "
+           f"identity-pool step does not move it on its own. If the pool is yours and should follow user pool "
+           f"{step.user_pool_id}, {RELINK_HOW}; if not, verify your own pool (its Identity Pool ID)."
+           if moved else
+           f"Run the identity-pool step again with user_pool_id {step.user_pool_id} "
+           f"and app_client_id {step.app_client_id}; it repairs the provider.")
+    report.add(checks.IDENTITY_POOL_PROVIDER, PASS if exact else FAIL, shown, fix)
 
 
 def _check_roles(report: Report, identity_pool_id: str, step: StepInput, attached: dict,

@@ -1,0 +1,172 @@
+"""The learner's actions, one function each, under every driver: resolve, check, session, call, save.
+
+The command line's commands, the forms' buttons and batch's learners call these and only
+present what they return, so a rule the learner meets (which value wins, which identity pool is
+theirs, which input is wrong) is decided here once. Each takes the values as given (``None`` or
+blank: not given; they then come from the scratchpad, the AWS configuration or the default, by
+:func:`.resolve.resolve`), the scratchpad, and where the driver keeps its sessions
+(``session_for(region)``; default: a session of ``profile`` from the standard chain).
+
+    >>> from wildrydes_nb import steps
+    >>> result = steps.identity_pool({"user_pool_id": "us-east-2_AbC123xyz"}, scratchpad=pad)
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+from . import cleanup as _cleanup
+from . import identity_pool as _identity_pool
+from . import ownership, resolve
+from .aws import make_session
+from .calls import recording
+from .errors import InputError, NotFoundError, NotYoursError, WildrydesError
+from .inputs import (StepInput, check_identity_pool_id, check_identity_pool_name, check_plain, check_region,
+                     check_step_input, check_user_pool_id, parse_bool)
+
+SessionFor = Callable[[str], object]
+
+
+def configured_region(profile: str | None = None) -> str:
+    """The region the standard AWS configuration gives for ``profile`` (empty when there is none)."""
+    try:
+        return make_session(profile).region_name or ""
+    except WildrydesError:
+        return ""  # an unknown profile is reported when the step first calls AWS
+
+
+def values(given: Mapping[str, object], scratchpad=None, profile: str | None = None,
+           names: tuple[str, ...] = resolve.NAMES) -> resolve.Resolved:
+    """The values a step uses, by the one precedence (given > scratchpad > configuration > default).
+
+    A given token or control character is refused before it goes anywhere (never echoed).
+    """
+    for name in names:
+        value = given.get(name)
+        if value not in (None, "") and name != "allow_unauthenticated":
+            check_plain(str(value).strip(), name)
+    saved = scratchpad.read() if scratchpad is not None else {}
+    return resolve.resolve(dict(given), saved, lambda: configured_region(profile), names=names)
+
+
+def _sessions(profile: str | None, session_for: SessionFor | None) -> SessionFor:
+    return session_for or (lambda region: make_session(profile, region))
+
+
+def step_input(given: Mapping[str, object], scratchpad=None, profile: str | None = None) -> tuple[StepInput,
+                                                                                                  resolve.Resolved]:
+    """The step's values resolved and checked (raises :class:`InputError` naming the field)."""
+    found = values(given, scratchpad, profile)
+    step = check_step_input(region=found["region"], user_pool_id=found["user_pool_id"],
+                            app_client_id=found["app_client_id"], identity_pool_name=found["identity_pool_name"],
+                            allow_unauthenticated=parse_bool(given.get("allow_unauthenticated") or False,
+                                                             "allow_unauthenticated"))
+    if found.sources["identity_pool_id"] == resolve.GIVEN:
+        check_identity_pool_id(found["identity_pool_id"], step.region)
+    return step, found
+
+
+def _given_id(found: resolve.Resolved) -> str | None:
+    return found["identity_pool_id"] if found.sources["identity_pool_id"] == resolve.GIVEN else None
+
+
+def _saved_id(found: resolve.Resolved) -> str | None:
+    return found["identity_pool_id"] if found.sources["identity_pool_id"] == resolve.SCRATCHPAD else None
+
+
+def identity_pool_plan(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None,
+                       relink: bool = False, session_for: SessionFor | None = None) -> _identity_pool.Plan:
+    """What :func:`identity_pool` would write for these values, without writing (Preview, ``--plan``)."""
+    step, found = step_input(given, scratchpad, profile)
+    session = _sessions(profile, session_for)(step.region)
+    return _identity_pool.plan(session, step, identity_pool_id=_given_id(found), saved_id=_saved_id(found),
+                               relink=relink)
+
+
+def identity_pool(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None,
+                  relink: bool = False, progress=None, session_for: SessionFor | None = None,
+                  stalled_create_wait: float = _identity_pool.STALLED_CREATE_WAIT) -> _identity_pool.Result:
+    """Create or repair the learner's identity pool and its role, then save the ids to the scratchpad."""
+    step, found = step_input(given, scratchpad, profile)
+    session = _sessions(profile, session_for)(step.region)
+    return _identity_pool.ensure(session, step, scratchpad=scratchpad, progress=progress,
+                                 identity_pool_id=_given_id(found), relink=relink,
+                                 stalled_create_wait=stalled_create_wait)
+
+
+def which_identity_pool(session, step: StepInput, found: resolve.Resolved) -> str:
+    """The one identity pool the learner means, by :func:`.ownership.find` (verify, the forms, batch).
+
+    Their given id; else the scratchpad's; else their pool of the step's name (linked to, or made
+    for, their user pool). Pools of that name that are not provably theirs never stand in: that is
+    a :class:`NotYoursError` listing them. A scratchpad id whose pool is gone is returned as it is
+    (verify then says what is wrong with it); no pool at all is a :class:`NotFoundError`.
+    """
+    if _given_id(found):
+        return _given_id(found)  # the learner's word; verify says what is wrong with it, if anything
+    owned = ownership.find(session, step.identity_pool_name, step.user_pool_id, saved_id=_saved_id(found),
+                           named=_identity_pool.find_identity_pools(session, step.identity_pool_name)
+                           if not _saved_id(found) else None, complete=False)
+    if owned.pool is not None:
+        return owned.pool_id
+    if _saved_id(found):
+        return _saved_id(found)
+    where = f"'{step.identity_pool_name}' in {step.region}"
+    if owned.others:
+        raise NotYoursError(
+            f"no identity pool called {where} is provably yours (linked to user pool {step.user_pool_id}, or in "
+            "your scratchpad): " + "; ".join(ownership.described_as(p) for p in owned.others) + ".",
+            field="identity_pool_name", identity_pool_ids=tuple(p["IdentityPoolId"] for p in owned.others),
+            fix="Give the Identity Pool ID of yours (--identity-pool-id, or the roster's column), or create your "
+                "own with a name of its own (02's Identity pool name; wildrydes-nb identity-pool "
+                "--identity-pool-name).")
+    raise NotFoundError(f"there is no identity pool called {where}.", field="identity_pool_name",
+                        fix="Create it first: click 'Create identity pool' above (02), or run wildrydes-nb identity-pool.")
+
+
+def verify(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None, proof: bool = True,
+           progress=None, session_for: SessionFor | None = None):
+    """The checklist (and sign-in proof) of the learner's identity pool; the calls made are in its ``calls``."""
+    from .verify import verify as _verify  # imported here: only verify needs pycognito's world
+
+    step, found = step_input(given, scratchpad, profile)
+    session = _sessions(profile, session_for)(step.region)
+    with recording(session) as log:
+        pool_id = which_identity_pool(session, step, found)
+        report = _verify(session, step, pool_id, proof=parse_bool(proof, "proof"), progress=progress)
+    report.calls = log.to_list()
+    return report
+
+
+def cleanup_plan(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None,
+                 delete_user_pool: bool = False, session_for: SessionFor | None = None) -> _cleanup.CleanupPlan:
+    """What :func:`cleanup` would delete (reads only): only what is provably the learner's.
+
+    Cleanup may be pointed at another region than the scratchpad's (a stale pool left there):
+    the region follows what is given, and the scratchpad's ids count only there. An empty User
+    Pool ID is fine (no test users are looked for), unless the user pool is to be deleted.
+    """
+    found = values(given, scratchpad, profile)
+    region = check_region(found["region"])
+    user_pool_id = found["user_pool_id"] or None
+    if user_pool_id:
+        check_user_pool_id(user_pool_id, region)
+    elif parse_bool(delete_user_pool, "delete_user_pool"):
+        raise InputError(f"there is no User Pool ID for {region} to delete.", field="user_pool_id",
+                         fix="Give it with --user-pool-id (or in the form's User Pool ID).")
+    name = check_identity_pool_name(found["identity_pool_name"])
+    if found["identity_pool_id"]:
+        check_identity_pool_id(found["identity_pool_id"], region)
+    session = _sessions(profile, session_for)(region)
+    return _cleanup.plan_cleanup(session, identity_pool_name=name, user_pool_id=user_pool_id,
+                                 given_id=_given_id(found), saved_id=_saved_id(found),
+                                 delete_user_pool=parse_bool(delete_user_pool, "delete_user_pool"))
+
+
+def cleanup(targets: _cleanup.CleanupPlan, *, scratchpad=None, profile: str | None = None,
+            session_for: SessionFor | None = None) -> _cleanup.CleanupReport:
+    """Delete exactly the ``targets`` a :func:`cleanup_plan` listed, then forget their ids in the scratchpad."""
+    report = _cleanup.cleanup(_sessions(profile, session_for)(targets.region), targets)
+    if scratchpad is not None:
+        _cleanup.forget(scratchpad, targets, report)
+    return report

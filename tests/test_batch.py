@@ -63,8 +63,9 @@ def test_summaries_hold_one_row_per_learner_and_no_secret(tmp_path):
     assert json.loads(paths["json"].read_text())[1]["message"].startswith("app_client_id")
     page = paths["html"].read_text()
     assert '<a href="ana/02.ipynb">' in page and "&lt;b&gt;" in page and "1 of 2 learners passed" in page
-    assert summary_text(outcomes).splitlines() == ["2 learners: 1 passed, 0 not proven, 1 failed",
-                                                   "  FAIL bo: app_client_id: does not belong <b>"]
+    assert summary_text(outcomes).splitlines() == [
+        "2 learners: 1 passed, 0 set up by this run (passed after it created or repaired something), 0 not proven, "
+        "1 failed", "  FAIL bo: app_client_id: does not belong <b>"]
 
 
 def class_roster(tmp_path, session, count, broken=(), name="roster.csv"):
@@ -99,7 +100,9 @@ def test_a_class_passes_each_pool_linked_a_broken_learner_fails_alone_and_resume
     out = tmp_path / "out"
     assert main(["batch", str(path), "--out", str(out), "--workers", "2"]) == 1
     summary = {r["learner"]: r for r in csv.DictReader((out / "summary.csv").open())}
-    assert [summary[f"learner{i}"]["status"] for i in range(3)] == ["pass", "fail", "pass"]
+    # Batch made their pools: "set up by this run", not the learners' plain pass.
+    assert [summary[f"learner{i}"]["status"] for i in range(3)] == ["set up", "fail", "set up"]
+    assert summary["learner0"]["changes"].startswith("create identity pool")
     assert "does not belong to user pool" in summary["learner1"]["message"]
     assert "FAIL learner1: " in capsys.readouterr().out
     identity = session.client("cognito-identity")
@@ -119,7 +122,7 @@ def test_a_class_passes_each_pool_linked_a_broken_learner_fails_alone_and_resume
     stamps = {i: (out / f"learner{i}" / "result.json").stat().st_mtime_ns for i in range(3)}
     time.sleep(0.01)
     outcomes = run_batch(learners, out, workers=2, resume=True, progress=False)
-    assert [o.status for o in outcomes] == ["pass", "fail", "pass"]
+    assert [o.status for o in outcomes] == ["set up", "fail", "set up"]
     after = {i: (out / f"learner{i}" / "result.json").stat().st_mtime_ns for i in range(3)}
     assert after[0] == stamps[0] and after[2] == stamps[2] and after[1] != stamps[1]
 
@@ -190,7 +193,7 @@ def test_a_learners_profile_is_used_for_that_learner_only(tmp_path, session):
     text[2] += ","
     path.write_text("\n".join(text) + "\n")
     made = run_batch(read_roster(path), tmp_path / "made", workers=2, progress=False)
-    assert [o.status for o in made] == ["fail", "pass"]
+    assert [o.status for o in made] == ["fail", "set up"]
     assert "no-such-profile" in made[0].message
     outcomes = run_batch(read_roster(path), tmp_path / "graded", verify_only=True, progress=False)
     assert outcomes[0].status == "fail" and "the AWS profile 'no-such-profile' is not configured" in outcomes[0].message

@@ -266,3 +266,56 @@ def test_a_run_that_gave_up_on_a_stalled_create_is_rerun_into_one_pool(session, 
     assert slow_creates.creates == 1 and pools_named(session) == [again.identity_pool_id]
     assert any(a.kind == "create_role" for a in again.actions) and not any(a.kind == "create_pool"
                                                                              for a in again.actions)
+
+
+def test_user_pool_step_never_takes_a_pool_of_the_name_that_the_scratchpad_does_not_name(session, user_pool,
+                                                                                        tmp_path, capsys):
+    pad = str(tmp_path / "b.json")
+    assert cli.main(["user-pool", "--region", REGION, "--scratchpad", pad]) == cli.EXIT_INPUT
+    err = capsys.readouterr().err
+    assert user_pool.user_pool_id in err and "wildrydes-web-app" in err and "none is provably yours" in err
+    assert "--new" in err and "--user-pool-id" in err
+    assert not Scratchpad(pad).read().get("user_pool_id")
+    assert cli.main(["user-pool", "--region", REGION, "--scratchpad", pad, "--new"]) == 0
+    mine = Scratchpad(pad).read()["user_pool_id"]
+    assert mine != user_pool.user_pool_id
+    # Re-running reuses the scratchpad's own pool; nothing more is made.
+    assert cli.main(["user-pool", "--region", REGION, "--scratchpad", pad]) == 0
+    assert "created        nothing (reused yours)" in capsys.readouterr().out
+    assert len(session.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]) == 2
+
+
+def test_user_pool_on_a_terminal_asks_which_is_yours(session, user_pool, tmp_path, capsys, monkeypatch):
+    pad = str(tmp_path / "b.json")
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda question: user_pool.user_pool_id)
+    assert cli.main(["user-pool", "--region", REGION, "--scratchpad", pad]) == 0
+    assert Scratchpad(pad).read()["user_pool_id"] == user_pool.user_pool_id
+    assert len(session.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]) == 1
+
+
+def test_the_user_pool_form_lists_pools_not_yours_and_offers_your_own(session, user_pool, tmp_path):
+    from wildrydes_nb.user_pool import UnprovenUserPoolError
+
+    form = forms.UserPoolForm(Scratchpad(tmp_path / "b.json"), region=REGION)
+    with pytest.raises(UnprovenUserPoolError):
+        form.create()
+    assert user_pool.user_pool_id in form.messages["user_pool_id"].text and "create my own" in form.transcript()
+    assert form.new_button.layout.display != "none"
+    made = form.create_new()
+    assert made.user_pool_id != user_pool.user_pool_id and form.new_button.layout.display == "none"
+
+
+@pytest.mark.slow
+def test_b_batch_row_fails_clearly_and_leaves_a_pool_as_it_is(session, two_learners, tmp_path):
+    from wildrydes_nb.batch import read_roster, run_batch
+
+    a, b = two_learners
+    roster = tmp_path / "roster.csv"
+    roster.write_text("learner,region,user_pool_id,app_client_id\n"
+                      f"b,{REGION},{b.user_pool_id},{b.app_client_id}\n")
+    outcomes = run_batch(read_roster(roster), tmp_path / "out", workers=1, progress=False)
+    assert outcomes[0].status == "fail" and "not provably yours" in outcomes[0].message
+    assert provider_of(session, a.identity_pool_id) == [a.user_pool_id] and pools_named(session) == [a.identity_pool_id]
+    graded = run_batch(read_roster(roster), tmp_path / "graded", workers=1, verify_only=True, progress=False)
+    assert graded[0].status == "fail" and a.identity_pool_id in graded[0].message

@@ -2,8 +2,8 @@
 
 import pytest
 
-from wildrydes_nb.errors import AmbiguousPoolError, NotFoundError, PrerequisiteError
-from wildrydes_nb.user_pool import AUTH_FLOWS, describe_app_client, ensure_user_pool
+from wildrydes_nb.errors import NotFoundError, PrerequisiteError
+from wildrydes_nb.user_pool import AUTH_FLOWS, UnprovenUserPoolError, describe_app_client, ensure_user_pool
 
 
 def test_creates_pool_and_client_as_the_workshop_does(session):
@@ -33,12 +33,12 @@ def test_the_web_apps_registration_signs_up_and_in_with_srp(session):
     assert tokens["AuthenticationResult"]["IdToken"].count(".") == 2
 
 
-def test_an_existing_pool_is_reused_unchanged_and_its_differences_named(session):
+def test_an_existing_pool_of_the_learners_is_reused_unchanged_and_its_differences_named(session):
     idp = session.client("cognito-idp")
     pool_id = idp.create_user_pool(PoolName="WildRydes", UsernameAttributes=["email"])["UserPool"]["Id"]
     client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="wildrydes-web-app", GenerateSecret=True,
                                             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
-    result = ensure_user_pool(session)
+    result = ensure_user_pool(session, user_pool_id=pool_id)  # the learner's word (or their scratchpad's)
     assert (result.user_pool_id, result.app_client_id, result.created) == (pool_id, client_id, ())
     app = describe_app_client(session, pool_id, client_id)
     assert app.auth_flows == ("ALLOW_USER_PASSWORD_AUTH",)  # nothing was changed
@@ -57,19 +57,32 @@ def test_an_app_client_without_explicit_flows_has_the_apis_defaults(session):
     assert app.allows_srp and not app.allows_password_auth and app.workshop_differences() == []
 
 
-def test_rerun_reuses_instead_of_making_a_second(session):
+def test_rerun_with_the_saved_pool_reuses_instead_of_making_a_second(session):
     first = ensure_user_pool(session)
-    again = ensure_user_pool(session)
+    again = ensure_user_pool(session, user_pool_id=first.user_pool_id, app_client_id=first.app_client_id)
     assert (again.user_pool_id, again.app_client_id, again.created) == (first.user_pool_id, first.app_client_id, ())
     assert len(session.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]) == 1
 
 
-def test_two_pools_with_the_name_stop_and_say_which(session):
+def test_pools_of_the_name_not_in_the_scratchpad_are_listed_and_never_taken(session):
     idp = session.client("cognito-idp")
     ids = [idp.create_user_pool(PoolName="WildRydes")["UserPool"]["Id"] for _ in range(2)]
-    with pytest.raises(AmbiguousPoolError) as caught:
+    idp.create_user_pool_client(UserPoolId=ids[0], ClientName="someone-elses-app")
+    with pytest.raises(UnprovenUserPoolError) as caught:
         ensure_user_pool(session)
     assert all(i in caught.value.problem for i in ids) and caught.value.field == "user_pool_id"
+    assert "someone-elses-app" in caught.value.problem and "created 2" in caught.value.problem
+    assert "--user-pool-id" in caught.value.fix and "--new" in caught.value.fix
+    assert [c.user_pool_id for c in caught.value.candidates] == ids
+    mine = ensure_user_pool(session, new=True)  # the learner's word: none of them is theirs
+    assert mine.created == ("user pool", "app client") and mine.user_pool_id not in ids
+
+
+def test_a_saved_pool_deleted_since_is_as_if_none_were_saved(session):
+    gone = ensure_user_pool(session)
+    session.client("cognito-idp").delete_user_pool(UserPoolId=gone.user_pool_id)
+    made = ensure_user_pool(session, user_pool_id=gone.user_pool_id, app_client_id=gone.app_client_id)
+    assert made.created == ("user pool", "app client") and made.user_pool_id != gone.user_pool_id
 
 
 def test_describe_app_client_errors(session):

@@ -10,7 +10,7 @@ import pytest
 import workbook
 from wildrydes_nb import checks
 from wildrydes_nb.aws import new_session
-from wildrydes_nb.batch import read_roster, run_batch
+from wildrydes_nb.batch import SET_UP, read_roster, run_batch
 from wildrydes_nb.cli import EXIT_INPUT, main
 from wildrydes_nb.identity_pool import ensure, find_identity_pools
 from wildrydes_nb.inputs import check_step_input
@@ -95,7 +95,7 @@ def test_batch_of_three_learners_passes_in_the_workshop_account(workshop_account
             f"{workshop_account.app_client_id},wildrydes_{name}" for name in ("ana", "bo", "cy")]
     roster.write_text("learner,region,user_pool_id,app_client_id,identity_pool_name\n" + "\n".join(rows) + "\n")
     outcomes = run_batch(read_roster(roster), tmp_path / "out", workers=2, progress=False)
-    assert [o.status for o in outcomes] == [PASS] * 3, [o.message for o in outcomes]
+    assert [o.status for o in outcomes] == [SET_UP] * 3, [o.message for o in outcomes]  # batch made the pools
     assert all(o.checks[SRP_STAGE] == PASS for o in outcomes)
     for outcome in outcomes:  # each learner's notebook shows the wait
         report = report_in_notebook(tmp_path / "out" / outcome.notebook)

@@ -17,7 +17,7 @@ import papermill
 
 from wildrydes_nb import WORKBOOK
 from wildrydes_nb.aws import new_session
-from wildrydes_nb.report import REPORT_MIME
+from wildrydes_nb.report import CHANGES_MIME, REPORT_MIME
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_DIR = ROOT / "notebooks"
@@ -29,7 +29,7 @@ ARTIFACTS_DIR = ROOT / "tests" / "artifacts" / "notebooks" / os.environ.get("PYT
 NOTEBOOKS = WORKBOOK
 
 # Data outputs nbval cannot sanitize (JSON, not text): their text/plain twin is compared instead.
-UNCOMPARED_MIME = (REPORT_MIME,)
+UNCOMPARED_MIME = (REPORT_MIME, CHANGES_MIME)
 
 # A test user that an interrupted verification left behind, for the cleanup notebook to find.
 LEFTOVER_TEST_USER = "wildrydes-verify-0000leftover"

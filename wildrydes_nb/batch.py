@@ -21,7 +21,7 @@ from pathlib import Path
 from . import DEFAULT_IDENTITY_POOL_NAME, NOTEBOOKS_DIR, STEP_NOTEBOOK, backoff, listing, locks, roles
 from .errors import BusyError, InputError, RosterError, WildrydesError
 from .inputs import check_identity_pool_id, check_plain, check_step_input, shown, strip_pasted
-from .report import FAIL, NOT_PROVEN, PASS, SKIP, report_in_notebook
+from .report import FAIL, NOT_PROVEN, PASS, SKIP, changes_in_notebook, report_in_notebook
 
 NOTEBOOK = NOTEBOOKS_DIR / f"{STEP_NOTEBOOK}.ipynb"
 REQUIRED = ("learner", "region", "user_pool_id", "app_client_id")
@@ -32,7 +32,11 @@ RESULT_FILE = "result.json"
 BACKOFF_FOLDER = ".backoff"  # the class's shared back-off when AWS throttles (backoff.py)
 LISTINGS_FOLDER = ".listings"  # each learner's snapshot of the runner's one listing (listing.py)
 INTERRUPTED = "interrupted"  # the batch was stopped (Ctrl-C) while this learner ran or waited
-_CSS = {PASS: "pass", FAIL: "fail", NOT_PROVEN: "unproven", SKIP: "skip", INTERRUPTED: "interrupted"}
+# Every check passed, after this run created or repaired something for the learner: the tool did
+# (some of) the work, so it is not the learner's plain pass.
+SET_UP = "set up"
+_CSS = {PASS: "pass", FAIL: "fail", NOT_PROVEN: "unproven", SKIP: "skip", INTERRUPTED: "interrupted",
+        SET_UP: "setup"}
 _PR_SET_PDEATHSIG = 1  # prctl option, <linux/prctl.h>
 
 
@@ -55,7 +59,8 @@ class Outcome:
     """How one learner's run ended; ``checks`` maps check id to its status (report.STATUSES)."""
 
     learner: str
-    # pass | fail | not proven (the setup is right; the sign-in proof could not run) | interrupted
+    # pass | set up (passed after this run created or repaired something) | fail | not proven (the
+    # setup is right; the sign-in proof could not run) | interrupted
     status: str
     identity_pool_id: str = ""
     checks: dict[str, str] = field(default_factory=dict)
@@ -63,6 +68,7 @@ class Outcome:
     notebook: str = ""
     seconds: float = 0.0
     calls: list[dict] = field(default_factory=list)  # the AWS calls of the verification, redacted
+    changes: list[str] = field(default_factory=list)  # what this run created or repaired for the learner
 
 
 def _load_rows(path: Path) -> list[dict]:
@@ -186,13 +192,14 @@ def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
         outcome.status = "pass"
     except PapermillExecutionError as err:
         outcome.message = f"{err.ename}: {err.evalue}"
+    outcome.changes = changes_in_notebook(output) or []
     report = report_in_notebook(output)
     if report is not None:
         outcome.checks = {c.id: c.status for c in report.checks}
         outcome.calls = report.calls
         outcome.identity_pool_id = report.facts.get("identity_pool_id", "")
         if outcome.status == PASS:
-            outcome.status = report.verdict
+            outcome.status = SET_UP if report.verdict == PASS and outcome.changes else report.verdict
         if outcome.status != PASS:
             outcome.message = outcome.message or "; ".join(f"{c.name}: {c.detail}" for c in report.checks
                                                            if not c.passed)
@@ -303,7 +310,7 @@ def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: i
     todo = deque()
     for learner in learners:
         previous = _read_result(out / learner.learner) if resume else None
-        if previous is not None and previous.status in (PASS, NOT_PROVEN):
+        if previous is not None and previous.status in (PASS, SET_UP, NOT_PROVEN):
             results[learner.learner] = previous
         else:
             (out / learner.learner / RESULT_FILE).unlink(missing_ok=True)
@@ -447,9 +454,10 @@ def write_summaries(outcomes: list[Outcome], out_dir: str | os.PathLike) -> dict
     """``summary.csv``, ``summary.json`` and ``summary.html`` in ``out_dir``: one row per learner."""
     out = Path(out_dir)
     names = check_names(outcomes)
-    columns = ["learner", "status", "identity_pool_id", *names, "message", "notebook"]
+    columns = ["learner", "status", "identity_pool_id", "changes", *names, "message", "notebook"]
     rows = [{"learner": o.learner, "status": o.status, "identity_pool_id": o.identity_pool_id,
-             **{n: o.checks.get(n, "") for n in names}, "message": o.message, "notebook": o.notebook}
+             "changes": "; ".join(o.changes), **{n: o.checks.get(n, "") for n in names}, "message": o.message,
+             "notebook": o.notebook}
             for o in outcomes]
     paths = {kind: out / f"summary.{kind}" for kind in ("csv", "json", "html")}
     with paths["csv"].open("w", newline="", encoding="utf-8") as handle:
@@ -472,21 +480,26 @@ def _html(columns: list[str], rows: list[dict]) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = "\n".join("<tr>" + "".join(cell(c, r[c]) for c in columns) + "</tr>" for r in rows)
     passed = sum(r["status"] == PASS for r in rows)
+    set_up = sum(r["status"] == SET_UP for r in rows)
     unproven = sum(r["status"] == NOT_PROVEN for r in rows)
     stopped = sum(r["status"] == INTERRUPTED for r in rows)
-    also = (f", {unproven} not proven" if unproven else "") + (f", {stopped} interrupted" if stopped else "")
+    also = ((f", {set_up} set up by this run" if set_up else "") + (f", {unproven} not proven" if unproven else "")
+            + (f", {stopped} interrupted" if stopped else ""))
     return ("<!doctype html><html><head><meta charset='utf-8'><title>Identity pool: class summary</title>"
             "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
             "padding:4px 8px;text-align:left}.pass{background:#d4edda}.fail{background:#f8d7da}"
-            ".unproven{background:#fff3cd}.skip{background:#eee}.interrupted{background:#e2e3e5}</style></head><body>"
+            ".setup{background:#dbe9f6}.unproven{background:#fff3cd}.skip{background:#eee}.interrupted{background:#e2e3e5}</style></head><body>"
             f"<h1>Identity pool: {passed} of {len(rows)} learners passed{also}</h1>"
             f"<table><tr>{head}</tr>\n{body}</table></body></html>\n")
 
 
 def summary_text(outcomes: list[Outcome]) -> str:
     """A one-screen summary: counts, then one line per learner who did not pass, with the reason."""
-    count = {status: sum(o.status == status for o in outcomes) for status in (PASS, NOT_PROVEN, FAIL, INTERRUPTED)}
-    lines = [f"{len(outcomes)} learners: {count[PASS]} passed, {count[NOT_PROVEN]} not proven, "
-             f"{count[FAIL]} failed" + (f", {count[INTERRUPTED]} interrupted" if count[INTERRUPTED] else "")]
-    lines += [f"  {o.status.upper()} {o.learner}: {o.message[:160]}" for o in outcomes if o.status != PASS]
+    count = {status: sum(o.status == status for o in outcomes)
+             for status in (PASS, SET_UP, NOT_PROVEN, FAIL, INTERRUPTED)}
+    lines = [f"{len(outcomes)} learners: {count[PASS]} passed, {count[SET_UP]} set up by this run (passed after it "
+             f"created or repaired something), {count[NOT_PROVEN]} not proven, {count[FAIL]} failed"
+             + (f", {count[INTERRUPTED]} interrupted" if count[INTERRUPTED] else "")]
+    lines += [f"  {o.status.upper()} {o.learner}: {(o.message or '; '.join(o.changes))[:160]}"
+              for o in outcomes if o.status != PASS]
     return "\n".join(lines)

@@ -99,9 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --workshop: also the identity pool as today's console makes it "
                         "(its own role name, with a policy)")
 
-    p = sub.add_parser("user-pool", help="create or reuse the WildRydes user pool and its app client")
+    p = sub.add_parser("user-pool", help="create or reuse your WildRydes user pool and its app client")
     p.add_argument("--profile")
     p.add_argument("--region")
+    p.add_argument("--user-pool-id", help="reuse this user pool: yours (default: the scratchpad's)")
+    p.add_argument("--app-client-id", help="reuse this app client of it (default: the one called --app-client-name)")
+    p.add_argument("--new", action="store_true",
+                   help="make your own user pool even where pools of that name exist (they are not yours)")
+    p.add_argument("--user-pool-name", help="the user pool's name (default: WildRydes): one per learner in a "
+                                            "shared account")
+    p.add_argument("--app-client-name", help="the app client's name (default: wildrydes-web-app)")
     p.add_argument("--scratchpad", metavar="PATH")
 
     p = sub.add_parser("identity-pool", help="create or repair your identity pool and its role")
@@ -267,23 +274,37 @@ def _seed_workshop(box, pad, *, console_identity_pool: bool) -> None:
 
 
 def cmd_user_pool(args) -> int:
-    from .aws import make_session
-    from .inputs import check_region
-    from .steps import values
-    from .user_pool import describe_app_client, ensure_user_pool
+    from . import steps
+    from .user_pool import UnprovenUserPoolError
 
     pad = _scratchpad(args)
-    region = check_region(values({"region": args.region}, pad, args.profile)["region"])
-    session = make_session(args.profile, region)
-    result = ensure_user_pool(session)
-    pad.update(region=region, user_pool_id=result.user_pool_id, app_client_id=result.app_client_id)
-    made = ", ".join(result.created) or "nothing (reused the existing ones)"
+    given = {"region": args.region, "user_pool_id": args.user_pool_id, "app_client_id": args.app_client_id}
+
+    def run(**choice):
+        return steps.user_pool({**given, **choice.pop("given", {})}, scratchpad=pad, profile=args.profile,
+                               user_pool_name=args.user_pool_name, app_client_name=args.app_client_name, **choice)
+
+    try:
+        result, differences = run(new=args.new)
+    except UnprovenUserPoolError as err:
+        if not sys.stdin.isatty():
+            raise
+        # On a terminal the learner says which is theirs; the default is neither, and nothing was made.
+        print(f"note: {_for_the_command_line(err)}", file=sys.stderr)
+        answer = input("Type the User Pool ID of yours to reuse it, 'new' to make your own, or Enter for neither: ")
+        answer = answer.strip()
+        if answer.lower() == "new":
+            result, differences = run(new=True)
+        elif answer in {c.user_pool_id for c in err.candidates}:
+            result, differences = run(new=False, given={"user_pool_id": answer})
+        else:
+            print("Nothing was made.")
+            return EXIT_INPUT
+    made = ", ".join(result.created) or "nothing (reused yours)"
     print(f"user_pool_id   {result.user_pool_id}\napp_client_id  {result.app_client_id}\n"
           f"created        {made}\nsaved to       {pad.path}")
-    if not result.created:
-        app = describe_app_client(session, result.user_pool_id, result.app_client_id)
-        for difference in app.workshop_differences():
-            print(f"note: differs from the workshop's: {difference}")
+    for difference in differences:
+        print(f"note: differs from the workshop's: {difference}")
     return 0
 
 

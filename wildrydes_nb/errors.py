@@ -47,10 +47,6 @@ class PrerequisiteError(WildrydesError):
     """Something the step builds on (user pool, app client) is missing or set up wrongly."""
 
 
-class AmbiguousPoolError(WildrydesError):
-    """Several identity pools carry the requested name; the package will not guess."""
-
-
 class NotYoursError(WildrydesError):
     """Identity pools of the name exist and none is provably the learner's (:mod:`.ownership`):
     nothing is changed without their word. ``identity_pool_ids`` lists them."""

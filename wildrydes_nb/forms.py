@@ -37,7 +37,7 @@ from .aws import make_session
 from .errors import InputError, RelinkError, VerificationError, WildrydesError
 from .fields import FIELDS, LABELS
 from .redaction import looks_secret
-from .report import FAIL, NOT_PROVEN
+from .report import CHANGES_MIME, FAIL, NOT_PROVEN
 
 log = logging.getLogger(__name__)
 
@@ -476,13 +476,18 @@ class UserPoolForm(FieldsForm):
     NAMES = ("region", "user_pool_id", "app_client_id")
 
     def __init__(self, scratchpad, *, profile: str | None = None, region: str | None = None,
-                 user_pool_id: str | None = None, app_client_id: str | None = None):
+                 user_pool_id: str | None = None, app_client_id: str | None = None, new_user_pool: bool = False):
         super().__init__(scratchpad, profile, region=region, user_pool_id=user_pool_id, app_client_id=app_client_id)
+        # new_user_pool=True (a notebook parameter) is the learner's word given ahead, as --new is.
+        self.new_given = inputs.parse_bool(new_user_pool, "new_user_pool")
         self.create_button = self._button("Create or reuse WildRydes", self.create, "primary")
         self.use_button = self._button("Check and use these IDs", self.use_pasted)
+        # Shown only when pools of the name exist that are not provably the learner's.
+        self.new_button = self._button("None of them is mine: create my own", self.create_new, "warning")
+        self.new_button.layout.display = "none"
         self.result: user_pool.UserPoolResult | None = None
         self._check_live()
-        self._layout(*self._field_rows(), widgets.HBox([self.create_button, self.use_button]))
+        self._layout(*self._field_rows(), widgets.HBox([self.create_button, self.use_button]), self.new_button)
 
     def _pasting(self) -> bool:
         values = self.values()
@@ -501,16 +506,27 @@ class UserPoolForm(FieldsForm):
 
     @_shows_errors
     def create(self) -> user_pool.UserPoolResult:
-        """Find or create the WildRydes user pool and its app client; save their ids."""
-        self._running("Looking for the WildRydes user pool and its app client, creating what is missing…")
+        """Find (the scratchpad's) or create the learner's WildRydes user pool and app client; save their ids."""
+        return self._create(new=self.new_given)
+
+    @_shows_errors
+    def create_new(self) -> user_pool.UserPoolResult:
+        """Create the learner's own user pool beside the ones of that name that are not theirs."""
+        return self._create(new=True)
+
+    def _create(self, new: bool) -> user_pool.UserPoolResult:
+        self.new_button.layout.display = "none"
+        self._running("Looking for your WildRydes user pool and its app client, creating what is missing…")
         region = inputs.check_region(self.fields["region"].value.strip())
-        session = self._session(region)
-        self.result = user_pool.ensure_user_pool(session)
+        try:
+            self.result, differences = steps.user_pool({"region": region}, scratchpad=self.scratchpad,
+                                                       profile=self.profile, new=new, session_for=self._session)
+        except user_pool.UnprovenUserPoolError:
+            self.new_button.layout.display = ""
+            raise
         made = " and ".join(self.result.created)
-        note = f"Created the {made}." if made else "Reused the existing user pool and app client."
+        note = f"Created the {made}." if made else "Reused your user pool and app client."
         if not made:
-            app = user_pool.describe_app_client(session, self.result.user_pool_id, self.result.app_client_id)
-            differences = app.workshop_differences()
             note += (" They differ from the workshop's: " + "; ".join(differences) + "."
                      if differences else " They are set up as the workshop's.")
         self._save(region, self.result.user_pool_id, self.result.app_client_id, note)
@@ -673,6 +689,15 @@ class IdentityPoolForm(FieldsForm):
         return self.result
 
     _submit = create
+
+    def _publish(self) -> None:
+        super()._publish()
+        if self.result is not None:  # for a reader of the executed notebook (batch): what the run changed
+            changes = self.result.changes
+            text = (f"This run changed {len(changes)} thing(s) in AWS: " + "; ".join(changes) + "."
+                    if changes else "This run changed nothing in AWS: everything was already right.")
+            display({"text/plain": text, CHANGES_MIME: {"identity_pool_id": self.result.identity_pool_id,
+                                                                "changes": changes}}, raw=True)
 
 
 class VerifyForm(Form):

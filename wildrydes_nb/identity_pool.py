@@ -137,6 +137,11 @@ class Result:
     unauthenticated_role_arn: str | None
     actions: tuple[Action, ...]
 
+    @property
+    def changes(self) -> list[str]:
+        """What this run wrote in AWS, one line each (empty: nothing was changed)."""
+        return [action.detail for action in self.actions]
+
     def scratchpad_values(self) -> dict[str, str | None]:
         """The values the workshop asks the learner to keep, by scratchpad key."""
         return {"region": self.region, "user_pool_id": self.user_pool_id,

@@ -19,8 +19,10 @@ SKIP = "skip"  # not run because a check above it failed; that failure is the ve
 STATUSES = (PASS, FAIL, NOT_PROVEN, SKIP)
 _MARK = {PASS: "PASS", FAIL: "FAIL", NOT_PROVEN: "NOT PROVEN", SKIP: "SKIP"}
 
-# The MIME type under which a notebook publishes a report, so a batch run can read it back.
+# The MIME types under which a notebook publishes a report, and what its step changed in AWS,
+# so a batch run can read them back.
 REPORT_MIME = "application/vnd.wildrydes-nb.report+json"
+CHANGES_MIME = "application/vnd.wildrydes-nb.changes+json"
 
 
 @dataclass(frozen=True)
@@ -119,13 +121,26 @@ class Report:
         return "\n".join(lines)
 
 
-def report_in_notebook(path: str | os.PathLike) -> Report | None:
-    """The last report an executed notebook published (under :data:`REPORT_MIME`), if any."""
+def _published(path: str | os.PathLike, mime: str):
+    """The last output of type ``mime`` an executed notebook published, if any."""
     try:
         with open(path, encoding="utf-8") as handle:
             cells = json.load(handle)["cells"]
     except (OSError, ValueError, KeyError):
         return None
-    found = [out["data"][REPORT_MIME] for cell in cells for out in cell.get("outputs", [])
-             if REPORT_MIME in out.get("data", {})]
-    return Report.from_dict(found[-1]) if found else None
+    found = [out["data"][mime] for cell in cells for out in cell.get("outputs", [])
+             if mime in out.get("data", {})]
+    return found[-1] if found else None
+
+
+def report_in_notebook(path: str | os.PathLike) -> Report | None:
+    """The last report an executed notebook published (under :data:`REPORT_MIME`), if any."""
+    found = _published(path, REPORT_MIME)
+    return Report.from_dict(found) if found else None
+
+
+def changes_in_notebook(path: str | os.PathLike) -> list[str] | None:
+    """What the step changed in AWS, as an executed notebook published it (:data:`CHANGES_MIME`);
+    ``None`` when it published nothing (the step did not finish)."""
+    found = _published(path, CHANGES_MIME)
+    return [str(change) for change in found.get("changes", [])] if isinstance(found, dict) else None

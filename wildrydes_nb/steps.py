@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
+from . import DEFAULT_APP_CLIENT_NAME, DEFAULT_USER_POOL_NAME
 from . import cleanup as _cleanup
 from . import identity_pool as _identity_pool
 from . import ownership, resolve
+from . import user_pool as _user_pool
 from .aws import make_session
 from .calls import recording
 from .errors import InputError, NotFoundError, NotYoursError, WildrydesError
@@ -72,6 +74,34 @@ def _given_id(found: resolve.Resolved) -> str | None:
 
 def _saved_id(found: resolve.Resolved) -> str | None:
     return found["identity_pool_id"] if found.sources["identity_pool_id"] == resolve.SCRATCHPAD else None
+
+
+def user_pool(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None, new: bool = False,
+              user_pool_name: str | None = None, app_client_name: str | None = None,
+              session_for: SessionFor | None = None) -> tuple[_user_pool.UserPoolResult, list[str]]:
+    """Find (the given or saved one) or create the learner's user pool and app client; save their
+    ids. Returns the result and, for a reused pool, how it differs from the workshop's.
+
+    A pool of the workshop's name that the scratchpad does not name is not the learner's until
+    they say so (:class:`.user_pool.UnprovenUserPoolError`): ``new`` makes their own beside it.
+    """
+    found = values(given, scratchpad, profile, names=("region", "user_pool_id", "app_client_id"))
+    region = check_region(found["region"])
+    user_pool_id = found["user_pool_id"] or None
+    if user_pool_id:
+        check_user_pool_id(user_pool_id, region)
+    for name, value in (("user_pool_name", user_pool_name), ("app_client_name", app_client_name)):
+        if value is not None:
+            check_plain(str(value), name)
+    session = _sessions(profile, session_for)(region)
+    result = _user_pool.ensure_user_pool(session, user_pool_name or DEFAULT_USER_POOL_NAME,
+                                         app_client_name or DEFAULT_APP_CLIENT_NAME, user_pool_id=user_pool_id,
+                                         app_client_id=found["app_client_id"] or None, new=parse_bool(new, "new"))
+    if scratchpad is not None:
+        scratchpad.update(region=region, user_pool_id=result.user_pool_id, app_client_id=result.app_client_id)
+    differences = [] if result.created else _user_pool.describe_app_client(
+        session, result.user_pool_id, result.app_client_id).workshop_differences()
+    return result, differences
 
 
 def identity_pool_plan(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None,

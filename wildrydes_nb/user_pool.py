@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from . import DEFAULT_APP_CLIENT_NAME, DEFAULT_USER_POOL_NAME
 from .aws import calling, client, paginate, unless_missing
-from .errors import AmbiguousPoolError, NotFoundError, PrerequisiteError
+from .errors import NotFoundError, NotYoursError, PrerequisiteError
 from .parallel import attempt, in_parallel
 
 # The workshop's app client keeps the console's default flows: the web app signs in with SRP.
@@ -102,6 +102,29 @@ class UserPoolResult:
     created: tuple[str, ...]  # what this run created, e.g. ("user pool", "app client")
 
 
+class UnprovenUserPoolError(NotYoursError):
+    """User pools of the workshop's name exist, and none is provably the learner's: the step
+    neither reuses one nor makes another without their word. ``candidates`` describes each."""
+
+    def __init__(self, problem: str, *, candidates: tuple["Candidate", ...], fix: str):
+        super().__init__(problem, field="user_pool_id", fix=fix,
+                         identity_pool_ids=())
+        self.candidates = candidates
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A user pool of the workshop's name that may be the learner's: what they need to recognise it."""
+
+    user_pool_id: str
+    created: str  # e.g. 2026-12-05 09:14 UTC
+    clients: tuple[str, ...]  # its app clients' names
+
+    def describe(self) -> str:
+        return (f"{self.user_pool_id} (created {self.created}; app clients: "
+                f"{', '.join(self.clients) or 'none'})")
+
+
 def describe_app_client(session, user_pool_id: str, app_client_id: str) -> AppClient:
     """Check the user pool exists and the app client belongs to it (reads only)."""
     idp = client(session, "cognito-idp")
@@ -131,15 +154,46 @@ def describe_app_client(session, user_pool_id: str, app_client_id: str) -> AppCl
 
 def find_user_pools(session, name: str) -> list[str]:
     """Ids of the user pools called ``name``."""
+    return [p["Id"] for p in _pools_named(session, name)]
+
+
+def _pools_named(session, name: str) -> list[dict]:
     idp = client(session, "cognito-idp")
     with calling("list user pools"):
         pools = paginate(idp.list_user_pools, "UserPools", MaxResults=60)
-    return [p["Id"] for p in pools if p.get("Name") == name]
+    return [p for p in pools if p.get("Name") == name]
+
+
+def candidates(session, name: str) -> list[Candidate]:
+    """The user pools called ``name``, each with its creation date and its app clients' names."""
+    idp = client(session, "cognito-idp")
+    found = []
+    for pool in _pools_named(session, name):
+        with calling("list the user pool's app clients"):
+            clients = paginate(idp.list_user_pool_clients, "UserPoolClients", UserPoolId=pool["Id"], MaxResults=60)
+        created = pool.get("CreationDate")
+        found.append(Candidate(pool["Id"], f"{created:%Y-%m-%d %H:%M} UTC" if created else "at an unknown time",
+                               tuple(c.get("ClientName", "") for c in clients)))
+    return found
+
+
+# The ways out when a user pool of the name exists that is not provably the learner's.
+REUSE_HOW = ("If one is yours, reuse it by its id: --user-pool-id ID on the command line, or paste it in 01's "
+             "User Pool ID and click 'Check and use these IDs'")
+NEW_HOW = ("to make your own beside them, --new on the command line, the form's 'None of them is mine: create my own' button, or "
+           "new_user_pool=True as a notebook parameter (or a name of its own: --user-pool-name)")
 
 
 def ensure_user_pool(session, name: str = DEFAULT_USER_POOL_NAME,
-                     app_client_name: str = DEFAULT_APP_CLIENT_NAME) -> UserPoolResult:
-    """Find or create the user pool and its app client as the workshop makes them.
+                     app_client_name: str = DEFAULT_APP_CLIENT_NAME, *, user_pool_id: str | None = None,
+                     app_client_id: str | None = None, new: bool = False) -> UserPoolResult:
+    """Find or create the learner's user pool and its app client as the workshop makes them.
+
+    The learner's pool is ``user_pool_id`` (their word, or their scratchpad's) when it exists;
+    else a pool is made, unless pools called ``name`` exist: they are not provably the learner's,
+    so an :class:`UnprovenUserPoolError` lists them (id, creation date, app clients) and nothing is
+    made, unless ``new`` (their word that none is theirs). In the learner's pool the app client is
+    ``app_client_id`` when it belongs to it, else the one called ``app_client_name``, else a new one.
 
     The pool: :data:`WORKSHOP_POOL` (username sign-in, email and phone aliases); the client: no
     secret, :data:`AUTH_FLOWS`. Re-running reuses what exists and changes nothing in it: use
@@ -147,20 +201,24 @@ def ensure_user_pool(session, name: str = DEFAULT_USER_POOL_NAME,
     """
     idp = client(session, "cognito-idp")
     created = []
-    found = find_user_pools(session, name)
-    if len(found) > 1:
-        raise AmbiguousPoolError(f"{len(found)} user pools are called '{name}': {', '.join(found)}.",
-                                 field="user_pool_id",
-                                 fix="Give the one to use with user_pool_id, or delete the extras.")
-    with calling("create the user pool"):
+    if user_pool_id and not user_pool_exists(session, user_pool_id):
+        user_pool_id = app_client_id = None  # the scratchpad's pool was deleted since: as if none were saved
+    if not user_pool_id and not new:
+        found = candidates(session, name)
         if found:
-            user_pool_id = found[0]
-        else:
+            raise UnprovenUserPoolError(
+                f"{len(found)} user pool(s) called '{name}' exist in {idp.meta.region_name}, and none is provably "
+                f"yours (none is in your scratchpad): {'; '.join(c.describe() for c in found)}. Nothing was made.",
+                candidates=tuple(found), fix=f"{REUSE_HOW}; {NEW_HOW}.")
+    with calling("create the user pool"):
+        if not user_pool_id:
             user_pool_id = idp.create_user_pool(PoolName=name, **WORKSHOP_POOL)["UserPool"]["Id"]
             created.append("user pool")
+            app_client_id = None
         clients = paginate(idp.list_user_pool_clients, "UserPoolClients",
                            UserPoolId=user_pool_id, MaxResults=60)
-        matching = [c["ClientId"] for c in clients if c.get("ClientName") == app_client_name]
+        matching = [c["ClientId"] for c in clients if c["ClientId"] == app_client_id]
+        matching += [c["ClientId"] for c in clients if c.get("ClientName") == app_client_name]
         if matching:
             app_client_id = matching[0]
         else:

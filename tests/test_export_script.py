@@ -68,6 +68,16 @@ def test_the_exported_script_builds_a_pool_that_verifies_and_runs_twice(args, sa
     assert f"already trusting {pools[0]}" in second.stdout
     assert find_identity_pools(session, "wildrydes_identity_pool") == pools
 
+    # In a shared account, another learner's script of the same name stops and leaves this pool alone.
+    idp = session.client("cognito-idp")
+    other_pool = idp.create_user_pool(PoolName="WildRydes")["UserPool"]["Id"]
+    other_client = idp.create_user_pool_client(UserPoolId=other_pool, ClientName="web")["UserPoolClient"]["ClientId"]
+    theirs = tmp_path / "theirs.sh"
+    theirs.write_text(text.replace(args[3], other_pool).replace(args[5], other_client))
+    third = run_script(theirs, sandbox)
+    assert third.returncode == 1 and f"none linked to your user pool (not yours): {pools[0]}" in third.stderr
+    assert find_identity_pools(session, "wildrydes_identity_pool") == pools
+
 
 def test_verify_json_carries_the_calls_redacted(args, session, iam_delay, capsys):
     import json

@@ -148,12 +148,12 @@ def test_the_form_offers_a_relink_naming_both_user_pools(session, two_learners, 
     with pytest.raises(RelinkError):
         form.create()
     assert form.relink_button.layout.display != "none"
-    assert form.relink_button.description == (f"Re-link {a.identity_pool_id} from user pool {a.user_pool_id} "
-                                              f"to {b.user_pool_id}")
+    assert (f"Only if the identity pool {a.identity_pool_id} is yours: re-link it from user pool {a.user_pool_id} "
+            f"to user pool {b.user_pool_id}") in form.relink_note.text
     assert provider_of(session, a.identity_pool_id) == [a.user_pool_id]
     form.relink()
     assert provider_of(session, a.identity_pool_id) == [b.user_pool_id]
-    assert form.relink_button.layout.display == "none"
+    assert form.relink_button.layout.display == "none" and not form.relink_note.text
 
 
 def test_the_learners_own_extra_pools_are_shown_kept_and_never_deleted_by_the_step(session, step):

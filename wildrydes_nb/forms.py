@@ -487,7 +487,8 @@ class UserPoolForm(FieldsForm):
         self.new_button.layout.display = "none"
         self.result: user_pool.UserPoolResult | None = None
         self._check_live()
-        self._layout(*self._field_rows(), widgets.HBox([self.create_button, self.use_button]), self.new_button)
+        self._layout(*self._field_rows(), widgets.HBox([self.create_button, self.use_button]),
+                     widgets.HBox([self.new_button]))
 
     def _pasting(self) -> bool:
         values = self.values()
@@ -571,8 +572,9 @@ class IdentityPoolForm(FieldsForm):
         self._watch(self.allow_unauthenticated)
         self.preview_button = self._button("Preview", self.preview)
         self.create_button = self._button("Create identity pool", self.create, "primary")
-        # Shown only when Create stopped at a re-link: its words name the pool and both user pools.
-        self.relink_button = self._button("Re-link", self.relink, "warning")
+        # Shown only when Create stopped at a re-link: the note names the pool and both user pools.
+        self.relink_note = View()
+        self.relink_button = self._button("Re-link it: this pool is mine", self.relink, "warning")
         self.relink_button.layout.display = "none"
         self._relink_offer: tuple[dict, RelinkError] | None = None  # (the inputs, the error) it was offered for
         self.stages = {stage: View() for stage in identity_pool.STAGES}
@@ -580,8 +582,8 @@ class IdentityPoolForm(FieldsForm):
         self.result: identity_pool.Result | None = None
         self._check_live()
         self._layout(*self._field_rows(), self.allow_unauthenticated, self.messages["allow_unauthenticated"],
-                     widgets.HBox([self.preview_button, self.create_button]), self.relink_button,
-                     *self.stages.values())
+                     widgets.HBox([self.preview_button, self.create_button]), self.relink_note,
+                     widgets.HBox([self.relink_button]), *self.stages.values())
 
     def values(self) -> dict:
         """The form's current values, by the keyword names of :func:`inputs.check_step_input`."""
@@ -613,9 +615,13 @@ class IdentityPoolForm(FieldsForm):
     def _offer_relink(self, err: RelinkError | None) -> None:
         """Show (or hide, with ``None``) the button that re-links the pool ``err`` names, for these inputs."""
         self._relink_offer = (self._inputs(), err) if err is not None else None
-        if err is not None:
-            self.relink_button.description = (f"Re-link {err.identity_pool_id} from user pool "
-                                              f"{', '.join(err.from_user_pools) or '(none)'} to {err.to_user_pool}")
+        if err is None:
+            self.relink_note.clear()
+        else:
+            linked = ", ".join(err.from_user_pools) or "none"
+            self.relink_note.show(render.status("warning", (
+                f"Only if the identity pool {err.identity_pool_id} is yours: re-link it from user pool {linked} "
+                f"to user pool {err.to_user_pool}. A web app that uses user pool {linked} stops working with it.")))
         self.relink_button.layout.display = "" if err is not None else "none"
 
     def _show_error(self, err: BaseException) -> None:

@@ -69,7 +69,8 @@ def described_as(pool: dict) -> str:
     providers = ", ".join(f"user pool {p['ProviderName'].rsplit('/', 1)[-1]} (app client {p.get('ClientId')})"
                           for p in pool.get("CognitoIdentityProviders") or []) or "no user pool"
     created = tags_of(pool).get(CREATED_AT_TAG)
-    made = f"made by wildrydes-nb at {created}" if created else "made outside wildrydes-nb (Cognito keeps no date)"
+    made = (f"made by wildrydes-nb on {created[:10]} at {created[11:16]} UTC" if created
+            else "made outside wildrydes-nb (Cognito keeps no date)")
     return f"{pool['IdentityPoolId']}: linked to {providers}; {made}"
 
 

@@ -1,4 +1,5 @@
-"""Which value each input takes, and which identity pool a command means: one rule for every driver.
+"""Which value each input takes: one rule for every driver (which identity pool is the learner's
+is :mod:`.ownership`'s rule; :mod:`.steps` applies both).
 
 The precedence, the same for the CLI, the forms, batch and cleanup:
 

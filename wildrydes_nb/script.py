@@ -6,7 +6,7 @@ import json
 import shlex
 
 from . import roles
-from .identity_pool import CREATED_AT_TAG, Plan, desired_providers
+from .identity_pool import CREATED_AT_TAG, OWNER_TAG, Plan, desired_providers
 
 _KIND_VARIABLE = {roles.AUTHENTICATED: "AUTH", roles.UNAUTHENTICATED: "UNAUTH"}
 
@@ -14,7 +14,8 @@ _KIND_VARIABLE = {roles.AUTHENTICATED: "AUTH", roles.UNAUTHENTICATED: "UNAUTH"}
 def shell_script(plan: Plan) -> str:
     """A bash script that does the step with the AWS CLI (v1 or v2), safe to run again.
 
-    Each part looks before it creates: the pool is found by name, a role by its name, and
+    Each part looks before it creates: the pool is the one of that name linked to the learner's
+    user pool (one linked to another is someone else's: the script stops), a role by its name, and
     the trust policy is rewritten only when it does not name this pool. The AWS CLI follows
     the usual configuration (profile, ``AWS_ENDPOINT_URL`` for the sandbox). It needs no jq:
     the CLI's ``--query`` picks the values.
@@ -38,14 +39,22 @@ def shell_script(plan: Plan) -> str:
           f"identities" for k in kinds),
         "export AWS_DEFAULT_REGION=\"$REGION\"  # every command below talks to this region (IAM is global)",
         "",
-        "# 1. Look for the identity pool by its name. Cognito allows two pools with one name, so look first.",
-        "POOL_ID=$(aws cognito-identity list-identity-pools --max-results 60 \\",
-        "    --query \"IdentityPools[?IdentityPoolName=='$POOL_NAME'].IdentityPoolId\" --output text)",
-        "case \"$POOL_ID\" in",
-        "    *[[:space:]]*)  # more than one id: the step would not know which one to use",
-        "        echo \"several identity pools are called $POOL_NAME: $POOL_ID; delete the extras\" >&2",
-        "        exit 1 ;;",
-        "esac",
+        "# 1. Look for YOUR identity pool: one of that name linked to your user pool. Cognito allows many",
+        "#    pools of one name, and an account may be shared: a pool of that name linked to another user",
+        "#    pool is someone else's, and this script leaves it alone.",
+        "POOL_ID=\"\"",
+        "NOT_YOURS=\"\"",
+        "for ID in $(aws cognito-identity list-identity-pools --max-results 60 \\",
+        "        --query \"IdentityPools[?IdentityPoolName=='$POOL_NAME'].IdentityPoolId\" --output text); do",
+        "    LINKED=$(aws cognito-identity describe-identity-pool --identity-pool-id \"$ID\" --output text --query \\",
+        "        \"length(CognitoIdentityProviders[?ProviderName=='cognito-idp.$REGION.amazonaws.com/$USER_POOL_ID'] || \\`[]\\`)\")",
+        "    if [ \"$LINKED\" != \"0\" ]; then POOL_ID=${POOL_ID:-$ID}; else NOT_YOURS=\"$NOT_YOURS $ID\"; fi",
+        "done",
+        "if [ -z \"$POOL_ID\" ] && [ -n \"$NOT_YOURS\" ]; then",
+        "    echo \"identity pools called $POOL_NAME exist, none linked to your user pool (not yours):$NOT_YOURS.\" >&2",
+        "    echo \"Give yours a name of its own: change POOL_NAME above (role names are account-wide).\" >&2",
+        "    exit 1",
+        "fi",
         "",
         "# 2. Create it if it is missing: one provider (this user pool and app client), unauthenticated",
         "#    identities " + ("on" if step.allow_unauthenticated else "off (the workshop leaves them off)")
@@ -57,7 +66,8 @@ def shell_script(plan: Plan) -> str:
                     else "--no-allow-unauthenticated-identities") + " \\",
         "        --cognito-identity-providers " + _providers(step) + " \\",
         "        --identity-pool-tags \"{\\\"managed-by\\\": \\\"wildrydes-nb\\\", "
-        f"\\\"{CREATED_AT_TAG}\\\": \\\"$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)\\\"}}\" \\",
+        f"\\\"{CREATED_AT_TAG}\\\": \\\"$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)\\\", "
+        f"\\\"{OWNER_TAG}\\\": \\\"$USER_POOL_ID\\\"}}\" \\",
         "        --query IdentityPoolId --output text)  # keep only the new pool's id",
         "    echo \"created the identity pool $POOL_ID\"",
         "else",

@@ -251,3 +251,35 @@ def viewport(page, top, artifacts, name: str) -> None:
     """Scroll ``top`` to the top of the notebook's window and screenshot the window."""
     top.evaluate("element => element.scrollIntoView({block: 'start'})")
     page.screenshot(path=artifacts / f"{name}.png", animations="disabled")
+
+
+def test_another_learners_pool_of_the_name_is_left_alone_until_the_learner_relinks_it(page, jupyterlab, expect,
+                                                                                      artifacts, session, user_pool):
+    from wildrydes_nb.identity_pool import ensure
+    from wildrydes_nb.inputs import check_step_input
+
+    # Learner A, in the same account, made the step first; this learner (B) has a user pool of their own.
+    idp = session.client("cognito-idp")
+    a_pool = idp.create_user_pool(PoolName="WildRydes")["UserPool"]["Id"]
+    a_client = idp.create_user_pool_client(UserPoolId=a_pool, ClientName="web")["UserPoolClient"]["ClientId"]
+    theirs = ensure(session, check_step_input(REGION, a_pool, a_client)).identity_pool_id
+    identity, _check = open_and_run_all(page, jupyterlab, expect)
+    fill_in(identity, expect, user_pool.user_pool_id, user_pool.app_client_id)
+    identity.get_by_role("button", name="Create identity pool").click()
+
+    message = identity.locator(".widget-html-content", has_text="is not provably yours")
+    expect(message).to_have_count(1, timeout=ACTION_TIMEOUT)
+    expect(message).to_contain_text(f"{theirs}: linked to user pool {a_pool}")
+    relink = identity.get_by_role("button", name="Re-link it: this pool is mine")
+    expect(relink).to_be_visible()
+    expect(identity.locator(".widget-html-content", has_text="Only if the identity pool")).to_contain_text(
+        f"re-link it from user pool {a_pool} to user pool {user_pool.user_pool_id}")
+    snap(identity, artifacts, "identity-pool-form-not-yours")
+    pool = session.client("cognito-identity").describe_identity_pool(IdentityPoolId=theirs)
+    assert pool["CognitoIdentityProviders"][0]["ProviderName"].endswith(a_pool)  # nothing was changed
+
+    relink.click()  # the learner's word: that pool is theirs
+    expect(line(identity, "identity pool")).to_contain_text(f"{theirs} (re-linked)", timeout=ACTION_TIMEOUT)
+    expect(relink).to_be_hidden()
+    pool = session.client("cognito-identity").describe_identity_pool(IdentityPoolId=theirs)
+    assert pool["CognitoIdentityProviders"][0]["ProviderName"].endswith(user_pool.user_pool_id)

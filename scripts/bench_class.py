@@ -7,7 +7,9 @@ AWS's default quotas (`sandbox.set_quotas(True)`), then under tight ones, 1 requ
 for ListIdentityPools, CreateIdentityPool and IAM's writes, so that the learners do meet
 throttling. Each prints the wall time, the AWS calls per learner (counted by the sandbox, the
 runner's one listing included), the requests throttled, and whether every learner passed with
-exactly one identity pool of their name, linked to their user pool.
+exactly one identity pool of their name, linked to their user pool ("set up by this run": batch made
+each pool). Listings: the runner's one, then one right after each create (which finds a pool the
+learner made meanwhile), so 1 + learners.
 """
 
 import argparse
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import boto3
 
-from wildrydes_nb.batch import read_roster, run_batch
+from wildrydes_nb.batch import SET_UP, read_roster, run_batch
 from wildrydes_nb.sandbox import request_counts, sandbox_environment, set_quotas
 
 TIGHT = {"ListIdentityPools": 1, "CreateIdentityPool": 1, "IAM write": 1}
@@ -52,7 +54,7 @@ def correct(learners, outcomes) -> int:
     named = Counter(p["IdentityPoolName"] for p in pools)
     good = 0
     for learner, outcome in zip(learners, outcomes):
-        if outcome.status != "pass" or named[learner.identity_pool_name] != 1:
+        if outcome.status != SET_UP or named[learner.identity_pool_name] != 1:  # batch made each pool
             continue
         pool = identity.describe_identity_pool(IdentityPoolId=outcome.identity_pool_id)
         good += pool["CognitoIdentityProviders"][0]["ProviderName"].endswith("/" + learner.user_pool_id)
@@ -70,7 +72,7 @@ def one_class(folder: Path, count: int, workers: int, tag: str, quotas) -> None:
     calls = sum(seen for seen, _ in counts.values())
     throttled = sum(refused for _, refused in counts.values())
     listings = counts.get("cognito-identity.ListIdentityPools", (0, 0))[0]
-    failed = [f"{o.learner}: {o.message[:120]}" for o in outcomes if o.status != "pass"]
+    failed = [f"{o.learner}: {o.message[:120]}" for o in outcomes if o.status != SET_UP]
     label = "AWS defaults" if quotas is True else "tight (1 RPS: " + ", ".join(quotas) + ")"
     print(f"{label:<62} {elapsed:>6.1f}s {calls / count:>8.1f} {listings:>9} {throttled:>9} "
           f"{correct(learners, outcomes):>4}/{count}")

@@ -125,7 +125,7 @@ def step(user_pool):
 def workshop_account(session):
     """The sandbox as the workshop's console steps leave a learner's real account: an alias user
     pool with deletion protection, and an SRP-only app client without secret."""
-    from wildrydes_nb.sandbox.workshop import seed
+    from wildrydes_nb.workshop import seed
 
     return seed(session)
 
@@ -133,7 +133,7 @@ def workshop_account(session):
 @pytest.fixture
 def console_account(session):
     """The workshop account, plus an identity pool made in today's console (its own role name)."""
-    from wildrydes_nb.sandbox.workshop import seed
+    from wildrydes_nb.workshop import seed
 
     return seed(session, console_identity_pool=True)
 

@@ -15,7 +15,7 @@ from wildrydes_nb.cli import EXIT_INPUT, main
 from wildrydes_nb.identity_pool import ensure, find_identity_pools
 from wildrydes_nb.inputs import check_step_input
 from wildrydes_nb.report import FAIL, PASS, report_in_notebook
-from wildrydes_nb.sandbox.workshop import CONSOLE_AUTH_ROLE, S3_POLICY_NAME, seed
+from wildrydes_nb.workshop import CONSOLE_AUTH_ROLE, S3_POLICY_NAME, seed
 from wildrydes_nb.verify import verify
 
 # Seconds IAM keeps a new role unusable here: longer than the calls between creating the role

@@ -251,6 +251,17 @@ def _unknown_region(made) -> bool:
     return bool(known) and made.meta.region_name not in known
 
 
+def check_cognito_region(region: str) -> str:
+    """The region, in lower case, if it is a region code where AWS offers Cognito Identity and
+    Cognito user pools (the workshop's two services); else an :class:`InputError`."""
+    region = check_region(region)
+    for service, name in (("cognito-identity", "Cognito Identity"), ("cognito-idp", "Cognito user pools")):
+        if region not in known_regions(service):
+            raise InputError(f"'{region}' is not a region where AWS offers {name}.", field="region",
+                             fix="Use a region code where the workshop runs, such as us-east-2.")
+    return region
+
+
 def error_code(err: BaseException) -> str:
     """The AWS error code of a ClientError ('' for anything else)."""
     return err.response.get("Error", {}).get("Code", "") if isinstance(err, ClientError) else ""

@@ -231,10 +231,11 @@ def cmd_sandbox(args) -> int:
     from pathlib import Path
 
     from . import sandbox
+    from .aws import check_cognito_region
     from .scratchpad import Scratchpad
 
     try:
-        box = sandbox.start(port=args.port, region=args.region, iam_delay=args.iam_delay,
+        box = sandbox.start(port=args.port, region=check_cognito_region(args.region), iam_delay=args.iam_delay,
                             latency_ms=args.latency, quotas=args.quotas)
     except OSError as error:
         raise _port_error(args.port, error) from error
@@ -263,7 +264,7 @@ def _port_error(port: int, error: OSError, who: str = "the sandbox"):
 def _seed_workshop(box, pad, *, console_identity_pool: bool) -> None:
     from .aws import new_session
     from .sandbox import patched_environ
-    from .sandbox.workshop import seed
+    from .workshop import seed
 
     with patched_environ({**box.env(), "AWS_PROFILE": None}):
         account = seed(new_session(), console_identity_pool=console_identity_pool)

@@ -110,7 +110,7 @@ def identity_pool_plan(given: Mapping[str, object], *, scratchpad=None, profile:
     step, found = step_input(given, scratchpad, profile)
     session = _sessions(profile, session_for)(step.region)
     return _identity_pool.plan(session, step, identity_pool_id=_given_id(found), saved_id=_saved_id(found),
-                               relink=relink)
+                               relink=parse_bool(relink, "relink"))
 
 
 def identity_pool(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None,
@@ -120,7 +120,7 @@ def identity_pool(given: Mapping[str, object], *, scratchpad=None, profile: str 
     step, found = step_input(given, scratchpad, profile)
     session = _sessions(profile, session_for)(step.region)
     return _identity_pool.ensure(session, step, scratchpad=scratchpad, progress=progress,
-                                 identity_pool_id=_given_id(found), relink=relink,
+                                 identity_pool_id=_given_id(found), relink=parse_bool(relink, "relink"),
                                  stalled_create_wait=stalled_create_wait)
 
 

@@ -201,19 +201,15 @@ def start(
 
 
 def check_region(region: str) -> str:
-    """The region, if it is a region code where AWS offers Cognito Identity and Cognito user pools.
+    """The region, if it is one where AWS offers Cognito Identity and Cognito user pools (else
+    :class:`ValueError`). The sandbox answers any region that botocore knows; another would fail
+    every call later."""
+    import botocore.session
 
-    The sandbox answers any region that botocore knows; another would fail every call later.
-    """
-    from ..aws import known_regions
-    from ..errors import InputError
-    from ..inputs import check_region as check_region_code
-
-    region = check_region_code(region)
+    known = botocore.session.get_session()
     for service, name in (("cognito-identity", "Cognito Identity"), ("cognito-idp", "Cognito user pools")):
-        if region not in known_regions(service):
-            raise InputError(f"'{region}' is not a region where AWS offers {name}.", field="region",
-                             fix="Use a region code where the workshop runs, such as us-east-2.")
+        if region not in known.get_available_regions(service):
+            raise ValueError(f"'{region}' is not a region where AWS offers {name}")
     return region
 
 

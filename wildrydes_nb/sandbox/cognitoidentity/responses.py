@@ -9,7 +9,7 @@ from botocore.model import OperationNotFoundError
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.responses import BaseResponse
 
-from ...aws import service_model
+from .validation import service_model
 from .exceptions import ValidationError
 from .validation import validation_message, validation_problems
 

@@ -14,6 +14,14 @@ from botocore.model import OperationModel, Shape
 NULL = "null"
 
 
+@functools.lru_cache(maxsize=None)
+def service_model(service: str):
+    """botocore's model of ``service``, the one the requests are checked against (read once)."""
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model(service)
+
+
 def validation_problems(operation_model: OperationModel, params: dict[str, Any]) -> list[str]:
     """Each way `params` breaks the operation's input constraints, as AWS words it.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .. import DEFAULT_APP_CLIENT_NAME, DEFAULT_IDENTITY_POOL_NAME, DEFAULT_USER_POOL_NAME
+from . import DEFAULT_APP_CLIENT_NAME, DEFAULT_IDENTITY_POOL_NAME, DEFAULT_USER_POOL_NAME
 
 # What the console leaves, as CreateUserPool / CreateUserPoolClient parameters.
 CONSOLE_USER_POOL = {"PoolName": DEFAULT_USER_POOL_NAME, "AliasAttributes": ["email", "phone_number"],

@@ -6,7 +6,7 @@ Run: .venv/bin/python scripts/bench_calls.py   (uses an embedded sandbox; never 
 
 from wildrydes_nb.aws import count_calls, new_session
 from wildrydes_nb.sandbox import sandbox_environment
-from wildrydes_nb.identity_pool import ensure
+from wildrydes_nb.apply import ensure
 from wildrydes_nb.inputs import check_step_input
 from wildrydes_nb.user_pool import ensure_user_pool
 from wildrydes_nb.verify import verify

@@ -17,7 +17,7 @@ import time
 
 
 from wildrydes_nb.aws import new_session
-from wildrydes_nb.identity_pool import ensure
+from wildrydes_nb.apply import ensure
 from wildrydes_nb.inputs import check_step_input
 from wildrydes_nb.sandbox import sandbox_environment, set_latency
 from wildrydes_nb.user_pool import ensure_user_pool

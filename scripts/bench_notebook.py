@@ -24,7 +24,7 @@ NOTEBOOK = NOTEBOOKS_DIR / f"{STEP_NOTEBOOK}.ipynb"
 FLOOR = """
 import sys
 from wildrydes_nb.aws import make_session, new_session
-from wildrydes_nb.identity_pool import ensure
+from wildrydes_nb.apply import ensure
 from wildrydes_nb.inputs import check_step_input
 from wildrydes_nb.scratchpad import Scratchpad
 from wildrydes_nb.verify import verify

@@ -13,9 +13,11 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from wildrydes_nb import roles
-from wildrydes_nb.aws import calling, client, make_session
+from wildrydes_nb.aws import client, make_session
+from wildrydes_nb.aws_errors import calling
 from wildrydes_nb.errors import AwsAccessError, QuotaError
-from wildrydes_nb.identity_pool import ensure, find_identity_pools
+from wildrydes_nb.identity_pool import find_identity_pools
+from wildrydes_nb.apply import ensure
 
 INVALID_TOKEN = "The security token included in the request is invalid."
 # IAM's answer to CreateRole at the roles-per-account quota.

@@ -10,7 +10,7 @@ import pytest
 from wildrydes_nb import checks
 from wildrydes_nb.batch import Learner, Outcome, read_roster, run_batch, summary_text, write_summaries
 from wildrydes_nb.errors import RosterError
-from wildrydes_nb.identity_pool import ensure
+from wildrydes_nb.apply import ensure
 from wildrydes_nb.inputs import check_step_input
 from wildrydes_nb.roles import role_name
 

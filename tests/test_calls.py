@@ -9,7 +9,8 @@ import pytest
 from wildrydes_nb import forms, render
 from wildrydes_nb.aws import new_session
 from wildrydes_nb.calls import Call, recording, redacted
-from wildrydes_nb.identity_pool import ensure, plan
+from wildrydes_nb.identity_pool import plan
+from wildrydes_nb.apply import ensure
 from wildrydes_nb.redaction import looks_secret
 from wildrydes_nb.verify import verify
 

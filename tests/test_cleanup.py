@@ -4,7 +4,8 @@ import json
 
 from wildrydes_nb import roles
 from wildrydes_nb.cleanup import cleanup, plan_cleanup
-from wildrydes_nb.identity_pool import ensure, find_identity_pools
+from wildrydes_nb.identity_pool import find_identity_pools
+from wildrydes_nb.apply import ensure
 
 
 def kinds(targets):

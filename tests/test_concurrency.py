@@ -15,11 +15,12 @@ import time
 import nbformat
 import pytest
 
-from wildrydes_nb import identity_pool, locks, roles
+from wildrydes_nb import apply, locks, roles
 from wildrydes_nb.aws import new_session
 from wildrydes_nb.batch import Learner, run_batch
 from wildrydes_nb.errors import BusyError, RoleInUseError
-from wildrydes_nb.identity_pool import CREATED_AT_TAG, desired_providers, ensure, find_identity_pools, oldest
+from wildrydes_nb.identity_pool import CREATED_AT_TAG, desired_providers, find_identity_pools, oldest
+from wildrydes_nb.apply import ensure
 from wildrydes_nb.inputs import check_step_input
 
 REGION = "us-east-2"
@@ -54,7 +55,7 @@ def pools_called(session, name: str) -> list[str]:
 @pytest.fixture
 def no_local_lock(monkeypatch):
     """Runs that do not share a lock, as on two machines."""
-    monkeypatch.setattr(identity_pool, "identity_pool_lock", lambda *_, **__: contextlib.nullcontext())
+    monkeypatch.setattr(apply, "identity_pool_lock", lambda *_, **__: contextlib.nullcontext())
 
 
 @pytest.mark.slow
@@ -92,7 +93,7 @@ def test_two_threads_started_together_make_one_pool(session, step):
 
 def test_a_second_run_waits_for_the_first_and_says_so(session, step):
     said = []
-    with identity_pool.identity_pool_lock(new_session(region_name=REGION), step, lambda text: None):
+    with apply.identity_pool_lock(new_session(region_name=REGION), step, lambda text: None):
         waiting = threading.Thread(target=lambda: said.append(
             ensure(new_session(region_name=REGION), step,
                    progress=lambda stage, state, detail: said.append((stage, state, detail)))))
@@ -110,8 +111,8 @@ def test_a_second_run_waits_for_the_first_and_says_so(session, step):
 
 
 def test_a_run_that_waits_too_long_stops_clearly(session, step, monkeypatch):
-    monkeypatch.setattr(identity_pool, "LOCK_WAIT", 0.3)
-    with identity_pool.identity_pool_lock(new_session(region_name=REGION), step, lambda text: None):
+    monkeypatch.setattr(apply, "LOCK_WAIT", 0.3)
+    with apply.identity_pool_lock(new_session(region_name=REGION), step, lambda text: None):
         with pytest.raises(BusyError) as caught:
             ensure(new_session(region_name=REGION), step)
     assert caught.value.field == "identity_pool_name"
@@ -123,7 +124,7 @@ def test_a_run_that_waits_too_long_stops_clearly(session, step, monkeypatch):
 
 
 def test_the_lock_is_per_account_region_and_name(session, step, monkeypatch):
-    lock_file = identity_pool.lock_path
+    lock_file = apply.lock_path
     here = new_session(region_name=REGION)
     assert lock_file(here, step) == lock_file(new_session(region_name=REGION), named(step, step.identity_pool_name))
     assert lock_file(here, step).parent == locks.lock_folder()

@@ -9,7 +9,7 @@ from botocore.awsrequest import AWSResponse
 
 from wildrydes_nb.aws import client, count_calls, new_session
 from wildrydes_nb.errors import AwsAccessError
-from wildrydes_nb.identity_pool import ensure
+from wildrydes_nb.apply import ensure
 from wildrydes_nb.parallel import attempt, in_parallel
 from wildrydes_nb.report import FAIL
 from wildrydes_nb.sandbox import network

@@ -6,7 +6,8 @@ import botocore.client
 import pytest
 
 from wildrydes_nb import roles
-from wildrydes_nb.identity_pool import ensure, find_identity_pools, plan
+from wildrydes_nb.identity_pool import find_identity_pools, plan
+from wildrydes_nb.apply import ensure
 from wildrydes_nb.verify import verify
 
 from test_identity_pool import fresh

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from wildrydes_nb import forms, identity_pool
+from wildrydes_nb import apply, forms
 from wildrydes_nb.errors import NotFoundError, PrerequisiteError, WildrydesError
 from wildrydes_nb.identity_pool import find_identity_pools
 
@@ -91,7 +91,7 @@ def test_the_button_is_disabled_while_running_and_a_second_click_does_nothing(id
         release.wait(10)
         raise NotFoundError("stopped by the test.")
 
-    monkeypatch.setattr(identity_pool, "ensure", slow_ensure)
+    monkeypatch.setattr(apply, "ensure", slow_ensure)
     identity_form.create_button.click()
     assert started.wait(10)
     assert identity_form.create_button.disabled and identity_form.preview_button.disabled
@@ -117,7 +117,7 @@ def test_a_wrong_app_client_id_shows_the_library_message_and_creates_nothing(ide
 
 
 def test_bad_input_fails_at_the_input_stage_without_calling_aws(identity_form, monkeypatch):
-    monkeypatch.setattr(identity_pool, "ensure", lambda *a, **k: pytest.fail("AWS was called"))
+    monkeypatch.setattr(apply, "ensure", lambda *a, **k: pytest.fail("AWS was called"))
     identity_form.fields["user_pool_id"].value = ""
     click(identity_form, identity_form.create_button)
     assert "see the message under User Pool ID" in identity_form.stages["input"].value
@@ -126,7 +126,7 @@ def test_bad_input_fails_at_the_input_stage_without_calling_aws(identity_form, m
 
 
 def test_a_bug_is_shown_as_one_and_the_form_recovers(identity_form, monkeypatch):
-    monkeypatch.setattr(identity_pool, "ensure", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(apply, "ensure", lambda *a, **k: 1 / 0)
     click(identity_form, identity_form.create_button)
     assert "Unexpected error (ZeroDivisionError" in identity_form.status.value
     assert not identity_form.create_button.disabled

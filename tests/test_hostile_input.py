@@ -18,7 +18,8 @@ from papermill.exceptions import PapermillExecutionError
 import workbook
 from wildrydes_nb import forms
 from wildrydes_nb.errors import InputError
-from wildrydes_nb.identity_pool import ensure, find_identity_pools
+from wildrydes_nb.identity_pool import find_identity_pools
+from wildrydes_nb.apply import ensure
 from wildrydes_nb.report import report_in_notebook
 from wildrydes_nb.scratchpad import Scratchpad
 from wildrydes_nb.verify import PROOF

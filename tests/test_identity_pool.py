@@ -7,7 +7,8 @@ import pytest
 from wildrydes_nb import roles
 from wildrydes_nb.aws import client, count_calls, new_session
 from wildrydes_nb.errors import NotFoundError, NotYoursError, PrerequisiteError, RoleInUseError
-from wildrydes_nb.identity_pool import Observed, desired_providers, diff, ensure, find_identity_pools, plan
+from wildrydes_nb.identity_pool import Observed, desired_providers, diff, find_identity_pools, plan
+from wildrydes_nb.apply import ensure
 from wildrydes_nb.inputs import check_step_input
 
 WRITES = ("Create", "Update", "Set", "Delete", "Put", "Attach", "Detach", "Add", "Remove", "Tag")

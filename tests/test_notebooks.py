@@ -282,7 +282,7 @@ def _run_try_it_yourself(pad) -> str:
 
 
 def test_try_it_yourself_shows_the_pool_its_roles_and_the_trust_policy(session, step, scratchpad):
-    from wildrydes_nb.identity_pool import ensure
+    from wildrydes_nb.apply import ensure
 
     result = ensure(session, step)
     scratchpad.update(region=step.region, identity_pool_id=result.identity_pool_id)
@@ -292,7 +292,7 @@ def test_try_it_yourself_shows_the_pool_its_roles_and_the_trust_policy(session, 
 
 
 def test_try_it_yourself_says_what_aws_answered_when_the_saved_pool_or_role_is_gone(session, step, scratchpad):
-    from wildrydes_nb.identity_pool import ensure
+    from wildrydes_nb.apply import ensure
 
     result = ensure(session, step)
     scratchpad.update(region=step.region, identity_pool_id=result.identity_pool_id)

@@ -14,7 +14,8 @@ from wildrydes_nb import aws, checks, cli, forms, listing, ownership, roles, ste
 from wildrydes_nb.aws import new_session
 from wildrydes_nb.cleanup import plan_cleanup
 from wildrydes_nb.errors import RelinkError
-from wildrydes_nb.identity_pool import ensure, plan
+from wildrydes_nb.identity_pool import plan
+from wildrydes_nb.apply import ensure
 from wildrydes_nb.inputs import check_step_input
 from wildrydes_nb.sandbox import patched_environ
 from wildrydes_nb.scratchpad import Scratchpad

@@ -6,7 +6,7 @@ import pytest
 
 from wildrydes_nb import roles
 from wildrydes_nb.aws import count_calls
-from wildrydes_nb.identity_pool import ensure
+from wildrydes_nb.apply import ensure
 from wildrydes_nb.inputs import check_step_input
 from wildrydes_nb.report import FAIL, NOT_PROVEN, PASS, SKIP
 from wildrydes_nb import checks

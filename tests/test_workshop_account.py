@@ -12,7 +12,8 @@ from wildrydes_nb import checks
 from wildrydes_nb.aws import new_session
 from wildrydes_nb.batch import SET_UP, read_roster, run_batch
 from wildrydes_nb.cli import EXIT_INPUT, main
-from wildrydes_nb.identity_pool import ensure, find_identity_pools
+from wildrydes_nb.identity_pool import find_identity_pools
+from wildrydes_nb.apply import ensure
 from wildrydes_nb.inputs import check_step_input
 from wildrydes_nb.report import FAIL, PASS, report_in_notebook
 from wildrydes_nb.workshop import CONSOLE_AUTH_ROLE, S3_POLICY_NAME, seed

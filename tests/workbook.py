@@ -43,7 +43,7 @@ def parameters(name: str, scratchpad_path: Path) -> dict:
 
 def arrange(name: str, sandbox, scratchpad_path: Path) -> None:
     """Empty the sandbox and the scratchpad, then create what notebook ``name`` builds on."""
-    from wildrydes_nb.identity_pool import ensure
+    from wildrydes_nb.apply import ensure
     from wildrydes_nb.inputs import check_step_input
     from wildrydes_nb.scratchpad import Scratchpad
     from wildrydes_nb.user_pool import ensure_user_pool

@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 import botocore.session
 
-from .aws import calling, client
+from .aws import client
+from .aws_errors import calling
 from .redaction import redact
 
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")

@@ -1,26 +1,23 @@
-"""boto3 sessions and clients from the standard configuration chain, and AWS errors made clear."""
+"""boto3 sessions and clients from the standard configuration chain (AWS errors made clear: aws_errors)."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import threading
 import weakref
-from typing import Callable
 from urllib.parse import urlsplit
 
 import boto3
 import botocore.loaders
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError,
-                                 InvalidRegionError, NoCredentialsError, NoRegionError,
-                                 PartialCredentialsError, ProfileNotFound, ReadTimeoutError, SSOError,
+from botocore.exceptions import (BotoCoreError, InvalidRegionError, NoRegionError,
+                                 ProfileNotFound, SSOError,
                                  TokenRetrievalError)
 
 from . import backoff
-from .errors import AwsAccessError, InputError, QuotaError, WildrydesError
+from .errors import AwsAccessError, InputError
 from .inputs import check_region
 
 # Cognito and IAM answer in well under a second. botocore's defaults (60 s timeouts, five
@@ -35,8 +32,6 @@ CLIENT_CONFIG = Config(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOU
                        retries={"mode": "standard", "max_attempts": 5})
 _ENDPOINT_FIX = ("Set AWS_ENDPOINT_URL to a URL such as http://127.0.0.1:5000 (the sandbox prints it), "
                  "or unset it to use AWS.")
-_ENDPOINT_CHECK = "Check AWS_ENDPOINT_URL (unset it to use AWS, or give the sandbox's URL) and any proxy"
-
 # Calls that are not idempotent: sent once, never retried after a lost answer (the first may have
 # been done). A throttled one is retried: AWS refused it, so nothing was done.
 SENT_ONCE = {"cognito-identity": ("CreateIdentityPool",)}
@@ -45,18 +40,10 @@ _clients: "weakref.WeakKeyDictionary[boto3.Session, dict]" = weakref.WeakKeyDict
 _configs: "weakref.WeakKeyDictionary[boto3.Session, Config]" = weakref.WeakKeyDictionary()
 _clients_lock = threading.RLock()
 
-_CREDENTIAL_CODES = {"UnrecognizedClientException", "InvalidClientTokenId",
-                     "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch",
-                     "InvalidSignatureException", "AuthFailure"}
-_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
-_THROTTLE_CODES = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
+# Answers the retry hooks below weigh (aws_errors.explain words them for the learner).
+THROTTLE_CODES = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
 # An account quota (Cognito's LimitExceededException, IAM's LimitExceeded): retrying cannot help.
-_QUOTA_CODES = {"LimitExceededException", "LimitExceeded"}
-# The quota each create call of the step runs into, by operation.
-_QUOTAS = {"CreateIdentityPool": "identity pools per account in a region (1,000 by default)",
-           "CreateRole": "IAM roles per account",
-           "CreateUserPool": "user pools per account in a region (1,000 by default)",
-           "CreateUserPoolClient": "app clients per user pool"}
+QUOTA_CODES = {"LimitExceededException", "LimitExceeded"}
 
 
 class _SearchPaths(list):
@@ -191,7 +178,7 @@ def _bad_endpoint(service: str, url: str | None, why: str) -> AwsAccessError:
                           field="endpoint", fix="Correct endpoint_url in ~/.aws/config, or remove it to use AWS.")
 
 
-class _WebPage(BotoCoreError):
+class WebPageError(BotoCoreError):
     """The endpoint answered a web page (a sign-in portal, a proxy, a server error page), not AWS."""
 
     fmt = "{endpoint_url} answered HTTP {status} with a web page"
@@ -202,12 +189,12 @@ def _refuse_web_page(made, response_dict, **_):
     # not the Content-Type, tells a page from an answer. Raised before parsing, so never retried:
     # a web page is not a passing hiccup of AWS.
     if response_dict["body"].lstrip()[:14].lower().startswith((b"<!doctype html", b"<html")):
-        raise _WebPage(endpoint_url=made.meta.endpoint_url, status=response_dict["status_code"], client=made)
+        raise WebPageError(endpoint_url=made.meta.endpoint_url, status=response_dict["status_code"], client=made)
 
 
 def _bounded_retries(response=None, caught_exception=None, attempts=0, **_):
     # Returning False (not None) ends botocore's retries.
-    if response is not None and response[1].get("Error", {}).get("Code") in _QUOTA_CODES:
+    if response is not None and response[1].get("Error", {}).get("Code") in QUOTA_CODES:
         return False  # botocore's standard mode counts Cognito's quota as throttling: retrying cannot help
     if caught_exception is not None and attempts >= CONNECTION_ATTEMPTS:
         return False  # no connection, or silence: two tries, not five
@@ -219,21 +206,21 @@ def _unless_refused(response=None, caught_exception=None, **_):
     # ends botocore's retries). A throttling answer means nothing was done: botocore decides.
     if caught_exception is not None:
         return False
-    if response is not None and response[1].get("Error", {}).get("Code") not in _THROTTLE_CODES:
+    if response is not None and response[1].get("Error", {}).get("Code") not in THROTTLE_CODES:
         return False
     return None
 
 
 def _remember_service(http_response, parsed, model, **_):
-    # An error answer does not say which service sent it; explain() tells IAM's from STS's by it.
+    # An error answer does not say which service sent it; aws_errors.explain tells IAM's from STS's by it.
     if http_response is not None and http_response.status_code >= 300:
         parsed.setdefault("ResponseMetadata", {})["ServiceName"] = model.service_model.service_name
 
 
 def _after_call_error(made, profile, exception, **_):
     if isinstance(exception, BotoCoreError):
-        exception.kwargs.setdefault("client", made)  # explain() names the endpoint and region
-    # botocore's SSO errors do not name the profile; explain() needs it for 'aws sso login'.
+        exception.kwargs.setdefault("client", made)  # aws_errors.explain names the endpoint and region
+    # botocore's SSO errors do not name the profile; aws_errors.explain needs it for 'aws sso login'.
     if isinstance(exception, (SSOError, TokenRetrievalError)):
         exception.kwargs.setdefault("profile", profile)
 
@@ -246,7 +233,7 @@ def known_regions(service: str) -> frozenset[str]:
                      for region in data.get_available_regions(service, partition))
 
 
-def _unknown_region(made) -> bool:
+def unknown_region(made) -> bool:
     known = known_regions(made.meta.service_model.endpoint_prefix)
     return bool(known) and made.meta.region_name not in known
 
@@ -260,149 +247,6 @@ def check_cognito_region(region: str) -> str:
             raise InputError(f"'{region}' is not a region where AWS offers {name}.", field="region",
                              fix="Use a region code where the workshop runs, such as us-east-2.")
     return region
-
-
-def error_code(err: BaseException) -> str:
-    """The AWS error code of a ClientError ('' for anything else)."""
-    return err.response.get("Error", {}).get("Code", "") if isinstance(err, ClientError) else ""
-
-
-def service_of(err: BaseException) -> str:
-    """The service (``iam``, ``cognito-identity``...) that sent a ClientError ('' if unknown)."""
-    return err.response.get("ResponseMetadata", {}).get("ServiceName", "") if isinstance(err, ClientError) else ""
-
-
-def is_not_found(err: BaseException) -> bool:
-    """True for the not-found answers of Cognito and IAM."""
-    return error_code(err) in ("ResourceNotFoundException", "UserNotFoundException",
-                               "NoSuchEntity", "NoSuchEntityException")
-
-
-def unless_missing(action: str, call: Callable[[], object]) -> bool:
-    """Make AWS call(s) to ``action``; ``False`` if AWS answers that the thing is not there.
-
-    Other errors are made clear as :func:`calling` does, or raised as they are.
-    """
-    with calling(action):
-        try:
-            call()
-        except ClientError as err:
-            if is_not_found(err):
-                return False
-            raise
-    return True
-
-
-def explain(err: BaseException, action: str) -> WildrydesError | None:
-    """Turn a credentials, permission, throttling, quota or connection error into a clear message.
-
-    Returns ``None`` for errors that the caller should interpret itself (not found, ...).
-    """
-    if isinstance(err, (NoCredentialsError, PartialCredentialsError)):
-        return AwsAccessError(f"no AWS credentials were found while trying to {action}.",
-                              field="credentials",
-                              fix="Run 'aws configure', choose a profile, or start the local sandbox.")
-    if isinstance(err, (SSOError, TokenRetrievalError)):
-        profile = err.kwargs.get("profile") or "NAME"
-        return AwsAccessError(f"the AWS SSO sign-in of profile '{profile}' is missing or has expired, "
-                              f"so AWS could not {action}.", field="profile",
-                              fix=f"Run 'aws sso login --profile {profile}', then run this again.")
-    endpoint_problem = _endpoint_problem(err, action)
-    if endpoint_problem is not None:
-        return endpoint_problem
-    code = error_code(err)
-    message = err.response.get("Error", {}).get("Message", "") if isinstance(err, ClientError) else ""
-    if code == "InvalidClientTokenId" and service_of(err) == "iam":
-        return _cloud9_credentials(action, code, message)
-    if code in _CREDENTIAL_CODES:
-        return AwsAccessError(f"AWS rejected the credentials while trying to {action} ({code}: {message}).",
-                              field="credentials",
-                              fix="Refresh your credentials (aws configure / aws sso login) and retry.")
-    if code in _DENIED_CODES:
-        return AwsAccessError(f"access denied while trying to {action}: {message}",
-                              field="permissions",
-                              fix="Use an identity allowed to manage Cognito and IAM (e.g. an admin role).")
-    if code in _THROTTLE_CODES:
-        return AwsAccessError(f"AWS kept throttling the request to {action}, even after retries.",
-                              field="throttling", fix="Wait a minute and run it again; it is safe to re-run.")
-    if code in _QUOTA_CODES:
-        quota = _QUOTAS.get(err.operation_name, "an account quota")
-        return QuotaError(f"could not {action}: the account has reached its quota of {quota} "
-                          f"({code}: {message}).", field="quota",
-                          fix="Delete identity pools and roles you no longer use (wildrydes-nb cleanup, or the "
-                              "console), or request a higher quota in the Service Quotas console. "
-                              "Retrying does not help.")
-    if code.isdigit():  # botocore found no AWS error in the answer, only its HTTP status
-        return AwsAccessError(f"the endpoint answered HTTP {code} without an AWS error when asked to {action}.",
-                              field="endpoint", fix=f"{_ENDPOINT_CHECK}.")
-    if isinstance(err, ClientError) and err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
-        return AwsAccessError(f"AWS kept failing with {code} ({message}) when asked to {action}, even after "
-                              "retries.", fix="This is on AWS's side: wait a minute and run it again; it is safe "
-                                              "to re-run.")
-    if isinstance(err, BotoCoreError) and not isinstance(err, ClientError):
-        return AwsAccessError(f"could not {action}: {err}", field="endpoint",
-                              fix="Check the AWS configuration (profile, region, AWS_ENDPOINT_URL).")
-    return None
-
-
-def _endpoint_problem(err: BaseException, action: str) -> WildrydesError | None:
-    """The endpoint or region is wrong, cannot be reached, stays silent or answers a web page."""
-    if not isinstance(err, (_WebPage, EndpointConnectionError, ReadTimeoutError, ConnectTimeoutError)):
-        return None
-    made = err.kwargs.get("client")
-    url = made.meta.endpoint_url if made else err.kwargs.get("endpoint_url")
-    config = made.meta.config if made else CLIENT_CONFIG
-    if isinstance(err, _WebPage):
-        seen = f"the endpoint {url} answered HTTP {err.kwargs['status']}"
-    elif isinstance(err, EndpointConnectionError):
-        seen = f"{err.kwargs.get('endpoint_url')} cannot be reached"
-    else:
-        seen = None
-    if seen and made is not None and _unknown_region(made):
-        region = made.meta.region_name
-        return InputError(f"'{region}' is not a region where AWS offers {made.meta.service_model.service_id} "
-                          f"({seen} when asked to {action}).", field="region",
-                          fix="Use a region code where your user pool is, such as us-east-2; the workshop uses "
-                              "us-east-1, us-east-2, us-west-2, eu-west-1 or ap-southeast-1.")
-    retry_fix = ("Check your network or proxy; for the sandbox, check it is still running "
-                 "(restart it if it hangs). Running again is safe.")
-    if isinstance(err, _WebPage):
-        return AwsAccessError(f"{seen} with a web page (HTML), not AWS, when asked to {action}.", field="endpoint",
-                              fix=f"{_ENDPOINT_CHECK}; a sign-in page means the network wants you to sign in first.")
-    if isinstance(err, ReadTimeoutError):
-        return AwsAccessError(f"the endpoint {url} accepted the connection but did not answer within "
-                              f"{config.read_timeout:g} s ({CONNECTION_ATTEMPTS} tries) when asked to "
-                              f"{action}.", field="endpoint", fix=retry_fix)
-    if isinstance(err, ConnectTimeoutError):
-        return AwsAccessError(f"could not connect to the endpoint {url} within {config.connect_timeout:g} s "
-                              f"({CONNECTION_ATTEMPTS} tries) when asked to {action}.", field="endpoint",
-                              fix=retry_fix)
-    return AwsAccessError(f"cannot reach the AWS endpoint to {action} ({err.kwargs.get('endpoint_url')}).",
-                          field="endpoint", fix="Check your network; for the sandbox, check it is still running.")
-
-
-def _cloud9_credentials(action: str, code: str, message: str) -> AwsAccessError:
-    # Cognito accepts the credentials of AWS Cloud9's managed temporary credentials, IAM does not:
-    # the step reads Cognito before IAM, so by now Cognito has accepted them.
-    return AwsAccessError(f"IAM rejected the credentials while trying to {action} ({code}: {message}). "
-                          "This is what AWS Cloud9's managed temporary credentials do: they cannot call IAM, "
-                          "though Cognito accepts them.", field="credentials",
-                          fix="In Cloud9, open Preferences > AWS Settings > Credentials, turn off 'AWS managed "
-                              "temporary credentials' and configure an access key (aws configure); or run this "
-                              "in AWS CloudShell or on your own computer. Outside Cloud9, refresh your "
-                              "credentials. Running again continues from what exists.")
-
-
-@contextlib.contextmanager
-def calling(action: str):
-    """Run AWS calls; re-raise credentials/permission/throttling/quota errors as clear messages."""
-    try:
-        yield
-    except (ClientError, BotoCoreError) as err:
-        clear = explain(err, action)
-        if clear is None:
-            raise
-        raise clear from None
 
 
 def paginate(method, key: str, **kwargs) -> list:

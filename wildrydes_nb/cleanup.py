@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import checks, ownership, roles
-from .aws import calling, client, error_code, is_not_found, paginate, unless_missing
+from .aws import client, paginate
+from .aws_errors import calling, error_code, is_not_found, unless_missing
 from .identity_pool import delete_identity_pool, find_identity_pools, pool_exists
 from .inputs import region_of
 from .report import FAIL, PASS, Report

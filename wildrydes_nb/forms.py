@@ -32,7 +32,7 @@ from typing import Callable
 import ipywidgets as widgets
 from IPython.display import display
 
-from . import account, calls, cleanup, identity_pool, inputs, render, resolve, state, steps, user_pool
+from . import account, apply, calls, cleanup, identity_pool, inputs, render, resolve, state, steps, user_pool
 from .aws import make_session
 from .errors import InputError, RelinkError, VerificationError, WildrydesError
 from .fields import FIELDS, LABELS
@@ -579,7 +579,7 @@ class IdentityPoolForm(FieldsForm):
         self._relink_offer: tuple[dict, RelinkError] | None = None  # (the inputs, the error) it was offered for
         self.stages = {stage: View() for stage in identity_pool.STAGES}
         self._reset_stages()
-        self.result: identity_pool.Result | None = None
+        self.result: apply.Result | None = None
         self._check_live()
         self._layout(*self._field_rows(), self.allow_unauthenticated, self.messages["allow_unauthenticated"],
                      widgets.HBox([self.preview_button, self.create_button]), self.relink_note,
@@ -656,7 +656,7 @@ class IdentityPoolForm(FieldsForm):
         return plan
 
     @_shows_errors
-    def relink(self) -> identity_pool.Result:
+    def relink(self) -> apply.Result:
         """Create, re-linking the pool the learner was shown (their word that it is theirs)."""
         offer = self._relink_offer
         if offer is None or offer[0] != self._inputs():
@@ -666,11 +666,11 @@ class IdentityPoolForm(FieldsForm):
         return self._create(relink_pool=offer[1].identity_pool_id)
 
     @_shows_errors
-    def create(self) -> identity_pool.Result:
+    def create(self) -> apply.Result:
         """Create or repair the identity pool and its role, then save the ids to the scratchpad."""
         return self._create(relink_pool=None)
 
-    def _create(self, relink_pool: str | None) -> identity_pool.Result:
+    def _create(self, relink_pool: str | None) -> apply.Result:
         self._offer_relink(None)
         self._reset_stages()
         self.output.clear()

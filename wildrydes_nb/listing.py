@@ -71,7 +71,8 @@ def forget_changes() -> None:
 
 def take(session) -> dict[str, list[str]]:
     """List the identity pools of the session's account and region, every page: name → ids."""
-    from .aws import calling, client, paginate  # here: aws imports what every process needs first
+    from .aws import client, paginate  # here: aws imports what every process needs first
+    from .aws_errors import calling
 
     identity = client(session, "cognito-identity")
     with calling("list identity pools"):

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .aws import calling, client, paginate
+from .aws import client, paginate
+from .aws_errors import calling
 from .errors import NotFoundError
 from .parallel import attempt, in_parallel
 

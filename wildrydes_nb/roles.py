@@ -7,7 +7,8 @@ import json
 import re
 from urllib.parse import unquote
 
-from .aws import calling, client, unless_missing
+from .aws import client
+from .aws_errors import calling, unless_missing
 
 FEDERATED_PRINCIPAL = "cognito-identity.amazonaws.com"
 AUD_KEY = "cognito-identity.amazonaws.com:aud"

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Callable, Mapping
 
 from . import DEFAULT_APP_CLIENT_NAME, DEFAULT_USER_POOL_NAME
+from . import apply as _apply
 from . import cleanup as _cleanup
 from . import identity_pool as _identity_pool
 from . import ownership, resolve
@@ -115,11 +116,11 @@ def identity_pool_plan(given: Mapping[str, object], *, scratchpad=None, profile:
 
 def identity_pool(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None,
                   relink: bool = False, progress=None, session_for: SessionFor | None = None,
-                  stalled_create_wait: float = _identity_pool.STALLED_CREATE_WAIT) -> _identity_pool.Result:
+                  stalled_create_wait: float = _apply.STALLED_CREATE_WAIT) -> _apply.Result:
     """Create or repair the learner's identity pool and its role, then save the ids to the scratchpad."""
     step, found = step_input(given, scratchpad, profile)
     session = _sessions(profile, session_for)(step.region)
-    return _identity_pool.ensure(session, step, scratchpad=scratchpad, progress=progress,
+    return _apply.ensure(session, step, scratchpad=scratchpad, progress=progress,
                                  identity_pool_id=_given_id(found), relink=parse_bool(relink, "relink"),
                                  stalled_create_wait=stalled_create_wait)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import DEFAULT_APP_CLIENT_NAME, DEFAULT_USER_POOL_NAME
-from .aws import calling, client, paginate, unless_missing
+from .aws import client, paginate
+from .aws_errors import calling, unless_missing
 from .errors import NotFoundError, NotYoursError, PrerequisiteError
 from .parallel import attempt, in_parallel
 

@@ -13,7 +13,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from . import checks, roles
-from .aws import CLIENT_CONFIG, calling, client, error_code, explain
+from .aws import CLIENT_CONFIG, client
+from .aws_errors import calling, error_code, explain
 from .errors import WildrydesError
 from .identity_pool import RELINK_HOW, Progress, desired_providers, describe, relinks, wanted_role_kinds
 from .inputs import StepInput

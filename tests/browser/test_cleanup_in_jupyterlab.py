@@ -6,7 +6,8 @@ so it is cleared and "Delete these" cannot delete it; the user pool survives.
 
 import re
 
-from wildrydes_nb.identity_pool import ensure, find_identity_pools
+from wildrydes_nb.identity_pool import find_identity_pools
+from wildrydes_nb.apply import ensure
 from wildrydes_nb.inputs import check_step_input
 from wildrydes_nb.scratchpad import Scratchpad
 

@@ -170,7 +170,7 @@ def test_a_mistyped_app_client_id_is_named_and_nothing_is_created(page, jupyterl
 
 def test_try_it_yourself_says_what_aws_answered_for_a_pool_deleted_since_it_was_saved(
         page, jupyterlab, expect, artifacts, session, step):
-    from wildrydes_nb.identity_pool import ensure
+    from wildrydes_nb.apply import ensure
 
     pool_id = ensure(session, step).identity_pool_id
     Scratchpad(jupyterlab.scratchpad).update(region=REGION, user_pool_id=step.user_pool_id,
@@ -255,7 +255,7 @@ def viewport(page, top, artifacts, name: str) -> None:
 
 def test_another_learners_pool_of_the_name_is_left_alone_until_the_learner_relinks_it(page, jupyterlab, expect,
                                                                                       artifacts, session, user_pool):
-    from wildrydes_nb.identity_pool import ensure
+    from wildrydes_nb.apply import ensure
     from wildrydes_nb.inputs import check_step_input
 
     # Learner A, in the same account, made the step first; this learner (B) has a user pool of their own.

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import boto3
 
-from wildrydes_nb.batch import NOTEBOOK, read_roster, run_batch
+from wildrydes_nb.batch import NOTEBOOK, run_batch
+from wildrydes_nb.roster import read_roster
 from wildrydes_nb.sandbox import sandbox_environment
 
 

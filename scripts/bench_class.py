@@ -20,7 +20,9 @@ from pathlib import Path
 
 import boto3
 
-from wildrydes_nb.batch import SET_UP, read_roster, run_batch
+from wildrydes_nb.report import SET_UP
+from wildrydes_nb.roster import read_roster
+from wildrydes_nb.batch import run_batch
 from wildrydes_nb.sandbox import request_counts, sandbox_environment, set_quotas
 
 TIGHT = {"ListIdentityPools": 1, "CreateIdentityPool": 1, "IAM write": 1}

@@ -8,7 +8,9 @@ import time
 import pytest
 
 from wildrydes_nb import checks
-from wildrydes_nb.batch import Learner, Outcome, read_roster, run_batch, summary_text, write_summaries
+from wildrydes_nb.roster import Learner, read_roster
+from wildrydes_nb.batch import Outcome, run_batch
+from wildrydes_nb.summary import summary_text, write_summaries
 from wildrydes_nb.errors import RosterError
 from wildrydes_nb.apply import ensure
 from wildrydes_nb.inputs import check_step_input
@@ -356,7 +358,8 @@ def _left_behind(procs, within):
 
 
 RUNNER = """import sys
-from wildrydes_nb.batch import Learner, run_batch
+from wildrydes_nb.roster import Learner
+from wildrydes_nb.batch import run_batch
 learners = [Learner(n, f"learner{n}", "us-east-2", "us-east-2_abc", "abcdefghijklmnopqrstuvwxyz", f"pool_{n}")
             for n in (1, 2)]
 run_batch(learners, sys.argv[1], workers=2, timeout=120, notebook=sys.argv[2], progress=False)

@@ -208,7 +208,9 @@ def test_the_preview_shows_the_calls_and_the_trust_policy_explained(fresh, step)
 
 
 def test_a_graded_learners_summary_carries_the_calls_redacted(fresh, step, tmp_path):
-    from wildrydes_nb.batch import Learner, _verify_only, write_summaries
+    from wildrydes_nb.roster import Learner
+    from wildrydes_nb.batch import _verify_only
+    from wildrydes_nb.summary import write_summaries
 
     ensure(fresh, step)
     outcome = _verify_only(Learner(2, "ada", REGION, step.user_pool_id, step.app_client_id))

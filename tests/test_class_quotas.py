@@ -6,9 +6,10 @@ from collections import Counter
 
 import pytest
 
-from wildrydes_nb import backoff, listing
+from wildrydes_nb import aws, backoff, listing
 from wildrydes_nb.aws import client, count_calls, new_session
-from wildrydes_nb.batch import read_roster, run_batch
+from wildrydes_nb.roster import read_roster
+from wildrydes_nb.batch import run_batch
 from wildrydes_nb.identity_pool import find_identity_pools
 from wildrydes_nb.sandbox import network
 
@@ -27,8 +28,10 @@ def quotas():
 def shared_backoff(tmp_path, monkeypatch):
     """This process as one learner of a class run: the shared back-off folder is set."""
     folder = tmp_path / "backoff"
-    monkeypatch.setenv(backoff.ENVIRONMENT_VARIABLE, str(folder))
-    return folder
+    hook = backoff.hook(folder)
+    aws.add_client_hook(hook)
+    yield folder
+    aws.remove_client_hook(hook)
 
 
 def learner_session():
@@ -59,7 +62,8 @@ def test_a_throttled_learner_retries_until_done_and_tells_the_others_to_wait(ses
 def test_a_snapshot_answers_for_its_name_and_region_with_this_processs_own_changes(tmp_path, monkeypatch):
     path = tmp_path / "listing.json"
     listing.write_snapshot(path, "us-east-2", "pool_a", ["us-east-2:1"])
-    monkeypatch.setenv(listing.ENVIRONMENT_VARIABLE, str(path))
+    monkeypatch.setattr(listing, "_snapshot", None)  # restored after the test
+    listing.use_snapshot(path)
     monkeypatch.setattr(listing, "_created", {})
     monkeypatch.setattr(listing, "_deleted", set())
     assert listing.known("us-east-2", "pool_a") == ["us-east-2:1"]
@@ -72,7 +76,8 @@ def test_a_snapshot_answers_for_its_name_and_region_with_this_processs_own_chang
 def test_find_identity_pools_answers_from_the_snapshot_without_listing(session, tmp_path, monkeypatch):
     path = tmp_path / "listing.json"
     listing.write_snapshot(path, "us-east-2", "pool_a", ["us-east-2:00000000-1111-2222-3333-444444444444"])
-    monkeypatch.setenv(listing.ENVIRONMENT_VARIABLE, str(path))
+    monkeypatch.setattr(listing, "_snapshot", None)  # restored after the test
+    listing.use_snapshot(path)
     monkeypatch.setattr(listing, "_created", {})
     monkeypatch.setattr(listing, "_deleted", set())
     counted = learner_session()

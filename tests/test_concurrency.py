@@ -17,7 +17,8 @@ import pytest
 
 from wildrydes_nb import apply, locks, roles
 from wildrydes_nb.aws import new_session
-from wildrydes_nb.batch import Learner, run_batch
+from wildrydes_nb.roster import Learner
+from wildrydes_nb.batch import run_batch
 from wildrydes_nb.errors import BusyError, RoleInUseError
 from wildrydes_nb.identity_pool import CREATED_AT_TAG, desired_providers, find_identity_pools, oldest
 from wildrydes_nb.apply import ensure

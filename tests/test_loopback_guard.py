@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from wildrydes_nb.batch import Learner, run_batch
+from wildrydes_nb.roster import Learner
+from wildrydes_nb.batch import run_batch
 
 OFF_MACHINE = "10.255.255.1"  # private and unrouted; never contacted: a test's safety net refuses it too
 REQUEST_REFUSED = f"refused a request to {OFF_MACHINE}: tests only talk to a loopback sandbox"

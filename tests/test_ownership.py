@@ -175,7 +175,8 @@ def test_the_learners_own_extra_pools_are_shown_kept_and_never_deleted_by_the_st
 def test_a_pool_the_learner_made_after_the_class_listing_is_found_and_kept(session, step, tmp_path, monkeypatch):
     snapshot = tmp_path / "listing.json"
     listing.write_snapshot(snapshot, REGION, NAME, [])  # batch listed the account before the learner's turn
-    monkeypatch.setenv(listing.ENVIRONMENT_VARIABLE, str(snapshot))
+    monkeypatch.setattr(listing, "_snapshot", None)  # restored after the test
+    listing.use_snapshot(snapshot)
     monkeypatch.setattr(listing, "_created", {})
     monkeypatch.setattr(listing, "_deleted", set())
     console = session.client("cognito-identity").create_identity_pool(
@@ -309,7 +310,8 @@ def test_the_user_pool_form_lists_pools_not_yours_and_offers_your_own(session, u
 
 @pytest.mark.slow
 def test_b_batch_row_fails_clearly_and_leaves_a_pool_as_it_is(session, two_learners, tmp_path):
-    from wildrydes_nb.batch import read_roster, run_batch
+    from wildrydes_nb.roster import read_roster
+    from wildrydes_nb.batch import run_batch
 
     a, b = two_learners
     roster = tmp_path / "roster.csv"

@@ -10,7 +10,9 @@ import pytest
 import workbook
 from wildrydes_nb import checks
 from wildrydes_nb.aws import new_session
-from wildrydes_nb.batch import SET_UP, read_roster, run_batch
+from wildrydes_nb.report import SET_UP
+from wildrydes_nb.roster import read_roster
+from wildrydes_nb.batch import run_batch
 from wildrydes_nb.cli import EXIT_INPUT, main
 from wildrydes_nb.identity_pool import find_identity_pools
 from wildrydes_nb.apply import ensure

@@ -6,6 +6,7 @@ import functools
 import os
 import threading
 import weakref
+from typing import Callable
 from urllib.parse import urlsplit
 
 import boto3
@@ -16,7 +17,6 @@ from botocore.exceptions import (BotoCoreError, InvalidRegionError, NoRegionErro
                                  ProfileNotFound, SSOError,
                                  TokenRetrievalError)
 
-from . import backoff
 from .errors import AwsAccessError, InputError
 from .inputs import check_region
 
@@ -106,6 +106,20 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
                              fix="Run 'aws configure --profile NAME' or leave the profile empty.") from None
 
 
+_client_hooks: list[Callable] = []
+
+
+def add_client_hook(hook: Callable) -> None:
+    """Call ``hook(client)`` on every client :func:`client` makes from now on, in this process (as
+    botocore's event hooks are registered: explicitly, by the driver that needs it)."""
+    _client_hooks.append(hook)
+
+
+def remove_client_hook(hook: Callable) -> None:
+    """Stop calling ``hook`` (added with :func:`add_client_hook`) on new clients."""
+    _client_hooks.remove(hook)
+
+
 def set_client_config(session: boto3.Session, config: Config) -> None:
     """Merge ``config`` (e.g. shorter timeouts) over :data:`CLIENT_CONFIG` for the clients
     :func:`client` makes for ``session`` from now on."""
@@ -144,7 +158,8 @@ def client(session: boto3.Session, service: str, region: str | None = None):
             events.register(f"after-call.{name}", _remember_service)
             events.register(f"after-call-error.{name}",
                             functools.partial(_after_call_error, made, session.profile_name))
-            backoff.install(made)  # a no-op outside a class run (batch)
+            for hook in _client_hooks:  # e.g. a class run's shared back-off (class_run.py)
+                hook(made)
             per_session[key] = made
         return per_session[key]
 

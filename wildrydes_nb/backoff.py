@@ -2,8 +2,8 @@
 
 The learners of a class share one account, and AWS's request-rate quotas are per account: when
 one learner is throttled, the others' next calls of that operation would be too. So `batch`
-gives every learner's process (and its notebook kernel) one folder, ``$WILDRYDES_SHARED_BACKOFF``.
-A throttled call writes there, per operation, a time before which nobody sends that operation
+gives every learner's process (and its notebook kernel) one folder (:mod:`.class_run` registers
+:func:`hook` for it with :func:`.aws.add_client_hook`). A throttled call writes there, per operation, a time before which nobody sends that operation
 again and the window over which they then spread out; every client made by `aws.client()`
 waits for it before sending, and retries a throttled call (for up to :data:`GIVE_UP_AFTER`
 seconds, with a back-off of its own) instead of failing after botocore's five tries.
@@ -11,13 +11,13 @@ seconds, with a back-off of its own) instead of failing after botocore's five tr
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
 import time
 from pathlib import Path
 
-ENVIRONMENT_VARIABLE = "WILDRYDES_SHARED_BACKOFF"
 THROTTLE_CODES = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException",
                             "RequestLimitExceeded"})
 FIRST_WINDOW = 1.0  # seconds: the class's pause after a throttle, as AWS refills its buckets every second
@@ -25,20 +25,14 @@ LARGEST_WINDOW = 8.0  # seconds: the most one call waits of its own, doubling wi
 GIVE_UP_AFTER = 120.0  # seconds a call keeps being retried while throttled
 
 
-def folder() -> Path | None:
-    """The shared folder of this run, or ``None`` outside a class run."""
-    value = os.environ.get(ENVIRONMENT_VARIABLE)
-    return Path(value) if value else None
+def hook(shared: Path):
+    """A client hook (:func:`.aws.add_client_hook`) that puts every client on the back-off shared in ``shared``."""
+    return functools.partial(install, shared=Path(shared))
 
 
-def install(made) -> None:
-    """Make the client ``made`` wait for the shared back-off, and feed it when throttled.
-
-    Does nothing outside a class run (no shared folder).
-    """
-    shared = folder()
-    if shared is None:
-        return
+def install(made, shared: Path) -> None:
+    """Make the client ``made`` wait for the back-off shared in the folder ``shared``, and feed it
+    when throttled."""
     shared.mkdir(parents=True, exist_ok=True)
     name = made.meta.service_model.service_id.hyphenize()
     made.meta.events.register(f"before-call.{name}", _name_the_operation)

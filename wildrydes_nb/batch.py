@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import ctypes
-import html
 import json
 import multiprocessing
 import os
-import re
 import signal
 import sys
 import threading
@@ -18,40 +15,17 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from . import DEFAULT_IDENTITY_POOL_NAME, NOTEBOOKS_DIR, STEP_NOTEBOOK, backoff, listing, locks, roles
-from .errors import BusyError, InputError, RosterError, WildrydesError
-from .inputs import check_identity_pool_id, check_plain, check_step_input, shown, strip_pasted
-from .report import FAIL, NOT_PROVEN, PASS, SKIP, changes_in_notebook, report_in_notebook
+from . import NOTEBOOKS_DIR, STEP_NOTEBOOK, class_run, listing, locks
+from .errors import BusyError, WildrydesError
+from .report import FAIL, INTERRUPTED, NOT_PROVEN, PASS, SET_UP, changes_in_notebook, report_in_notebook
+from .roster import Learner
 
 NOTEBOOK = NOTEBOOKS_DIR / f"{STEP_NOTEBOOK}.ipynb"
-REQUIRED = ("learner", "region", "user_pool_id", "app_client_id")
-COLUMNS = (*REQUIRED, "identity_pool_name", "profile", "identity_pool_id")
-LEARNER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 RESULT_FILE = "result.json"
 # In the output folder, beside the learners' folders (whose names start with a letter or digit).
 BACKOFF_FOLDER = ".backoff"  # the class's shared back-off when AWS throttles (backoff.py)
 LISTINGS_FOLDER = ".listings"  # each learner's snapshot of the runner's one listing (listing.py)
-INTERRUPTED = "interrupted"  # the batch was stopped (Ctrl-C) while this learner ran or waited
-# Every check passed, after this run created or repaired something for the learner: the tool did
-# (some of) the work, so it is not the learner's plain pass.
-SET_UP = "set up"
-_CSS = {PASS: "pass", FAIL: "fail", NOT_PROVEN: "unproven", SKIP: "skip", INTERRUPTED: "interrupted",
-        SET_UP: "setup"}
 _PR_SET_PDEATHSIG = 1  # prctl option, <linux/prctl.h>
-
-
-@dataclass(frozen=True)
-class Learner:
-    """One checked roster row."""
-
-    row: int
-    learner: str
-    region: str
-    user_pool_id: str
-    app_client_id: str
-    identity_pool_name: str = DEFAULT_IDENTITY_POOL_NAME
-    profile: str | None = None
-    identity_pool_id: str | None = None
 
 
 @dataclass
@@ -69,110 +43,6 @@ class Outcome:
     seconds: float = 0.0
     calls: list[dict] = field(default_factory=list)  # the AWS calls of the verification, redacted
     changes: list[str] = field(default_factory=list)  # what this run created or repaired for the learner
-
-
-def _load_rows(path: Path) -> list[dict]:
-    if path.suffix.lower() in (".yml", ".yaml"):
-        import yaml
-
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or []
-        rows = data.get("learners", []) if isinstance(data, dict) else data
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise RosterError([(0, "a YAML roster is a list of mappings (or 'learners:' with one)")], str(path))
-        return [{k: "" if v is None else str(v) for k, v in r.items()} for r in rows]
-    # The csv module reads the file itself: a quoted newline stays in its field (and is then
-    # refused), and no other line separator (\u2028, \x1c) splits a row. utf-8-sig: Excel's BOM.
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _plain_columns(values: dict[str, str]) -> str | None:
-    """The first column holding a token, a key or a control character, as a message."""
-    for column in COLUMNS:
-        try:
-            check_plain(values.get(column) or "", column)
-        except InputError as err:
-            return str(err)
-    return None
-
-
-def _learner_problem(name: str, seen: dict[str, tuple[int, str]]) -> str | None:
-    """Why ``name`` cannot name a learner's folder beside the others and the summary, if it cannot."""
-    if not LEARNER_RE.fullmatch(name):
-        return f"learner {shown(name)} must be letters, digits, '.', '_' or '-' (it names a folder)"
-    if name.lower().startswith("summary."):
-        return f"learner {shown(name)} is the name of a summary file in the output folder; choose another name"
-    if name.lower() in seen:
-        row, first = seen[name.lower()]
-        if first == name:
-            return f"learner {shown(name)} already on row {row}"
-        # One folder on a case-insensitive disk (macOS, Windows): their runs would overwrite each other.
-        return f"learner {shown(name)} differs only in case from {shown(first)} on row {row}"
-    return None
-
-
-def _yaml_error() -> type[Exception]:
-    import yaml
-
-    return yaml.YAMLError
-
-
-def read_roster(path: str | os.PathLike) -> list[Learner]:
-    """Read and check a CSV or YAML roster; every bad row is reported at once, with its number.
-
-    Row numbers count the data rows from 1 (the CSV header is not a row).
-    """
-    path = Path(path)
-    try:
-        rows = _load_rows(path)
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}.", field="roster",
-                         fix="Give the path of a CSV or YAML roster.") from None
-    except (UnicodeDecodeError, csv.Error, _yaml_error()) as err:
-        raise RosterError([(0, f"the file cannot be read as CSV or YAML ({err})")], str(path)) from None
-    bad: list[tuple[int, str]] = []
-    learners: list[Learner] = []
-    seen: dict[str, tuple[int, str]] = {}  # lower-case learner -> (row, learner)
-    role_rows: dict[tuple, tuple[int, str]] = {}  # (profile, lower-case role name) -> (row, role name)
-    if not rows:
-        bad.append((0, "the roster has no learners"))
-    for number, raw in enumerate(rows, start=1):
-        values = {k.strip(): strip_pasted(v, k)[0] for k, v in raw.items() if k}
-        missing = [c for c in REQUIRED if not values.get(c)]
-        if missing:
-            bad.append((number, f"missing {', '.join(missing)}"))
-            continue
-        problem = _plain_columns(values) or _learner_problem(values["learner"], seen)
-        if problem:
-            bad.append((number, problem))
-            continue
-        name = values["learner"]
-        seen[name.lower()] = (number, name)
-        try:
-            step = check_step_input(values["region"], values["user_pool_id"], values["app_client_id"],
-                                    values.get("identity_pool_name") or DEFAULT_IDENTITY_POOL_NAME)
-            pool_id = values.get("identity_pool_id") or None
-            if pool_id:
-                check_identity_pool_id(pool_id, step.region)
-        except InputError as err:
-            bad.append((number, str(err)))
-            continue
-        # IAM role names are account-wide and ignore case: two learners of one account (profile)
-        # whose pools' roles match, in any region, would share (and race for) one role.
-        role = roles.role_name(step.identity_pool_name)
-        key = (values.get("profile") or None, role.lower())
-        if key in role_rows:
-            row, first = role_rows[key]
-            bad.append((number, f"its role would be {first}, the role of row {row} (IAM role names are "
-                                "account-wide and ignore case); give each learner of one account "
-                                "(profile) an identity_pool_name of their own"))
-            continue
-        role_rows[key] = (number, role)
-        learners.append(Learner(number, name, step.region, step.user_pool_id, step.app_client_id,
-                                step.identity_pool_name, values.get("profile") or None, pool_id))
-    if bad:
-        raise RosterError(bad, str(path))
-    return learners
 
 
 def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
@@ -233,12 +103,16 @@ def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str) -> 
     folder = Path(out_dir) / learner.learner
     folder.mkdir(parents=True, exist_ok=True)
     os.environ["WILDRYDES_SCRATCHPAD"] = str(folder / "scratchpad.json")
-    # The class's shared back-off, and the runner's listing of the identity pools (if it has one).
-    os.environ[backoff.ENVIRONMENT_VARIABLE] = str(Path(out_dir) / BACKOFF_FOLDER)
+    # The class's shared back-off, and the runner's listing of the identity pools (if it has one),
+    # for this process and, through its environment, its kernel (class_run.py).
     snapshot = Path(out_dir) / LISTINGS_FOLDER / f"{learner.learner}.json"
-    listing.forget_changes()
-    if snapshot.exists():
-        os.environ[listing.ENVIRONMENT_VARIABLE] = str(snapshot)
+    for key, value in class_run.environment(Path(out_dir) / BACKOFF_FOLDER,
+                                            snapshot if snapshot.exists() else None).items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    class_run.join()
     os.environ.pop("AWS_PROFILE", None)
     if learner.profile:
         os.environ["AWS_PROFILE"] = learner.profile
@@ -442,64 +316,3 @@ def _update_bar(bar, results: dict[str, Outcome], running: int) -> None:
     bar.update(len(results) - bar.n)
 
 
-def check_names(outcomes: list[Outcome]) -> list[str]:
-    """Every check id seen, in first-seen order (the summary's columns)."""
-    names: dict[str, None] = {}
-    for outcome in outcomes:
-        names.update(dict.fromkeys(outcome.checks))
-    return list(names)
-
-
-def write_summaries(outcomes: list[Outcome], out_dir: str | os.PathLike) -> dict[str, Path]:
-    """``summary.csv``, ``summary.json`` and ``summary.html`` in ``out_dir``: one row per learner."""
-    out = Path(out_dir)
-    names = check_names(outcomes)
-    columns = ["learner", "status", "identity_pool_id", "changes", *names, "message", "notebook"]
-    rows = [{"learner": o.learner, "status": o.status, "identity_pool_id": o.identity_pool_id,
-             "changes": "; ".join(o.changes), **{n: o.checks.get(n, "") for n in names}, "message": o.message,
-             "notebook": o.notebook}
-            for o in outcomes]
-    paths = {kind: out / f"summary.{kind}" for kind in ("csv", "json", "html")}
-    with paths["csv"].open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    paths["json"].write_text(json.dumps([asdict(o) for o in outcomes], indent=2), encoding="utf-8")
-    paths["html"].write_text(_html(columns, rows), encoding="utf-8")
-    return paths
-
-
-def _html(columns: list[str], rows: list[dict]) -> str:
-    def cell(column: str, value: str) -> str:
-        text = html.escape(str(value))
-        if column == "notebook" and value:
-            return f'<td><a href="{html.escape(value, quote=True)}">{text}</a></td>'
-        css = f' class="{_CSS[value]}"' if value in _CSS else ""
-        return f"<td{css}>{text}</td>"
-
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "\n".join("<tr>" + "".join(cell(c, r[c]) for c in columns) + "</tr>" for r in rows)
-    passed = sum(r["status"] == PASS for r in rows)
-    set_up = sum(r["status"] == SET_UP for r in rows)
-    unproven = sum(r["status"] == NOT_PROVEN for r in rows)
-    stopped = sum(r["status"] == INTERRUPTED for r in rows)
-    also = ((f", {set_up} set up by this run" if set_up else "") + (f", {unproven} not proven" if unproven else "")
-            + (f", {stopped} interrupted" if stopped else ""))
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>Identity pool: class summary</title>"
-            "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-            "padding:4px 8px;text-align:left}.pass{background:#d4edda}.fail{background:#f8d7da}"
-            ".setup{background:#dbe9f6}.unproven{background:#fff3cd}.skip{background:#eee}.interrupted{background:#e2e3e5}</style></head><body>"
-            f"<h1>Identity pool: {passed} of {len(rows)} learners passed{also}</h1>"
-            f"<table><tr>{head}</tr>\n{body}</table></body></html>\n")
-
-
-def summary_text(outcomes: list[Outcome]) -> str:
-    """A one-screen summary: counts, then one line per learner who did not pass, with the reason."""
-    count = {status: sum(o.status == status for o in outcomes)
-             for status in (PASS, SET_UP, NOT_PROVEN, FAIL, INTERRUPTED)}
-    lines = [f"{len(outcomes)} learners: {count[PASS]} passed, {count[SET_UP]} set up by this run (passed after it "
-             f"created or repaired something), {count[NOT_PROVEN]} not proven, {count[FAIL]} failed"
-             + (f", {count[INTERRUPTED]} interrupted" if count[INTERRUPTED] else "")]
-    lines += [f"  {o.status.upper()} {o.learner}: {(o.message or '; '.join(o.changes))[:160]}"
-              for o in outcomes if o.status != PASS]
-    return "\n".join(lines)

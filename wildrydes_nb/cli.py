@@ -444,7 +444,10 @@ def cmd_scratchpad(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from .batch import INTERRUPTED, read_roster, run_batch, summary_text, write_summaries
+    from .report import INTERRUPTED
+    from .roster import read_roster
+    from .batch import run_batch
+    from .summary import summary_text, write_summaries
 
     learners = read_roster(args.roster)
     outcomes = run_batch(learners, args.out, workers=args.workers, verify_only=args.verify_only,

@@ -3,19 +3,20 @@
 Finding a pool by name means listing every identity pool of the account and region, page by
 page. When a class shares one account, that is a listing per learner, each as long as the class
 is big. So `batch` lists once per account and region, and gives each learner's process a
-snapshot of the pools with that learner's pool name (``$WILDRYDES_IDENTITY_POOL_LISTING``, a
-JSON file). :func:`identity_pool.find_identity_pools` answers from it, together with the pools
-this process created or deleted since. That stays exact because the roster allows one learner
-per pool name in an account, so nobody else in the class makes or deletes pools of that name.
+snapshot of the pools with that learner's pool name (a JSON file, registered in the learner's
+process and kernel with :func:`use_snapshot` by :mod:`.class_run`).
+:func:`identity_pool.find_identity_pools` answers from it, together with the pools this process
+created or deleted since. The roster allows one learner per pool name in an account, so nobody
+else in the class makes or deletes pools of that name; a pool the learner makes meanwhile is
+found by the fresh listing that follows every create (:mod:`.apply`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-ENVIRONMENT_VARIABLE = "WILDRYDES_IDENTITY_POOL_LISTING"
+_snapshot: Path | None = None  # this process's snapshot (use_snapshot), if any
 
 # This process's own changes since the snapshot: ids created, by (region, name); ids deleted.
 _created: dict[tuple[str, str], list[str]] = {}
@@ -39,8 +40,8 @@ def write_snapshot(path: Path, region: str, identity_pool_name: str, identity_po
 def known(region: str, identity_pool_name: str) -> list[str] | None:
     """The ids of the pools called ``identity_pool_name`` in ``region``, from this process's
     snapshot and its own changes since; ``None`` when no snapshot covers that name and region."""
-    path = os.environ.get(ENVIRONMENT_VARIABLE)
-    if not path:
+    path = _snapshot
+    if path is None:
         return None
     try:
         snapshot = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -50,6 +51,12 @@ def known(region: str, identity_pool_name: str) -> list[str] | None:
         return None
     ids = list(snapshot.get("identity_pool_ids") or []) + _created.get((region, identity_pool_name), [])
     return [pool_id for pool_id in dict.fromkeys(ids) if pool_id not in _deleted]
+
+
+def use_snapshot(path: str | Path | None) -> None:
+    """Answer :func:`known` from the snapshot file ``path`` from now on in this process (``None``: none)."""
+    global _snapshot
+    _snapshot = Path(path) if path else None
 
 
 def created(region: str, identity_pool_name: str, identity_pool_id: str) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .redaction import scrub
 from .errors import WildrydesError
 from .fields import FIELDS, KEPT, LABELS
-from .report import FAIL, NOT_PROVEN, PASS, SKIP
+from .report import FAIL, INTERRUPTED, NOT_PROVEN, PASS, SET_UP, SKIP
 
 _AMBER = "#9a6700"
 _COLORS = {PASS: "#1a7f37", FAIL: "#cf222e", NOT_PROVEN: _AMBER, SKIP: "#6e7781",
@@ -242,3 +242,32 @@ def targets(found: list, title: str) -> Rendered:
     items = "".join(f"<li>{_e(t.kind)}: <code>{_e(t.name)}</code></li>" for t in found)
     text = "\n".join([f"{title}:"] + [f"  - {t.kind}: {t.name}" for t in found] + ([kept_text] if kept else []))
     return Rendered(f"<p>{_e(title)}:</p><ul>{items}</ul>{kept_html}", scrub(text))
+
+
+_SUMMARY_CSS = {PASS: "pass", FAIL: "fail", NOT_PROVEN: "unproven", SKIP: "skip", INTERRUPTED: "interrupted",
+        SET_UP: "setup"}
+
+
+def class_summary(columns: list[str], rows: list[dict]) -> str:
+    """A class run's summary as a web page: one row per learner, each status coloured."""
+    def cell(column: str, value: str) -> str:
+        text = html.escape(str(value))
+        if column == "notebook" and value:
+            return f'<td><a href="{html.escape(value, quote=True)}">{text}</a></td>'
+        css = f' class="{_SUMMARY_CSS[value]}"' if value in _SUMMARY_CSS else ""
+        return f"<td{css}>{text}</td>"
+
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "\n".join("<tr>" + "".join(cell(c, r[c]) for c in columns) + "</tr>" for r in rows)
+    passed = sum(r["status"] == PASS for r in rows)
+    set_up = sum(r["status"] == SET_UP for r in rows)
+    unproven = sum(r["status"] == NOT_PROVEN for r in rows)
+    stopped = sum(r["status"] == INTERRUPTED for r in rows)
+    also = ((f", {set_up} set up by this run" if set_up else "") + (f", {unproven} not proven" if unproven else "")
+            + (f", {stopped} interrupted" if stopped else ""))
+    return ("<!doctype html><html><head><meta charset='utf-8'><title>Identity pool: class summary</title>"
+            "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+            "padding:4px 8px;text-align:left}.pass{background:#d4edda}.fail{background:#f8d7da}"
+            ".setup{background:#dbe9f6}.unproven{background:#fff3cd}.skip{background:#eee}.interrupted{background:#e2e3e5}</style></head><body>"
+            f"<h1>Identity pool: {passed} of {len(rows)} learners passed{also}</h1>"
+            f"<table><tr>{head}</tr>\n{body}</table></body></html>\n")

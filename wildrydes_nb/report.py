@@ -17,6 +17,11 @@ NOT_PROVEN = "not proven"
 SKIP = "skip"  # not run because a check above it failed; that failure is the verdict
 
 STATUSES = (PASS, FAIL, NOT_PROVEN, SKIP)
+# A learner's status in a class run, beside the report's verdicts (pass, fail, not proven):
+# every check passed after the run created or repaired something for them (the tool did some of
+# the work, so it is not their plain pass); or the run was stopped while they ran or waited.
+SET_UP = "set up"
+INTERRUPTED = "interrupted"
 _MARK = {PASS: "PASS", FAIL: "FAIL", NOT_PROVEN: "NOT PROVEN", SKIP: "SKIP"}
 
 # The MIME types under which a notebook publishes a report, and what its step changed in AWS,

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 import pytest
-from botocore.exceptions import ClientError
 from joserfc import jwk, jwt
 
 from wildrydes_nb import sandbox as wildrydes_sandbox
 from wildrydes_nb.sandbox.cognitoidentity.models import MOTO_USER_POOL_KEYS, open_id_token_keys
 from wildrydes_nb.sandbox.iam import models as iam_models
 
-from test_sandbox import forged as forged_with_another_key, kept_clients, with_claims
+from sandbox_testing import forged as forged_with_another_key
+from sandbox_testing import (ACCOUNT_ID, AUTH_ROLE, POOL_NAME, REGION, add_user, build_workshop, create_role,
+                             raises_aws_error, sign_in, trust_policy, with_claims, Workshop)
 
-REGION = "us-east-2"
-ACCOUNT_ID = "123456789012"  # moto's default account
-PASSWORD = "Passw0rd!!"
-POOL_NAME = "wildrydes_identity_pool"
-AUTH_ROLE = f"Cognito_{POOL_NAME}Auth_Role"
+
 NOT_CONFIGURED = (
     "InvalidIdentityPoolConfigurationException",
     "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
@@ -40,13 +34,6 @@ CLASSIC_FLOW_OFF = (
 
 
 @pytest.fixture
-def aws(sandbox: wildrydes_sandbox.Sandbox) -> Any:
-    """A client factory for the session's sandbox server, emptied first (clients are kept)."""
-    sandbox.reset()
-    return kept_clients(sandbox.endpoint_url)
-
-
-@pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The IAM delay's clock, frozen at the real one's time; add to `clock[0]` to let time pass."""
     now = [time.monotonic()]
@@ -61,108 +48,6 @@ def iam_delay(sandbox: wildrydes_sandbox.Sandbox, clock: list[float]) -> Iterato
     sandbox.iam_delay = 2
     yield 2
     sandbox.iam_delay = previous
-
-
-@contextmanager
-def raises_aws_error(code_and_message: tuple[str, str], status: int | None = None) -> Iterator[None]:
-    """Expect a ClientError with this code and message (and HTTP status, if given)."""
-    with pytest.raises(ClientError) as excinfo:
-        yield
-    response = excinfo.value.response
-    assert (response["Error"]["Code"], response["Error"]["Message"]) == code_and_message
-    if status is not None:
-        assert response["ResponseMetadata"]["HTTPStatusCode"] == status
-
-
-@dataclass
-class Workshop:
-    user_pool_id: str
-    app_client_id: str
-    provider: str
-    identity_pool_id: str
-    auth_role_arn: str
-    id_token: str
-
-    @property
-    def logins(self) -> dict[str, str]:
-        return {self.provider: self.id_token}
-
-    @property
-    def mapping_key(self) -> str:
-        return f"{self.provider}:{self.app_client_id}"
-
-
-def trust_policy(identity_pool_id: str, amr: str = "authenticated") -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Federated": "cognito-identity.amazonaws.com"},
-                    "Action": "sts:AssumeRoleWithWebIdentity",
-                    "Condition": {
-                        "StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool_id},
-                        "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": amr},
-                    },
-                }
-            ],
-        }
-    )
-
-
-def create_role(aws: Any, name: str, policy_document: str) -> str:
-    return aws("iam").create_role(RoleName=name, AssumeRolePolicyDocument=policy_document)[
-        "Role"
-    ]["Arn"]
-
-
-def sign_in(aws: Any, app_client_id: str, username: str) -> str:
-    return aws("cognito-idp").initiate_auth(
-        ClientId=app_client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]["IdToken"]
-
-
-def add_user(aws: Any, user_pool_id: str, username: str) -> None:
-    idp = aws("cognito-idp")
-    idp.admin_create_user(UserPoolId=user_pool_id, Username=username)
-    idp.admin_set_user_password(
-        UserPoolId=user_pool_id, Username=username, Password=PASSWORD, Permanent=True
-    )
-
-
-def build_workshop(aws: Any, **pool_settings: Any) -> Workshop:
-    """User pool, app client, signed-in alice, identity pool and its authenticated role."""
-    idp = aws("cognito-idp")
-    user_pool_id = idp.create_user_pool(PoolName="WildRydes")["UserPool"]["Id"]
-    app_client_id = idp.create_user_pool_client(
-        UserPoolId=user_pool_id,
-        ClientName="wildrydes-web-app",
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
-    add_user(aws, user_pool_id, "alice")
-    provider = f"cognito-idp.{REGION}.amazonaws.com/{user_pool_id}"
-    identity_pool_id = aws("cognito-identity").create_identity_pool(
-        IdentityPoolName=POOL_NAME,
-        AllowUnauthenticatedIdentities=False,
-        CognitoIdentityProviders=[{"ProviderName": provider, "ClientId": app_client_id}],
-        **pool_settings,
-    )["IdentityPoolId"]
-    auth_role_arn = create_role(aws, AUTH_ROLE, trust_policy(identity_pool_id))
-    aws("cognito-identity").set_identity_pool_roles(
-        IdentityPoolId=identity_pool_id, Roles={"authenticated": auth_role_arn}
-    )
-    return Workshop(
-        user_pool_id, app_client_id, provider, identity_pool_id, auth_role_arn,
-        sign_in(aws, app_client_id, "alice"),
-    )
-
-
-@pytest.fixture
-def workshop(aws: Any) -> Workshop:
-    return build_workshop(aws)
 
 
 def identity_of(aws: Any, workshop: Workshop, logins: dict[str, str] | None = None) -> str:
@@ -391,7 +276,7 @@ def test_get_open_id_token_checks_the_logins(aws: Any, classic: Workshop) -> Non
     ):
         cognito.get_open_id_token(
             IdentityId=identity_id,
-            Logins={classic.provider: sign_in(aws, classic.app_client_id, "bob")},
+            Logins={classic.provider: sign_in(aws, classic.app_client_id, "bob")["AuthenticationResult"]["IdToken"]},
         )
 
 

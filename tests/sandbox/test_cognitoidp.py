@@ -8,11 +8,9 @@ import hashlib
 import hmac
 import json
 import re
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 from moto import mock_aws
 from pycognito.aws_srp import (
     AWSSRP,
@@ -27,9 +25,9 @@ from pycognito.exceptions import ForceChangePasswordException, SMSMFAChallengeEx
 
 from wildrydes_nb import sandbox as wildrydes_sandbox
 
-from test_sandbox import kept_clients
+from sandbox_testing import kept_clients, raises_aws_error
 
-REGION = "us-east-2"
+
 PASSWORD = "Wild-Rydes-1234"
 WRONG_PASSWORD = "Wild-Rydes-4321"
 USERNAME = "alice|example|com"  # what the web app registers for alice@example.com
@@ -60,25 +58,6 @@ def idp(sandbox: wildrydes_sandbox.Sandbox) -> Any:
     return idp_client(sandbox.endpoint_url)
 
 
-@contextmanager
-def raises_aws_error(code: str, message: str) -> Iterator[None]:
-    with pytest.raises(ClientError) as excinfo:
-        yield
-    error = excinfo.value.response["Error"]
-    assert (error["Code"], error["Message"]) == (code, message)
-
-
-def create_pool(idp: Any, flows: list[str] | None = WORKSHOP_FLOWS, **settings: Any) -> tuple[str, str]:
-    """A user pool (by default the workshop's: username sign-in, email and phone aliases) and client."""
-    settings = settings or {"AliasAttributes": ["email", "phone_number"], "AutoVerifiedAttributes": ["email"]}
-    user_pool_id = idp.create_user_pool(PoolName="WildRydes", **settings)["UserPool"]["Id"]
-    client_kwargs = {"ExplicitAuthFlows": flows} if flows is not None else {}
-    app_client_id = idp.create_user_pool_client(
-        UserPoolId=user_pool_id, ClientName="wildrydes-web-app", **client_kwargs
-    )["UserPoolClient"]["ClientId"]
-    return user_pool_id, app_client_id
-
-
 def add_user(idp: Any, user_pool_id: str, username: str = USERNAME, email_verified: str | None = "true") -> str:
     """A confirmed user with PASSWORD and the email EMAIL; returns the username Cognito gave it."""
     attributes = [{"Name": "email", "Value": EMAIL}]
@@ -91,6 +70,17 @@ def add_user(idp: Any, user_pool_id: str, username: str = USERNAME, email_verifi
         UserPoolId=user_pool_id, Username=username, Password=PASSWORD, Permanent=True
     )
     return user["Username"]
+
+
+def create_pool(idp: Any, flows: list[str] | None = WORKSHOP_FLOWS, **settings: Any) -> tuple[str, str]:
+    """A user pool (by default the workshop's: username sign-in, email and phone aliases) and client."""
+    settings = settings or {"AliasAttributes": ["email", "phone_number"], "AutoVerifiedAttributes": ["email"]}
+    user_pool_id = idp.create_user_pool(PoolName="WildRydes", **settings)["UserPool"]["Id"]
+    client_kwargs = {"ExplicitAuthFlows": flows} if flows is not None else {}
+    app_client_id = idp.create_user_pool_client(
+        UserPoolId=user_pool_id, ClientName="wildrydes-web-app", **client_kwargs
+    )["UserPoolClient"]["ClientId"]
+    return user_pool_id, app_client_id
 
 
 def srp_sign_in(idp: Any, user_pool_id: str, app_client_id: str, username: str, password: str = PASSWORD) -> dict[str, Any]:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 import botocore.session
 import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
-from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from wildrydes_nb import sandbox as sandbox_module
@@ -19,12 +17,18 @@ from wildrydes_nb.aws import new_session, paginate
 from wildrydes_nb.identity_pool import find_identity_pools
 from wildrydes_nb.sandbox.cognitoidentity.validation import _java_regex, validation_problems
 
-REGION = "us-east-2"
+from sandbox_testing import NO_RETRIES, REGION
+from sandbox_testing import raises_aws_error as _raises_aws_error
+
+
+def raises_aws_error(code: str, message: str):
+    """Expect a ClientError, HTTP 400, with exactly this code and message."""
+    return _raises_aws_error(code, message, status=400)
+
 USER_POOL_ID = "us-east-2_abc"
 IDENTITY_POOL_ID = f"{REGION}:0a1b2c3d-0000-4000-8000-000000000000"
 PROVIDER = f"cognito-idp.{REGION}.amazonaws.com/{USER_POOL_ID}"
 ROLE_ARN = "arn:aws:iam::123456789012:role/Cognito_wildrydes_identity_poolAuth_Role"
-NO_RETRIES = Config(retries={"max_attempts": 1})
 ID_PATTERN = r"[\w-]+:[0-9a-f-]+"
 
 
@@ -37,16 +41,6 @@ def pattern_problem(value: str, at: str, pattern: str = ID_PATTERN) -> str:
 
 def one_error(problem: str) -> str:
     return f"1 validation error detected: {problem}"
-
-
-@contextmanager
-def raises_aws_error(code: str, message: str) -> Iterator[None]:
-    """Expect a ClientError (HTTP 400) with exactly this code and message."""
-    with pytest.raises(ClientError) as excinfo:
-        yield
-    response = excinfo.value.response
-    assert (response["Error"]["Code"], response["Error"]["Message"]) == (code, message)
-    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
 @pytest.fixture

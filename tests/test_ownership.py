@@ -322,3 +322,15 @@ def test_b_batch_row_fails_clearly_and_leaves_a_pool_as_it_is(session, two_learn
     assert provider_of(session, a.identity_pool_id) == [a.user_pool_id] and pools_named(session) == [a.identity_pool_id]
     graded = run_batch(read_roster(roster), tmp_path / "graded", workers=1, verify_only=True, progress=False)
     assert graded[0].status == "fail" and a.identity_pool_id in graded[0].message
+
+
+def test_a_given_app_client_is_used_as_given_or_refused_never_replaced(session, user_pool, tmp_path, capsys):
+    pad = str(tmp_path / "pad.json")
+    code = cli.main(["user-pool", "--user-pool-id", user_pool.user_pool_id, "--app-client-id",
+                     "abcdefghijklmnopqrstuvwxyz", "--scratchpad", pad])
+    assert code == cli.EXIT_INPUT and "does not belong to user pool" in capsys.readouterr().err
+    clients = session.client("cognito-idp").list_user_pool_clients(UserPoolId=user_pool.user_pool_id, MaxResults=60)
+    assert len(clients["UserPoolClients"]) == 1  # no second client was made in its place
+    assert cli.main(["user-pool", "--user-pool-id", user_pool.user_pool_id, "--app-client-id",
+                     user_pool.app_client_id, "--scratchpad", pad]) == 0
+    assert Scratchpad(pad).read()["app_client_id"] == user_pool.app_client_id

@@ -26,6 +26,7 @@ from .identity_pool import (STAGES, Action, Observed, Plan, Progress, action_cal
                             oldest, plan, plan_for, refuse_to_take_over)
 from .inputs import StepInput
 from .ownership import RUN_TAG
+from .resolve import resolve
 
 
 # How long a run whose CreateIdentityPool got no answer (a slow network) looks for the pool its
@@ -183,8 +184,6 @@ def saved_identity_pool_id(scratchpad, step: StepInput) -> str | None:
     """The scratchpad's Identity Pool ID for this step: saved in the step's region, with its name."""
     if scratchpad is None:
         return None
-    from .resolve import resolve  # resolve imports this module
-
     saved = resolve({"region": step.region, "identity_pool_name": step.identity_pool_name}, scratchpad.read())
     return saved["identity_pool_id"] or None
 

@@ -37,7 +37,7 @@ class Field:
     made_by: Maker | None = None  # the step that saves it to the scratchpad
     resolved: bool = False  # taken by the one precedence: given > scratchpad > configuration > default
     kept: bool = False  # kept in the scratchpad
-    checker: str | None = None  # the function of .inputs that checks one value of it
+    checker: str | None = None  # the function of .inputs that checks one value of it (inputs.check_field)
     empty: str = ""  # what a form says when it is empty and no step fills it
 
     @property
@@ -58,12 +58,6 @@ class Field:
         if self.made_by is None or not self.flag:
             return None
         return f"Give it with {self.flag}, or run '{self.made_by.command}' first: it saves it to the scratchpad."
-
-    def check(self, value: str) -> str:
-        """``value`` checked by this field's checker (raises :class:`.errors.InputError`)."""
-        from . import inputs  # inputs names fields by this table: imported when first used
-
-        return getattr(inputs, self.checker)(value) if self.checker else value
 
 
 _TABLE = (

@@ -537,9 +537,8 @@ class UserPoolForm(FieldsForm):
     def use_pasted(self) -> user_pool.AppClient:
         """Check that the pasted user pool and app client exist and belong together; save them."""
         self._running("Checking the pasted ids…")
-        step = inputs.check_step_input(**self.values())
-        app = user_pool.describe_app_client(self._session(step.region), step.user_pool_id, step.app_client_id)
-        differences = app.workshop_differences()
+        step, app, differences = steps.use_user_pool(self.values(), scratchpad=self.scratchpad, profile=self.profile,
+                                                     session_for=self._session)
         note = _sentences(*step.notes, "Differs from the workshop's: " + "; ".join(differences) if differences else "")
         self._save(step.region, step.user_pool_id, step.app_client_id,
                    note or f"Found app client '{app.name}' in user pool {step.user_pool_id}, "

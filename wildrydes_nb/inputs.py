@@ -230,6 +230,12 @@ def check_step_input(region, user_pool_id, app_client_id,
                      notes=tuple(notes))
 
 
+def check_field(name: str, value: str) -> str:
+    """``value`` checked by the checker the fields table names for the field ``name``."""
+    checker = FIELDS[name].checker
+    return globals()[checker](value) if checker else value
+
+
 def problems(**values) -> dict[str, str]:
     """Per-field messages for a form checked as the learner types (empty dict: all fine).
 
@@ -243,7 +249,7 @@ def problems(**values) -> dict[str, str]:
     for name, value in cleaned.items():
         if name in FIELDS and FIELDS[name].checker and (value or name not in fillable):
             try:
-                FIELDS[name].check(value)
+                check_field(name, value)
             except InputError as err:
                 out[err.field or name] = str(err)
     if not out and {"user_pool_id", "app_client_id"} <= cleaned.keys():

@@ -95,6 +95,9 @@ def user_pool(given: Mapping[str, object], *, scratchpad=None, profile: str | No
         if value is not None:
             check_plain(str(value), name)
     session = _sessions(profile, session_for)(region)
+    if user_pool_id and found.sources["app_client_id"] == resolve.GIVEN:
+        # A given app client is used as given, or refused clearly: never replaced by another.
+        _user_pool.describe_app_client(session, user_pool_id, found["app_client_id"])
     result = _user_pool.ensure_user_pool(session, user_pool_name or DEFAULT_USER_POOL_NAME,
                                          app_client_name or DEFAULT_APP_CLIENT_NAME, user_pool_id=user_pool_id,
                                          app_client_id=found["app_client_id"] or None, new=parse_bool(new, "new"))
@@ -103,6 +106,19 @@ def user_pool(given: Mapping[str, object], *, scratchpad=None, profile: str | No
     differences = [] if result.created else _user_pool.describe_app_client(
         session, result.user_pool_id, result.app_client_id).workshop_differences()
     return result, differences
+
+
+def use_user_pool(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None,
+                  session_for: SessionFor | None = None) -> tuple[StepInput, _user_pool.AppClient, list[str]]:
+    """Check that the learner's user pool and app client (pasted or given) exist and belong
+    together; save them. Creates nothing. Returns the checked values, the app client, and how it
+    differs from the workshop's."""
+    step = check_step_input(**{name: given.get(name) for name in ("region", "user_pool_id", "app_client_id")})
+    app = _user_pool.describe_app_client(_sessions(profile, session_for)(step.region), step.user_pool_id,
+                                         step.app_client_id)
+    if scratchpad is not None:
+        scratchpad.update(region=step.region, user_pool_id=step.user_pool_id, app_client_id=step.app_client_id)
+    return step, app, app.workshop_differences()
 
 
 def identity_pool_plan(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None,

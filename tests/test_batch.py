@@ -77,7 +77,8 @@ def class_roster(tmp_path, session, count, broken=(), name="roster.csv"):
     for i in range(count):
         pool = idp.create_user_pool(PoolName=f"WildRydes-{i}")["UserPool"]["Id"]
         client = idp.create_user_pool_client(UserPoolId=pool, ClientName="wildrydes-web-app",
-                                             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+                                             ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+                                             )["UserPoolClient"]["ClientId"]
         lines.append(f"learner{i},us-east-2,{pool},{'abcdefghijklmnopqrstuvwxyz' if i in broken else client},pool_{i}")
     return roster(tmp_path, "\n".join(lines) + "\n", name)
 

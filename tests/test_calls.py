@@ -216,8 +216,9 @@ def test_a_graded_learners_summary_carries_the_calls_redacted(fresh, step, tmp_p
     outcome = _verify_only(Learner(2, "ada", REGION, step.user_pool_id, step.app_client_id))
     assert outcome.status == "pass"
     # Which pool is the learner's (the pools of that name, each read), then the reads of the
-    # checklist (the first two at the same time); no sign-in proof.
-    assert sorted(c["operation"] for c in outcome.calls) == ["DescribeIdentityPool", "DescribeIdentityPool",
-                                                             "GetIdentityPoolRoles", "GetRole", "ListIdentityPools"]
+    # checklist (the pool, its roles and the app client, at the same time); no sign-in proof.
+    assert sorted(c["operation"] for c in outcome.calls) == [
+        "DescribeIdentityPool", "DescribeIdentityPool", "DescribeUserPool", "DescribeUserPoolClient",
+        "GetIdentityPoolRoles", "GetRole", "ListIdentityPools"]
     summary = json.loads(write_summaries([outcome], tmp_path)["json"].read_text())
     assert summary[0]["calls"] == outcome.calls and all(c["error"] is None for c in outcome.calls)

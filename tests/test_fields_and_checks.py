@@ -62,5 +62,6 @@ def test_the_registry_names_each_role_check_for_both_kinds_and_each_cleanup_kind
     assert checks.delete_check("IAM role") == "delete.IAM_role"
     with pytest.raises(KeyError):
         checks.role_check(checks.AUTHENTICATED, "trust.sub")
-    assert checks.ids("configuration")[:3] == (checks.IDENTITY_POOL_EXISTS, checks.IDENTITY_POOL_PROVIDER,
-                                                checks.IDENTITY_POOL_UNAUTHENTICATED)
+    assert checks.ids("configuration")[:4] == (checks.APP_CLIENT_EXISTS, checks.APP_CLIENT_NO_SECRET,
+                                                checks.APP_CLIENT_SRP, checks.IDENTITY_POOL_EXISTS)
+    assert checks.VERIFY_IDS[-1] == checks.PROOF_TEST_USER_REMOVED

@@ -195,5 +195,7 @@ def test_checks_have_stable_ids(saved, session):
     form.create()
     check = forms.VerifyForm(form, proof=False)
     ids = [c.id for c in check.verify().checks]
-    assert ids == [checks.IDENTITY_POOL_EXISTS, checks.IDENTITY_POOL_PROVIDER, checks.IDENTITY_POOL_UNAUTHENTICATED,
-                   checks.AUTH_ROLE_ATTACHED, checks.AUTH_ROLE_EXISTS, checks.AUTH_ROLE_TRUST_AUD, checks.AUTH_ROLE_TRUST_AMR]
+    assert ids == [checks.APP_CLIENT_EXISTS, checks.APP_CLIENT_NO_SECRET, checks.APP_CLIENT_SRP,
+                   checks.IDENTITY_POOL_EXISTS, checks.IDENTITY_POOL_PROVIDER, checks.IDENTITY_POOL_UNAUTHENTICATED,
+                   checks.AUTH_ROLE_ATTACHED, checks.AUTH_ROLE_EXISTS, checks.AUTH_ROLE_TRUST_AUD, checks.AUTH_ROLE_TRUST_AMR,
+                   checks.PROOF]

@@ -8,7 +8,7 @@ from wildrydes_nb import roles
 from wildrydes_nb.aws import count_calls
 from wildrydes_nb.apply import ensure
 from wildrydes_nb.inputs import check_step_input
-from wildrydes_nb.report import FAIL, NOT_PROVEN, PASS, SKIP
+from wildrydes_nb.report import FAIL, NOT_PROVEN, NOT_RUN, PASS
 from wildrydes_nb import checks
 
 from test_identity_pool import fresh, writes
@@ -91,7 +91,7 @@ def test_trust_for_another_pool_fails_aud_and_skips_the_proof(session, step):
     found = by_id(report)
     assert found[checks.AUTH_ROLE_TRUST_AUD].status == FAIL
     assert found[checks.AUTH_ROLE_TRUST_AMR].status == PASS
-    assert found[checks.PROOF].status == SKIP
+    assert found[checks.PROOF].status == NOT_RUN  # the failed role check decides; the proof did not run
     assert report.verdict == FAIL
 
 
@@ -116,8 +116,9 @@ def test_missing_pool_is_one_clear_failure(session, step):
     from wildrydes_nb.verify import verify
 
     report = verify(session, step, "us-east-2:00000000-1111-2222-3333-444444444444")
-    assert [c.status for c in report.checks] == [FAIL]
-    assert "not found" in report.checks[0].detail and report.checks[0].fix
+    # The prerequisites pass; then one clear failure, and nothing more is checked.
+    assert [c.status for c in report.checks] == [PASS, PASS, PASS, FAIL]
+    assert "not found" in report.checks[-1].detail and report.checks[-1].fix
 
 
 def client_step(session, step, **client_settings):
@@ -127,30 +128,35 @@ def client_step(session, step, **client_settings):
     return check_step_input(step.region, step.user_pool_id, created["ClientId"])
 
 
-def test_password_flow_is_used_only_where_srp_is_not_allowed(session, step):
-    from wildrydes_nb.verify import verify
-
-    password_only = client_step(session, step, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH",
-                                                                  "ALLOW_REFRESH_TOKEN_AUTH"])
-    report = verify(session, password_only, ensure(session, password_only).identity_pool_id)
-    assert report.verdict == PASS, report.to_text()
-    assert by_id(report)[checks.PROOF_SIGN_IN].name == "sign in as a test user (USER_PASSWORD_AUTH)"
-
-
-@pytest.mark.parametrize("settings, why", [
-    ({"ExplicitAuthFlows": ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}, "no sign-in flow"),
-    ({"GenerateSecret": True}, "client secret"),
-])
-def test_a_client_the_proof_cannot_use_is_not_proven_and_not_a_failure(session, step, settings, why):
+@pytest.mark.parametrize("settings, check, fix", [
+    ({"ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}, checks.APP_CLIENT_SRP,
+     "Allow ALLOW_USER_SRP_AUTH"),
+    ({"ExplicitAuthFlows": ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}, checks.APP_CLIENT_SRP,
+     "Allow ALLOW_USER_SRP_AUTH"),
+    ({"GenerateSecret": True, "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH"]}, checks.APP_CLIENT_NO_SECRET,
+     "without a secret"),
+], ids=["password-only", "custom-only", "secret"])
+def test_a_client_the_web_app_cannot_use_fails_the_same_with_and_without_the_proof(session, step, settings, check,
+                                                                                   fix):
     from wildrydes_nb.verify import verify
 
     other = client_step(session, step, **settings)
-    report = verify(session, other, ensure(session, other).identity_pool_id)
-    proof = by_id(report)[checks.PROOF]
-    assert proof.status == NOT_PROVEN and why in proof.detail and proof.fix
-    assert report.ok and report.verdict == NOT_PROVEN
-    assert "NOT PROVEN" in report.to_text() and "to prove it:" in report.to_text()
-    assert users(session, step.user_pool_id) == []
+    pool_id = ensure(session, other).identity_pool_id
+    for proof in (True, False):  # one grade for one state: a full run and grading agree
+        report = verify(session, other, pool_id, proof=proof)
+        assert report.verdict == FAIL and by_id(report)[check].status == FAIL and fix in by_id(report)[check].fix
+        assert by_id(report)[checks.PROOF].status == NOT_RUN, report.to_text()
+    assert users(session, step.user_pool_id) == []  # no test user was made for a proof that cannot run
+
+
+def test_every_verify_report_names_every_check_with_not_run_for_those_that_did_not(session, step):
+    from wildrydes_nb.verify import verify
+
+    pool_id = ensure(session, step).identity_pool_id
+    full, graded = verify(session, step, pool_id), verify(session, step, pool_id, proof=False)
+    assert list(full.statuses()) == list(graded.statuses()) == list(checks.VERIFY_IDS)
+    assert graded.statuses()[checks.PROOF] == NOT_RUN and graded.verdict == PASS
+    assert graded.statuses()[checks.role_check("unauthenticated", "attached")] == NOT_RUN
 
 
 def test_no_permission_to_create_users_is_not_proven(session, step, monkeypatch):

@@ -105,7 +105,7 @@ def test_batch_of_three_learners_passes_in_the_workshop_account(workshop_account
         assert "after waiting" in {c.id: c for c in report.checks}[CREDENTIALS_STAGE].detail
 
 
-def test_a_proof_that_cannot_run_is_not_proven_and_the_cli_exits_0(session, workshop_account, cli):
+def test_an_app_client_with_a_secret_fails_with_its_fix_and_the_cli_exits_1(session, workshop_account, cli):
     secret_client = session.client("cognito-idp").create_user_pool_client(
         UserPoolId=workshop_account.user_pool_id, ClientName="with-secret", GenerateSecret=True,
         ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
@@ -113,7 +113,8 @@ def test_a_proof_that_cannot_run_is_not_proven_and_the_cli_exits_0(session, work
             "--app-client-id", secret_client]
     assert cli("identity-pool", *args)[0] == 0
     code, out, _ = cli("verify", *args)
-    assert code == 0 and "[NOT PROVEN]" in out and "client secret" in out and "to prove it:" in out
+    assert code == 1 and "[FAIL] the app client has no client secret" in out and "without a secret" in out
+    assert "[NOT RUN] sign-in proof" in out
 
 
 def test_iam_that_never_catches_up_fails_after_the_wait_with_a_fix_that_fits(session, workshop_account, iam_delay):

@@ -29,6 +29,13 @@ def _register(check_id: str, wording: str, group: str) -> str:
     return check_id
 
 
+# The prerequisites of the workshop's web app: what it needs of the user pool and app client.
+APP_CLIENT_EXISTS = _register("app_client.exists", "the user pool and its app client exist", "configuration")
+APP_CLIENT_NO_SECRET = _register("app_client.no_secret", "the app client has no client secret (a web page cannot "
+                                 "keep one)", "configuration")
+APP_CLIENT_SRP = _register("app_client.srp", "the app client allows SRP sign-in, as the web app signs in",
+                           "configuration")
+
 # The configuration, read back (verify).
 IDENTITY_POOL_EXISTS = _register("identity_pool.exists", "identity pool exists", "configuration")
 IDENTITY_POOL_PROVIDER = _register("identity_pool.provider", "provider is this user pool and app client",
@@ -91,3 +98,7 @@ def wording(check_id: str) -> str:
 def ids(group: str) -> tuple[str, ...]:
     """The registered ids of ``group``, in the order they are reported."""
     return tuple(spec.id for spec in REGISTRY.values() if spec.group == group)
+
+
+# Every check a verification reports, in order: a summary's columns and verify --json's statuses.
+VERIFY_IDS = ids("configuration") + ids("proof")

@@ -122,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --plan: the calls as boto3 code (text), as AWS CLI commands (cli), or a "
                         "runnable shell script of AWS CLI commands that does the step by hand (sh)")
 
-    p = sub.add_parser("verify", help="check the identity pool; exit 0 only if every check passes")
+    p = sub.add_parser("verify", help="check the identity pool; exit 0 unless a check failed (not proven and "
+                                      "not run do not fail), 1 if one did, 2 on an input or AWS error")
     _add_common(p, identity_pool_id=True)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--no-proof", dest="proof", action="store_false",

@@ -37,7 +37,7 @@ from .aws import make_session
 from .errors import InputError, RelinkError, VerificationError, WildrydesError
 from .fields import FIELDS, LABELS
 from .redaction import looks_secret
-from .report import CHANGES_MIME, FAIL, NOT_PROVEN
+from .report import CHANGES_MIME, FAIL, NOT_PROVEN, NOT_RUN
 
 log = logging.getLogger(__name__)
 
@@ -755,11 +755,13 @@ class VerifyForm(Form):
             self.status.show(render.status(NOT_PROVEN, f"The setup is right, but the sign-in was not proven: "
                                                        f"{unproven[0].detail}. To prove it: {unproven[0].fix}"))
         elif step.allow_unauthenticated:
-            self.status.show(render.status("warning", f"All {len(self.report.checks)} checks passed, for a pool "
+            self.status.show(render.status("warning", f"All {self.report.counts()['pass']} checks passed, for a pool "
                                                       "that allows unauthenticated identities, which the workshop "
                                                       "leaves off: untick the box, then click Create again."))
         else:
-            self._done(f"All {len(self.report.checks)} checks passed.")
+            not_run = self.report.counts()[NOT_RUN]
+            self._done(f"All {self.report.counts()['pass']} checks passed"
+                       + (f"; {not_run} not run (see the checklist)." if not_run else "."))
         return self.report
 
     _submit = verify

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from .redaction import scrub
 from .errors import WildrydesError
 from .fields import FIELDS, KEPT, LABELS
-from .report import FAIL, INTERRUPTED, NOT_PROVEN, PASS, SET_UP, SKIP
+from .report import FAIL, INTERRUPTED, NOT_PROVEN, NOT_RUN, PASS, SET_UP
 
 _AMBER = "#9a6700"
-_COLORS = {PASS: "#1a7f37", FAIL: "#cf222e", NOT_PROVEN: _AMBER, SKIP: "#6e7781",
+_COLORS = {PASS: "#1a7f37", FAIL: "#cf222e", NOT_PROVEN: _AMBER, NOT_RUN: "#6e7781",
            "done": "#1a7f37", "failed": "#cf222e", "skipped": "#6e7781",
            "running": _AMBER, "waiting": _AMBER, "pending": "#6e7781", "warning": _AMBER, "stale": "#6e7781"}
-_MARKS = {PASS: "✔", FAIL: "✘", NOT_PROVEN: "?", SKIP: "–",
+_MARKS = {PASS: "✔", FAIL: "✘", NOT_PROVEN: "?", NOT_RUN: "–",
           "done": "✔", "failed": "✘", "skipped": "–", "running": "…", "waiting": "…", "pending": "·",
           "warning": "⚠", "stale": "↻"}
 _HIGHLIGHT = "color:#cf222e;font-weight:bold"  # the workshop's screenshot marks the id in red
@@ -194,7 +194,7 @@ def identity_pool_id(value: str | None, *, copy_button: bool = False) -> Rendere
     """
     if not value:
         text = "No Identity Pool ID yet: create the identity pool above first."
-        return Rendered(f"{_mark(SKIP)} {_e(text)}", text)
+        return Rendered(f"{_mark(NOT_RUN)} {_e(text)}", text)
     note = "Copy it as shown: the region code and the ':' are part of it, quotes are not."
     button = (f' <button class="jupyter-button" title="Copy the Identity Pool ID" onclick="{_COPY_JS}">Copy</button>'
               if copy_button else "")
@@ -244,7 +244,7 @@ def targets(found: list, title: str) -> Rendered:
     return Rendered(f"<p>{_e(title)}:</p><ul>{items}</ul>{kept_html}", scrub(text))
 
 
-_SUMMARY_CSS = {PASS: "pass", FAIL: "fail", NOT_PROVEN: "unproven", SKIP: "skip", INTERRUPTED: "interrupted",
+_SUMMARY_CSS = {PASS: "pass", FAIL: "fail", NOT_PROVEN: "unproven", NOT_RUN: "notrun", INTERRUPTED: "interrupted",
         SET_UP: "setup"}
 
 

@@ -14,15 +14,18 @@ FAIL = "fail"
 # test user sign in); ``detail`` says why, ``fix`` how to prove it. Not a failure: AWS refused
 # nothing the web app will do.
 NOT_PROVEN = "not proven"
-SKIP = "skip"  # not run because a check above it failed; that failure is the verdict
+# The check did not run: this mode does not run it (grading makes no test user), it does not
+# apply (an unauthenticated role when they are off), or a failure above it already decides. It
+# never changes the verdict.
+NOT_RUN = "not run"
 
-STATUSES = (PASS, FAIL, NOT_PROVEN, SKIP)
+STATUSES = (PASS, FAIL, NOT_PROVEN, NOT_RUN)
 # A learner's status in a class run, beside the report's verdicts (pass, fail, not proven):
 # every check passed after the run created or repaired something for them (the tool did some of
 # the work, so it is not their plain pass); or the run was stopped while they ran or waited.
 SET_UP = "set up"
 INTERRUPTED = "interrupted"
-_MARK = {PASS: "PASS", FAIL: "FAIL", NOT_PROVEN: "NOT PROVEN", SKIP: "SKIP"}
+_MARK = {PASS: "PASS", FAIL: "FAIL", NOT_PROVEN: "NOT PROVEN", NOT_RUN: "NOT RUN"}
 
 # The MIME types under which a notebook publishes a report, and what its step changed in AWS,
 # so a batch run can read them back.
@@ -54,6 +57,7 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)  # ids worth showing beside the checks
     calls: list[dict] = field(default_factory=list)  # the AWS calls made for it, redacted (calls.CallLog.to_list)
+    group_ids: tuple[str, ...] = ()  # every check this kind of report can hold (statuses() names them all)
 
     def add(self, id: str, status: str, detail: str = "", fix: str | None = None, *,  # noqa: A002
             name: str | None = None) -> Check:
@@ -67,10 +71,10 @@ class Report:
 
     @property
     def verdict(self) -> str:
-        """``fail`` if a check failed (or there is none), else ``not proven`` if one could not
-        run, else ``pass``."""
+        """``fail`` if a check failed (or none ran), else ``not proven`` if the proof could not be
+        made here, else ``pass``. A check not run never changes it."""
         statuses = {c.status for c in self.checks}
-        if not self.checks or FAIL in statuses or SKIP in statuses:
+        if FAIL in statuses or not statuses - {NOT_RUN}:
             return FAIL
         return NOT_PROVEN if NOT_PROVEN in statuses else PASS
 
@@ -90,22 +94,27 @@ class Report:
         """One line: the counts and the verdict in words."""
         n = self.counts()
         parts = [f"{n[PASS]} passed", f"{n[FAIL]} failed"]
-        parts += [f"{n[status]} {status if status != SKIP else 'skipped'}"
-                  for status in (NOT_PROVEN, SKIP) if n[status]]
+        parts += [f"{n[status]} {status}" for status in (NOT_PROVEN, NOT_RUN) if n[status]]
         words = {PASS: "all checks passed", NOT_PROVEN: "the setup is right, but the sign-in was not proven",
                  FAIL: "some checks did not pass"}
         return f"{', '.join(parts)}: {words[self.verdict]}"
 
+    def statuses(self) -> dict[str, str]:
+        """The status of every check of :attr:`group_ids` (``not run`` where none was reported), then
+        of any other check reported: the same keys for every report of a kind."""
+        found = {c.id: c.status for c in self.checks}
+        return {**{check_id: found.get(check_id, NOT_RUN) for check_id in self.group_ids}, **found}
+
     def to_dict(self) -> dict:
         data = {"title": self.title, "ok": self.ok, "verdict": self.verdict, "facts": dict(self.facts),
-                "checks": [asdict(c) for c in self.checks]}
+                "checks": [asdict(c) for c in self.checks], "statuses": self.statuses()}
         return {**data, "calls": list(self.calls)} if self.calls else data
 
     @classmethod
     def from_dict(cls, data: dict) -> "Report":
         """The inverse of :meth:`to_dict`."""
         return cls(data["title"], [Check(**c) for c in data["checks"]], dict(data.get("facts", {})),
-                   list(data.get("calls", [])))
+                   list(data.get("calls", [])), tuple(data.get("statuses", {})))
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         # Text for a human, the data for a machine reading the executed notebook.
@@ -121,7 +130,8 @@ class Report:
         for c in self.checks:
             lines.append(f"  [{_MARK[c.status]}] {c.name}" + (f" — {c.detail}" if c.detail else ""))
             if c.fix:
-                lines.append(f"         {'to prove it' if c.status == NOT_PROVEN else 'fix'}: {c.fix}")
+                label = {NOT_PROVEN: "to prove it", NOT_RUN: "to run it"}.get(c.status, "fix")
+                lines.append(f"         {label}: {c.fix}")
         lines.append(f"  {self.summary()}")
         return "\n".join(lines)
 

@@ -20,7 +20,7 @@ from .identity_pool import RELINK_HOW, Progress, desired_providers, describe, re
 from .inputs import StepInput
 from .parallel import attempt, in_parallel
 from .redaction import redact
-from .report import FAIL, NOT_PROVEN, PASS, SKIP, Report
+from .report import FAIL, NOT_PROVEN, NOT_RUN, PASS, Report
 from .user_pool import UserPoolSettings, describe_app_client
 
 TEST_USER_PREFIX = "wildrydes-verify-"
@@ -54,7 +54,8 @@ def verify(session, step: StepInput, identity_pool_id: str, *, proof: bool = Tru
     """
     report = Report(f"Verification of identity pool {identity_pool_id}",
                     facts={"region": step.region, "identity_pool_id": identity_pool_id,
-                           "user_pool_id": step.user_pool_id, "app_client_id": step.app_client_id})
+                           "user_pool_id": step.user_pool_id, "app_client_id": step.app_client_id},
+                    group_ids=checks.VERIFY_IDS)
     progress = progress or (lambda *_: None)
     for service in ("cognito-identity", "iam", "cognito-idp"):
         client(session, service)  # made here, once: the threads below share clients, never the session
@@ -62,10 +63,14 @@ def verify(session, step: StepInput, identity_pool_id: str, *, proof: bool = Tru
     if sign_in is not None:
         progress(PROOF, "running", "creating a test user and signing it in, while the configuration is read")
     try:
-        pool, attached = in_parallel(
+        # The app client is read by the proof's first half when there is a proof, else here.
+        pool, attached, app_read = in_parallel(
             lambda: attempt(lambda: describe(session, identity_pool_id)),
             lambda: attempt(lambda: _roles_attached(session, identity_pool_id, wanted_role_kinds(step))),
-            *([sign_in.run] if sign_in is not None else []))[:2]
+            sign_in.run if sign_in is not None else
+            lambda: attempt(lambda: describe_app_client(session, step.user_pool_id, step.app_client_id)))
+        app, app_error = (sign_in.app, sign_in.app_error) if sign_in is not None else app_read
+        prerequisites_met = _check_prerequisites(report, app, app_error)
         described, error = pool
         if isinstance(error, WildrydesError):
             report.add(checks.IDENTITY_POOL_EXISTS, FAIL, error.problem, error.fix)
@@ -83,12 +88,39 @@ def verify(session, step: StepInput, identity_pool_id: str, *, proof: bool = Tru
         if error is not None:
             raise error
         role_arn = _check_roles(report, identity_pool_id, step, *read)
-        if sign_in is not None:
+        if sign_in is None:
+            report.add(checks.PROOF, NOT_RUN, "the sign-in proof was not asked for (it creates a test user)",
+                       "Verify with the sign-in proof (the form's checkbox; wildrydes-nb verify without --no-proof; "
+                       "grade --prove) to prove a user gets credentials.")
+        elif not prerequisites_met:
+            report.add(checks.PROOF, NOT_RUN, "the web app could not sign in with this app client: see the "
+                                              "failed check above", "Fix the app client first.")
+        else:
             _prove_sign_in(report, session, step, identity_pool_id, role_arn, sign_in, progress, iam_wait)
         return report
     finally:
         if sign_in is not None:
             sign_in.remove_test_user(report)
+
+
+def _check_prerequisites(report: Report, app, error: BaseException | None) -> bool:
+    """What the workshop's web app needs of the user pool and app client; whether it has it all."""
+    if isinstance(error, WildrydesError):  # the user pool is gone, or the client is not in it
+        report.add(checks.APP_CLIENT_EXISTS, FAIL, error.problem, error.fix)
+        return False
+    if error is not None:
+        raise error
+    report.add(checks.APP_CLIENT_EXISTS, PASS, f"app client '{app.name}' in user pool {app.user_pool_id}")
+    report.add(checks.APP_CLIENT_NO_SECRET, FAIL if app.has_secret else PASS,
+               "it has a client secret" if app.has_secret else "GenerateSecret was off",
+               "Create an app client without a secret (the workshop unticks 'Generate client secret'), save its "
+               "id in 01, then run the identity-pool step and verify with it.")
+    report.add(checks.APP_CLIENT_SRP, PASS if app.allows_srp else FAIL,
+               "ALLOW_USER_SRP_AUTH is allowed" if app.allows_srp else
+               f"it allows {', '.join(sorted(app.flows)) or 'no flow'}, not ALLOW_USER_SRP_AUTH",
+               "Allow ALLOW_USER_SRP_AUTH on the app client (Cognito console → App client → Authentication "
+               "flows), then verify again.")
+    return not app.has_secret and app.allows_srp
 
 
 def _roles_attached(session, identity_pool_id: str, kinds) -> tuple[dict, dict]:
@@ -207,19 +239,24 @@ class _SignIn:
         self.created = False  # the test user exists, so it must be removed
         self.reported = False  # the proof was reported, so its test user's removal is too
         self.stage: str | None = None  # the sign-in's check name, once the user exists
+        self.app = None  # the app client, once read (the configuration checks use it too)
+        self.app_error: Exception | None = None
         self.id_token: str | None = None
         self.ended: tuple[str, str, str, str | None, str | None] | None = None  # (id, status, detail, fix, name)
         self.error: Exception | None = None
 
     def run(self) -> None:
+        self.app, self.app_error = attempt(
+            lambda: describe_app_client(self.session, self.step.user_pool_id, self.step.app_client_id))
+        if self.app is None or self.app.has_secret or not self.app.allows_srp:
+            return  # the configuration checks say why; the web app could not sign in either
+        app = self.app
         try:
-            app = describe_app_client(self.session, self.step.user_pool_id, self.step.app_client_id)
-            flow = _sign_in_flow(app)
             self.user = throwaway_user_for(app.pool)
             _create_test_user(self.idp, self.step.user_pool_id, self.user)
             self.created = True
-            self.stage = f"sign in as a test user ({'SRP, as the web app does' if flow == 'USER_SRP_AUTH' else flow})"
-            self.id_token = _id_token(self.idp, app, flow, self.user)
+            self.stage = "sign in as a test user (SRP, as the web app does)"
+            self.id_token = _id_token(self.idp, app, self.user)
         except _NotProven as why:
             self.ended = (checks.PROOF, NOT_PROVEN, why.why, why.how, None)
         except Exception as err:  # noqa: BLE001 - kept, then reported or raised in the proof's turn
@@ -247,7 +284,7 @@ class _SignIn:
 def _prove_sign_in(report: Report, session, step: StepInput, identity_pool_id: str, role_arn: str | None,
                    sign_in: _SignIn, progress: Progress, iam_wait: float) -> None:
     if role_arn is None:
-        report.add(checks.PROOF, SKIP,
+        report.add(checks.PROOF, NOT_RUN,
                    "the authenticated role is not usable, so the proof would fail for that reason",
                    "Fix the role checks above first.")
         return
@@ -261,23 +298,6 @@ def _prove_sign_in(report: Report, session, step: StepInput, identity_pool_id: s
     report.add(checks.PROOF_SIGN_IN, PASS, f"ID token received ({len(sign_in.id_token)} characters, not shown)",
                name=sign_in.stage)
     _assume(report, session, step.provider_name, identity_pool_id, role_arn, sign_in.id_token, progress, iam_wait)
-
-
-def _sign_in_flow(app) -> str:
-    """SRP, as the web app signs in; USER_PASSWORD_AUTH only where SRP is not allowed."""
-    if app.has_secret:
-        raise _NotProven("the app client has a client secret; the workshop's web app cannot sign in with it",
-                         "Create an app client without a secret (the workshop unticks 'Generate client "
-                         "secret'), then run the step and verify with it.")
-    if app.allows_srp:
-        return "USER_SRP_AUTH"
-    if app.allows_password_auth:
-        return "USER_PASSWORD_AUTH"
-    flows = ", ".join(sorted(app.flows)) or "none"
-    raise _NotProven(f"the app client allows no sign-in flow the proof can use ({flows}); "
-                     "the web app signs in with SRP",
-                     "Allow ALLOW_USER_SRP_AUTH on the app client (Cognito console → App client → "
-                     "Authentication flows), then verify again.")
 
 
 def _create_test_user(idp, user_pool_id: str, user: ThrowawayUser) -> None:
@@ -298,25 +318,22 @@ def _create_test_user(idp, user_pool_id: str, user: ThrowawayUser) -> None:
                          "once in the web app.") from None
 
 
-def _id_token(idp, app, flow: str, user: ThrowawayUser) -> str:
-    """Sign the user in with ``flow``; the ID token, or :class:`_NotProven` on a challenge."""
-    if flow == "USER_SRP_AUTH":
-        from pycognito.aws_srp import AWSSRP  # imported here: only the proof needs it
-        from pycognito.exceptions import ForceChangePasswordException, MFAChallengeException
+def _id_token(idp, app, user: ThrowawayUser) -> str:
+    """Sign the user in with SRP, as the web app does (through pycognito); the ID token, or
+    :class:`_NotProven` on a challenge a throw-away user cannot answer."""
+    from pycognito.aws_srp import AWSSRP  # imported here: only the proof needs it
+    from pycognito.exceptions import ForceChangePasswordException, MFAChallengeException
 
-        srp = AWSSRP(username=user.username, password=user.password, pool_id=app.user_pool_id,
-                     client_id=app.app_client_id, client=idp)
-        try:
-            answer = srp.authenticate_user()
-        except ForceChangePasswordException:
-            answer = {"ChallengeName": "NEW_PASSWORD_REQUIRED"}
-        except MFAChallengeException as err:
-            answer = {"ChallengeName": err.get_tokens().get("ChallengeName", "MFA")}
-        except NotImplementedError as err:  # a challenge pycognito does not answer
-            answer = {"ChallengeName": str(err)}
-    else:
-        answer = idp.initiate_auth(ClientId=app.app_client_id, AuthFlow=flow,
-                                   AuthParameters={"USERNAME": user.username, "PASSWORD": user.password})
+    srp = AWSSRP(username=user.username, password=user.password, pool_id=app.user_pool_id,
+                 client_id=app.app_client_id, client=idp)
+    try:
+        answer = srp.authenticate_user()
+    except ForceChangePasswordException:
+        answer = {"ChallengeName": "NEW_PASSWORD_REQUIRED"}
+    except MFAChallengeException as err:
+        answer = {"ChallengeName": err.get_tokens().get("ChallengeName", "MFA")}
+    except NotImplementedError as err:  # a challenge pycognito does not answer
+        answer = {"ChallengeName": str(err)}
     if "AuthenticationResult" not in answer:
         challenge = answer.get("ChallengeName", "an unknown challenge")
         raise _NotProven(f"Cognito asked the test user for a further step ({challenge}), which a "

@@ -10,7 +10,7 @@ import pytest
 from wildrydes_nb import checks
 from wildrydes_nb.roster import Learner, read_roster
 from wildrydes_nb.batch import Outcome, run_batch
-from wildrydes_nb.summary import summary_text, write_summaries
+from wildrydes_nb.summary import RunInfo, summary_text, write_summaries
 from wildrydes_nb.errors import RosterError
 from wildrydes_nb.apply import ensure
 from wildrydes_nb.inputs import check_step_input
@@ -56,15 +56,25 @@ def test_missing_column_is_reported(tmp_path):
         read_roster(roster(tmp_path, "learner,region,user_pool_id\nana,us-east-2,us-east-2_abc\n"))
 
 
-def test_summaries_hold_one_row_per_learner_and_no_secret(tmp_path):
-    outcomes = [Outcome("ana", "pass", "us-east-2:1", {"identity pool exists": "pass"}, "", "ana/02.ipynb"),
-                Outcome("bo", "fail", "", {}, "app_client_id: does not belong <b>", "bo/02.ipynb")]
-    paths = write_summaries(outcomes, tmp_path)
+def test_summaries_hold_one_row_per_learner_with_every_check_and_no_secret(tmp_path):
+    outcomes = [Outcome("ana", "pass", "us-east-2:1", {checks.IDENTITY_POOL_EXISTS: "pass"}, "", "ana/02.html",
+                        proof="pass", feedback="ana/feedback.html"),
+                Outcome("bo", "fail", "", {checks.APP_CLIENT_EXISTS: "fail"}, "app_client_id: does not belong <b>",
+                        fix="Copy the App client ID again.", feedback="bo/feedback.html")]
+    paths = write_summaries(outcomes, tmp_path, RunInfo("grading", "2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z"))
     rows = list(csv.DictReader(paths["csv"].open()))
-    assert [r["learner"] for r in rows] == ["ana", "bo"] and rows[0]["identity pool exists"] == "pass"
-    assert json.loads(paths["json"].read_text())[1]["message"].startswith("app_client_id")
+    assert [r["learner"] for r in rows] == ["ana", "bo"] and rows[0][checks.IDENTITY_POOL_EXISTS] == "pass"
+    assert rows[0][checks.PROOF_ROLE] == "not run" and list(rows[0]) == list(rows[1])  # the columns never shift
+    summary = json.loads(paths["json"].read_text())
+    assert summary["mode"] == "grading" and summary["counts"]["fail"] == 1
+    assert list(summary["learners"][0]["checks"]) == list(checks.VERIFY_IDS)
+    assert summary["learners"][1]["failed"] == [checks.wording(checks.APP_CLIENT_EXISTS)]
     page = paths["html"].read_text()
-    assert '<a href="ana/02.ipynb">' in page and "&lt;b&gt;" in page and "1 of 2 learners passed" in page
+    # Failures first, the heading counts, each failure's fix in view, links to the feedback pages.
+    assert page.index(">bo<") < page.index(">ana<") and "2 learners: 1 passed, 1 failed" in page
+    assert "Class grading (read only" in page and "Copy the App client ID again." in page
+    assert '<a href="ana/feedback.html">ana</a>' in page and "<b>" not in page
+    assert "What the statuses mean" in page
     assert summary_text(outcomes).splitlines() == [
         "2 learners: 1 passed, 0 set up by this run (passed after it created or repaired something), 0 not proven, "
         "1 failed", "  FAIL bo: app_client_id: does not belong <b>"]
@@ -405,7 +415,7 @@ def test_one_ctrl_c_stops_the_batch_records_the_interrupted_and_writes_the_summa
         left = _left_behind(procs, within=5)
     stdout, stderr = _output(tmp_path)
     assert stopped_in < 5 and runner.returncode == 130 and "Traceback" not in stderr, stderr
-    summary = {o["learner"]: o for o in json.loads((out / "summary.json").read_text())}
+    summary = {o["learner"]: o for o in json.loads((out / "summary.json").read_text())["learners"]}
     assert [summary[f"learner{n}"]["status"] for n in (1, 2, 3)] == ["interrupted"] * 3
     assert "stopped (SIGINT) while this learner ran" in summary["learner1"]["message"]
     assert "not started" in summary["learner3"]["message"]

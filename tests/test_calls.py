@@ -213,7 +213,7 @@ def test_a_graded_learners_summary_carries_the_calls_redacted(fresh, step, tmp_p
     from wildrydes_nb.summary import write_summaries
 
     ensure(fresh, step)
-    outcome = _verify_only(Learner(2, "ada", REGION, step.user_pool_id, step.app_client_id))
+    outcome, _report = _verify_only(Learner(2, "ada", REGION, step.user_pool_id, step.app_client_id))
     assert outcome.status == "pass"
     # Which pool is the learner's (the pools of that name, each read), then the reads of the
     # checklist (the pool, its roles and the app client, at the same time); no sign-in proof.
@@ -221,4 +221,4 @@ def test_a_graded_learners_summary_carries_the_calls_redacted(fresh, step, tmp_p
         "DescribeIdentityPool", "DescribeIdentityPool", "DescribeUserPool", "DescribeUserPoolClient",
         "GetIdentityPoolRoles", "GetRole", "ListIdentityPools"]
     summary = json.loads(write_summaries([outcome], tmp_path)["json"].read_text())
-    assert summary[0]["calls"] == outcome.calls and all(c["error"] is None for c in outcome.calls)
+    assert summary["learners"][0]["calls"] == outcome.calls and all(c["error"] is None for c in outcome.calls)

@@ -100,9 +100,12 @@ def test_batch_of_three_learners_passes_in_the_workshop_account(workshop_account
     outcomes = run_batch(read_roster(roster), tmp_path / "out", workers=2, progress=False)
     assert [o.status for o in outcomes] == [SET_UP] * 3, [o.message for o in outcomes]  # batch made the pools
     assert all(o.checks[SRP_STAGE] == PASS for o in outcomes)
-    for outcome in outcomes:  # each learner's notebook shows the wait
-        report = report_in_notebook(tmp_path / "out" / outcome.notebook)
+    for outcome in outcomes:  # each learner's notebook shows the wait; their page links it, rendered
+        report = report_in_notebook(tmp_path / "out" / outcome.learner / "02_identity_pool.ipynb")
         assert "after waiting" in {c.id: c for c in report.checks}[CREDENTIALS_STAGE].detail
+        assert outcome.notebook == f"{outcome.learner}/02_identity_pool.html"
+        page = (tmp_path / "out" / outcome.feedback).read_text()
+        assert "after waiting" in page and 'href="02_identity_pool.html"' in page
 
 
 def test_an_app_client_with_a_secret_fails_with_its_fix_and_the_cli_exits_1(session, workshop_account, cli):

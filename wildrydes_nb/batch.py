@@ -17,7 +17,8 @@ from pathlib import Path
 
 from . import NOTEBOOKS_DIR, STEP_NOTEBOOK, class_run, listing, locks
 from .errors import BusyError, WildrydesError
-from .report import FAIL, INTERRUPTED, NOT_PROVEN, PASS, SET_UP, changes_in_notebook, report_in_notebook
+from .report import (FAIL, INTERRUPTED, NOT_PROVEN, NOT_RUN, PASS, SET_UP, Report, changes_in_notebook,
+                     proof_outcome, report_in_notebook)
 from .roster import Learner
 
 NOTEBOOK = NOTEBOOKS_DIR / f"{STEP_NOTEBOOK}.ipynb"
@@ -28,30 +29,51 @@ LISTINGS_FOLDER = ".listings"  # each learner's snapshot of the runner's one lis
 _PR_SET_PDEATHSIG = 1  # prctl option, <linux/prctl.h>
 
 
+FEEDBACK_FILE = "feedback.html"
+
+
 @dataclass
 class Outcome:
-    """How one learner's run ended; ``checks`` maps check id to its status (report.STATUSES)."""
+    """How one learner's run ended; ``checks`` maps every check id to its status (report.STATUSES)."""
 
     learner: str
     # pass | set up (passed after this run created or repaired something) | fail | not proven (the
-    # setup is right; the sign-in proof could not run) | interrupted
+    # setup is right; the sign-in proof could not be made there) | interrupted
     status: str
     identity_pool_id: str = ""
     checks: dict[str, str] = field(default_factory=dict)
     message: str = ""
-    notebook: str = ""
+    notebook: str = ""  # the executed notebook, rendered (HTML), relative to the output folder
     seconds: float = 0.0
     calls: list[dict] = field(default_factory=list)  # the AWS calls of the verification, redacted
     changes: list[str] = field(default_factory=list)  # what this run created or repaired for the learner
+    proof: str = NOT_RUN  # the sign-in proof's outcome: pass | fail | not proven | not run
+    fix: str = ""  # what the learner does next, in one line (empty when nothing is to be done)
+    feedback: str = ""  # the learner's feedback page, relative to the output folder
 
 
-def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
+def _graded(outcome: Outcome, report: Report | None) -> Outcome:
+    """``outcome`` completed from the verification ``report``: every check's status, the proof, the fix."""
+    if report is not None:
+        outcome.checks = report.statuses()
+        outcome.calls = report.calls
+        outcome.identity_pool_id = report.facts.get("identity_pool_id", "")
+        outcome.proof = proof_outcome(outcome.checks)
+        failing = [c for c in report.checks if c.status in (FAIL, NOT_PROVEN)]
+        outcome.message = outcome.message or "; ".join(f"{c.name}: {c.detail}" for c in failing)
+        outcome.fix = outcome.fix or next((c.fix for c in failing if c.fix), "")
+    if not outcome.fix and " Fix: " in outcome.message:  # a WildrydesError's message ends with its fix
+        outcome.fix = outcome.message.split(" Fix: ", 1)[1]
+    return outcome
+
+
+def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> tuple[Outcome, Report | None]:
     from papermill.exceptions import PapermillExecutionError
 
     from .headless import run_notebook
 
     output = folder / notebook.name
-    outcome = Outcome(learner.learner, "fail", notebook=f"{learner.learner}/{notebook.name}")
+    outcome = Outcome(learner.learner, FAIL)
     try:
         # Kernels on private IPC sockets: learners starting at once never race for a TCP port.
         run_notebook(notebook, output,
@@ -64,36 +86,27 @@ def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> Outcome:
         outcome.message = f"{err.ename}: {err.evalue}"
     outcome.changes = changes_in_notebook(output) or []
     report = report_in_notebook(output)
-    if report is not None:
-        outcome.checks = {c.id: c.status for c in report.checks}
-        outcome.calls = report.calls
-        outcome.identity_pool_id = report.facts.get("identity_pool_id", "")
-        if outcome.status == PASS:
-            outcome.status = SET_UP if report.verdict == PASS and outcome.changes else report.verdict
-        if outcome.status != PASS:
-            outcome.message = outcome.message or "; ".join(f"{c.name}: {c.detail}" for c in report.checks
-                                                           if not c.passed)
-    elif outcome.status == "pass":
-        outcome.status, outcome.message = "fail", "the notebook ran but published no verification report"
-    return outcome
+    if report is not None and outcome.status == PASS:
+        outcome.status = SET_UP if report.verdict == PASS and outcome.changes else report.verdict
+    elif report is None and outcome.status == PASS:
+        outcome.status, outcome.message = FAIL, "the notebook ran but published no verification report"
+    return _graded(outcome, report), report
 
 
-def _verify_only(learner: Learner) -> Outcome:
+def _verify_only(learner: Learner, prove: bool = False) -> tuple[Outcome, Report | None]:
     from . import steps
 
     given = {"region": learner.region, "user_pool_id": learner.user_pool_id, "app_client_id": learner.app_client_id,
              "identity_pool_name": learner.identity_pool_name, "identity_pool_id": learner.identity_pool_id}
     try:  # the roster's id, else the learner's pool of that name: the rule every command follows
-        # No sign-in proof: it creates a test user, and grading must not write to AWS.
-        report = steps.verify(given, profile=learner.profile, proof=False)
+        # The sign-in proof only when asked: it creates (then deletes) a test user.
+        report = steps.verify(given, profile=learner.profile, proof=prove)
     except WildrydesError as err:
-        return Outcome(learner.learner, "fail", message=str(err))
-    return Outcome(learner.learner, report.verdict, report.facts.get("identity_pool_id", ""),
-                   {c.id: c.status for c in report.checks},
-                   "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.passed), calls=report.calls)
+        return _graded(Outcome(learner.learner, FAIL, message=str(err)), None), None
+    return _graded(Outcome(learner.learner, report.verdict), report), report
 
 
-def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str) -> None:
+def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str, prove: bool = False) -> None:
     """Entry point of one learner's process: its own session, scratchpad and kernel."""
     _die_with_parent()
     os.setsid()  # its own process group: a timeout or a stop kills the learner and what it started
@@ -117,17 +130,44 @@ def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str) -> 
     if learner.profile:
         os.environ["AWS_PROFILE"] = learner.profile
     start = time.monotonic()
+    report = None
     try:
-        outcome = _verify_only(learner) if verify_only else _run_notebook(learner, folder, Path(notebook))
+        outcome, report = (_verify_only(learner, prove) if verify_only
+                           else _run_notebook(learner, folder, Path(notebook)))
     except WildrydesError as err:
-        outcome = Outcome(learner.learner, "fail", message=str(err))
+        outcome = _graded(Outcome(learner.learner, FAIL, message=str(err)), None)
     except Exception as err:  # noqa: BLE001 - recorded for this learner; the others go on
-        outcome = Outcome(learner.learner, "fail", message=f"{type(err).__name__}: {err}")
+        outcome = Outcome(learner.learner, FAIL, message=f"{type(err).__name__}: {err}")
     outcome.seconds = round(time.monotonic() - start, 2)
     executed = folder / Path(notebook).name
-    if not verify_only and not outcome.notebook and executed.exists():
-        outcome.notebook = f"{learner.learner}/{executed.name}"
+    if not verify_only and executed.exists():
+        outcome.notebook = _rendered_notebook(executed, learner.learner)
+    outcome.feedback = _write_feedback(folder, learner, outcome, report, "grading" if verify_only else "set-up")
     _write_result(folder, outcome)
+
+
+def _rendered_notebook(executed: Path, learner: str) -> str:
+    """The executed notebook as a web page beside it (relative link), or ``""`` if it cannot be."""
+    try:
+        from nbconvert import HTMLExporter
+
+        page, _ = HTMLExporter().from_filename(str(executed))
+        executed.with_suffix(".html").write_text(page, encoding="utf-8")
+    except Exception:  # noqa: BLE001 - a learner's feedback must not fail for its rendering
+        return ""
+    return f"{learner}/{executed.with_suffix('.html').name}"
+
+
+def _write_feedback(folder: Path, learner: Learner, outcome: Outcome, report: Report | None, mode: str) -> str:
+    """The learner's feedback page (their checklist with each fix, what the run changed, the
+    rendered notebook); its link, relative to the output folder."""
+    from . import render
+
+    page = render.feedback_page(learner.learner, mode, outcome.status, outcome.proof, outcome.changes,
+                                outcome.message, outcome.fix, report,
+                                outcome.notebook.split("/", 1)[1] if outcome.notebook else "")
+    (folder / FEEDBACK_FILE).write_text(page, encoding="utf-8")
+    return f"{learner.learner}/{FEEDBACK_FILE}"
 
 
 def _die_with_parent() -> None:
@@ -162,7 +202,7 @@ def _read_result(folder: Path) -> Outcome | None:
 
 
 def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: int | None = None,
-              verify_only: bool = False, resume: bool = False, timeout: float = 300,
+              verify_only: bool = False, prove: bool = False, resume: bool = False, timeout: float = 300,
               notebook: str | os.PathLike = NOTEBOOK, progress: bool = True) -> list[Outcome]:
     """Run every learner in its own process, ``workers`` at a time, each within ``timeout`` seconds.
 
@@ -204,7 +244,7 @@ def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: i
                 todo.clear()
             while todo and len(running) < workers:
                 learner = todo.popleft()
-                proc = context.Process(target=_child, args=(learner, str(out), verify_only, str(notebook)))
+                proc = context.Process(target=_child, args=(learner, str(out), verify_only, str(notebook), prove))
                 proc.start()
                 running[proc.sentinel] = (proc, learner, time.monotonic())
             wait(list(running), timeout=0.5)  # a stop signal is seen within this half second
@@ -283,10 +323,11 @@ def _share_listings(learners: list[Learner], out: Path) -> None:
 def _preload(verify_only: bool) -> None:
     """Import here what each learner's process needs: forked children inherit it, so each
     learner then pays only for its own kernel, not for a second of imports."""
-    if verify_only:
-        from . import verify  # noqa: F401
-    else:
+    from . import render, verify  # noqa: F401 - every learner gets a feedback page
+
+    if not verify_only:
         import nbclient  # noqa: F401
+        import nbconvert  # noqa: F401 - the executed notebook, rendered for the learner's page
         import papermill  # noqa: F401
         import papermill.engines  # noqa: F401
 

@@ -139,15 +139,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scratchpad", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print the values as JSON")
 
-    p = sub.add_parser("batch", help="run the identity-pool notebook for every learner of a roster")
-    p.add_argument("roster", help="CSV or YAML: learner, region, user_pool_id, app_client_id "
-                                  "[, identity_pool_name, profile, identity_pool_id]")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for the learners' runs and the summary")
-    p.add_argument("--workers", type=int, default=None, help="learners run at once (default: number of cores)")
-    p.add_argument("--verify-only", action="store_true",
-                   help="grade existing pools; create or change nothing (no sign-in proof)")
-    p.add_argument("--resume", action="store_true", help="skip learners whose last run in DIR passed")
-    p.add_argument("--timeout", type=float, default=300, help="seconds allowed per learner (default 300)")
+    for name, summary in (("batch", "set up every learner of a roster: run the identity-pool notebook, which "
+                                    "CREATES OR REPAIRS each learner's pool and role, then verifies"),
+                          ("grade", "grade every learner of a roster: read only, nothing is created or changed")):
+        p = sub.add_parser(name, help=summary, description=summary)
+        p.add_argument("roster", help="CSV or YAML: learner, region, user_pool_id, app_client_id "
+                                      "[, identity_pool_name, profile, identity_pool_id]")
+        p.add_argument("--out", required=True, metavar="DIR", help="folder for the learners' runs and the summary")
+        p.add_argument("--workers", type=int, default=None, help="learners run at once (default: number of cores)")
+        p.add_argument("--resume", action="store_true", help="skip learners whose last run in DIR passed")
+        p.add_argument("--timeout", type=float, default=300, help="seconds allowed per learner (default 300)")
+        if name == "batch":
+            p.add_argument("--verify-only", action="store_true",
+                           help="the old spelling of 'wildrydes-nb grade': create or change nothing")
+        else:
+            p.add_argument("--prove", action="store_true",
+                           help="also run the sign-in proof (it creates a throw-away test user in each learner's "
+                                "user pool, and deletes it); without it the proof is 'not run'")
 
     p = sub.add_parser("demo", help="run the workbook notebooks headless against an embedded sandbox")
     p.add_argument("--out", default="runs/demo", metavar="DIR",
@@ -365,10 +373,19 @@ def _print_plan(current, form: str) -> None:
 
 
 def cmd_verify(args) -> int:
-    from . import steps
+    import json
 
-    report = steps.verify(_given(args), scratchpad=_scratchpad(args), profile=args.profile, proof=args.proof,
-                          progress=_waiting_printer())
+    from . import steps
+    from .errors import WildrydesError
+
+    try:
+        report = steps.verify(_given(args), scratchpad=_scratchpad(args), profile=args.profile, proof=args.proof,
+                              progress=_waiting_printer())
+    except WildrydesError as err:
+        if args.json:  # a pipeline reads one JSON object on stdout, whatever the exit status
+            fields = {**err.to_dict(), "field": err.field, "message": _for_the_command_line(err)}
+            print(json.dumps({"ok": False, "verdict": "error", "error": fields}, indent=2))
+        raise
     print(report.to_json() if args.json else report.to_text())
     return 0 if report.ok else EXIT_FAILED
 
@@ -448,13 +465,16 @@ def cmd_batch(args) -> int:
     from .report import INTERRUPTED
     from .roster import read_roster
     from .batch import run_batch
-    from .summary import summary_text, write_summaries
+    from .summary import RunInfo, summary_text, write_summaries
 
+    grading = args.command == "grade" or args.verify_only
     learners = read_roster(args.roster)
-    outcomes = run_batch(learners, args.out, workers=args.workers, verify_only=args.verify_only,
-                         resume=args.resume, timeout=args.timeout)
-    paths = write_summaries(outcomes, args.out)
-    print(summary_text(outcomes))
+    started = _now()
+    outcomes = run_batch(learners, args.out, workers=args.workers, verify_only=grading,
+                         prove=getattr(args, "prove", False), resume=args.resume, timeout=args.timeout)
+    run = RunInfo(mode="grading" if grading else "set-up", started=started, ended=_now(), learners=learners)
+    paths = write_summaries(outcomes, args.out, run)
+    print(summary_text(outcomes, run))
     print(f"summary: {paths['html']} (also .csv, .json)")
     if any(o.status == INTERRUPTED for o in outcomes):
         return EXIT_INTERRUPTED
@@ -482,8 +502,15 @@ def cmd_lab(args) -> int:
     return run_lab(args.sandbox, args.port, extra, iam_delay=args.iam_delay, working_copy=args.working_copy)
 
 
+def _now() -> str:
+    import datetime
+
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 _COMMANDS = {"sandbox": cmd_sandbox, "user-pool": cmd_user_pool, "identity-pool": cmd_identity_pool,
              "verify": cmd_verify, "cleanup": cmd_cleanup, "scratchpad": cmd_scratchpad, "batch": cmd_batch,
+             "grade": cmd_batch,
              "demo": cmd_demo, "lab": cmd_lab}
 
 

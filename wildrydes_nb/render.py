@@ -88,8 +88,8 @@ def report(rep) -> Rendered:
     facts = _table([(_e(k), f'<code>{_e(v)}</code>') for k, v in rep.facts.items()]) if rep.facts else ""
     rows = []
     for check in rep.checks:
-        color = _COLORS[NOT_PROVEN if check.status == NOT_PROVEN else FAIL]
-        label = "To prove it" if check.status == NOT_PROVEN else "Fix"
+        color = _COLORS[check.status if check.status in (NOT_PROVEN, NOT_RUN) else FAIL]
+        label = {NOT_PROVEN: "To prove it", NOT_RUN: "To run it"}.get(check.status, "Fix")
         fix = f'<br><span style="color:{color}">{label}: {_e(check.fix)}</span>' if check.fix else ""
         rows.append(f'<tr><td>{_mark(check.status)}</td><td style="text-align:left">{_e(check.name)}</td>'
                     f'<td style="text-align:left">{_e(check.detail)}{fix}</td></tr>')
@@ -244,30 +244,80 @@ def targets(found: list, title: str) -> Rendered:
     return Rendered(f"<p>{_e(title)}:</p><ul>{items}</ul>{kept_html}", scrub(text))
 
 
-_SUMMARY_CSS = {PASS: "pass", FAIL: "fail", NOT_PROVEN: "unproven", NOT_RUN: "notrun", INTERRUPTED: "interrupted",
-        SET_UP: "setup"}
+# A class run's statuses: their words and colours in the summary and the feedback pages.
+STATUS_WORDS = {PASS: "passed", SET_UP: "set up by this run", NOT_PROVEN: "not proven", FAIL: "failed",
+                INTERRUPTED: "interrupted", NOT_RUN: "not run"}
+_STATUS_COLOURS = {PASS: "#d4edda", SET_UP: "#dbe9f6", NOT_PROVEN: "#fff3cd", FAIL: "#f8d7da",
+                   INTERRUPTED: "#e2e3e5", NOT_RUN: "#eeeeee"}
+LEGEND = {
+    PASS: "every check passed, and the learner did the work: nothing was created or repaired for them",
+    SET_UP: "every check passed after this run created or repaired something for the learner (listed)",
+    NOT_PROVEN: "the configuration is right, but the sign-in proof could not be made in that account "
+                "(no permission to create a test user, or a sign-in challenge): counts as passed, say why",
+    FAIL: "a check failed: the web app would not work; the fix is in the row",
+    INTERRUPTED: "the run was stopped before this learner finished; --resume runs them again",
+    NOT_RUN: "the check did not run in this mode (grading runs no sign-in proof unless --prove); never a failure",
+}
+_PAGE_CSS = ("body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em}"
+             "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 8px;"
+             "text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f6f8fa}"
+             "dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{font-weight:bold}"
+             + "".join(f".s-{k.replace(' ', '-')}{{background:{v}}}" for k, v in _STATUS_COLOURS.items()))
 
 
-def class_summary(columns: list[str], rows: list[dict]) -> str:
-    """A class run's summary as a web page: one row per learner, each status coloured."""
-    def cell(column: str, value: str) -> str:
-        text = html.escape(str(value))
-        if column == "notebook" and value:
-            return f'<td><a href="{html.escape(value, quote=True)}">{text}</a></td>'
-        css = f' class="{_SUMMARY_CSS[value]}"' if value in _SUMMARY_CSS else ""
-        return f"<td{css}>{text}</td>"
+def _status_cell(status: str) -> str:
+    return f'<td class="s-{_e(status.replace(" ", "-"))}">{_e(STATUS_WORDS.get(status, status))}</td>'
 
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "\n".join("<tr>" + "".join(cell(c, r[c]) for c in columns) + "</tr>" for r in rows)
-    passed = sum(r["status"] == PASS for r in rows)
-    set_up = sum(r["status"] == SET_UP for r in rows)
-    unproven = sum(r["status"] == NOT_PROVEN for r in rows)
-    stopped = sum(r["status"] == INTERRUPTED for r in rows)
-    also = ((f", {set_up} set up by this run" if set_up else "") + (f", {unproven} not proven" if unproven else "")
-            + (f", {stopped} interrupted" if stopped else ""))
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>Identity pool: class summary</title>"
-            "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-            "padding:4px 8px;text-align:left}.pass{background:#d4edda}.fail{background:#f8d7da}"
-            ".setup{background:#dbe9f6}.unproven{background:#fff3cd}.skip{background:#eee}.interrupted{background:#e2e3e5}</style></head><body>"
-            f"<h1>Identity pool: {passed} of {len(rows)} learners passed{also}</h1>"
-            f"<table><tr>{head}</tr>\n{body}</table></body></html>\n")
+
+def _page(title: str, body: str) -> str:
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
+            f"<style>{_PAGE_CSS}</style></head><body>{body}</body></html>\n")
+
+
+def _link(href: str, text: str) -> str:
+    return f'<a href="{html.escape(href, quote=True)}">{_e(text)}</a>' if href else ""
+
+
+def class_summary(meta: dict, rows: list[dict]) -> str:
+    """A class run's summary as a web page readable at 1280 px: the counts in the heading, a
+    legend, then one row per learner, failures and not proven first, each with its one-line fix
+    and a link to the learner's feedback page."""
+    order = {FAIL: 0, INTERRUPTED: 1, NOT_PROVEN: 2, SET_UP: 3, PASS: 4}
+    rows = sorted(rows, key=lambda r: (order.get(r["status"], 0), r["learner"]))
+    counts = meta["counts"]
+    job = "Class set-up (this run created and repaired in learners' accounts)" if meta["mode"] == "set-up" else \
+        "Class grading (read only: nothing was created or changed)"
+    heading = ", ".join(f"{counts[s]} {STATUS_WORDS[s]}" for s in (PASS, SET_UP, FAIL, NOT_PROVEN, INTERRUPTED)
+                        if counts.get(s) or s in (PASS, FAIL))
+    legend = "".join(f"<dt>{_e(STATUS_WORDS[s])}</dt><dd>{_e(text)}</dd>" for s, text in LEGEND.items())
+    body_rows = "".join(
+        "<tr>" + f"<td>{_link(r['feedback'], r['learner']) or _e(r['learner'])}</td>" + _status_cell(r["status"])
+        + _status_cell(r["proof"]) + f"<td>{_e(r['failed'])}</td><td>{_e(r['fix'])}</td>"
+        + f"<td>{_e(r['changes'])}</td><td><code>{_e(r['identity_pool_id'])}</code></td></tr>"
+        for r in rows)
+    facts = (f"<p>{_e(meta['started'])} to {_e(meta['ended'])} · wildrydes-nb {_e(meta['version'])} · "
+             f"regions: {_e(', '.join(meta['regions']))} · profiles: {_e(', '.join(meta['profiles']))}</p>")
+    table = ("<table><tr><th>learner</th><th>status</th><th>sign-in proof</th><th>what failed</th><th>fix</th>"
+             f"<th>changed by this run</th><th>identity pool</th></tr>{body_rows}</table>")
+    return _page("Identity pool: class summary",
+                 f"<h1>{_e(job)}</h1><h2>{len(rows)} learners: {_e(heading)}</h2>{facts}{table}"
+                 f"<h3>What the statuses mean</h3><dl>{legend}</dl>")
+
+
+def feedback_page(learner: str, mode: str, status: str, proof: str, changes: list[str], message: str, fix: str,
+                  rep, notebook: str) -> str:
+    """One learner's feedback page: the outcome, what the run changed, their checklist with each
+    fix, and a link to their executed notebook (set-up runs)."""
+    did = ("<p>This run created or repaired, in your account:</p><ul>"
+           + "".join(f"<li>{_e(change)}</li>" for change in changes) + "</ul>") if changes else (
+        "<p>This run changed nothing in your account.</p>" if mode == "set-up" else
+        "<p>Grading reads only: nothing was created or changed.</p>")
+    why = f"<p><b>What went wrong:</b> {_e(message)}</p>" if message and status != PASS else ""
+    todo = f"<p><b>What to do:</b> {_e(fix)}</p>" if fix else ""
+    checklist = report(rep).html if rep is not None else "<p>No checklist: the run stopped before verifying.</p>"
+    rendered = f"<p>{_link(notebook, 'Your executed notebook, as it ran')}</p>" if notebook else ""
+    table = ("<table><tr><th>status</th><th>sign-in proof</th></tr>"
+             f"<tr>{_status_cell(status)}{_status_cell(proof)}</tr></table>")
+    return _page(f"Identity pool: feedback for {learner}",
+                 f"<h1>Creating a Cognito identity pool: feedback for {_e(learner)}</h1>{table}"
+                 f"<p>{_e(LEGEND.get(status, ''))}</p>{why}{todo}{did}{checklist}{rendered}")

@@ -136,6 +136,20 @@ class Report:
         return "\n".join(lines)
 
 
+def proof_outcome(statuses: dict[str, str]) -> str:
+    """The sign-in proof's outcome from a report's :meth:`Report.statuses`: ``fail`` if any of its
+    steps failed, ``not proven`` if it could not be made here, ``pass`` if it went to the end,
+    else ``not run``."""
+    from .checks import PROOF, PROOF_ROLE, ids
+
+    values = [statuses.get(check_id, NOT_RUN) for check_id in ids("proof")]
+    if FAIL in values:
+        return FAIL
+    if statuses.get(PROOF) == NOT_PROVEN:
+        return NOT_PROVEN
+    return PASS if statuses.get(PROOF_ROLE) == PASS else NOT_RUN
+
+
 def _published(path: str | os.PathLike, mime: str):
     """The last output of type ``mime`` an executed notebook published, if any."""
     try:

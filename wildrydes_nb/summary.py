@@ -1,51 +1,84 @@
-"""The class summary of a batch run: summary.csv, summary.json and summary.html, and a one-screen text."""
+"""The class summary of a batch run: summary.csv, summary.json and summary.html, and a one-screen text.
+
+Every learner's row has the same columns, whatever the mode: the status, the sign-in proof, what
+the run changed, the fix, and every check id (``not run`` where the mode did not run it).
+"""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
-from dataclasses import asdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import render
+from . import __version__, checks, render
 from .batch import Outcome
-from .report import FAIL, INTERRUPTED, NOT_PROVEN, PASS, SET_UP
+from .report import FAIL, INTERRUPTED, NOT_PROVEN, NOT_RUN, PASS, SET_UP
+from .roster import Learner
+
+SCHEMA_VERSION = 1
+STATUS_ORDER = (PASS, SET_UP, NOT_PROVEN, FAIL, INTERRUPTED)
+CSV_COLUMNS = ("learner", "status", "proof", "identity_pool_id", "changes", "failed", "fix", "message", "feedback",
+               "notebook", "seconds", *checks.VERIFY_IDS)
 
 
-def check_names(outcomes: list[Outcome]) -> list[str]:
-    """Every check id seen, in first-seen order (the summary's columns)."""
-    names: dict[str, None] = {}
-    for outcome in outcomes:
-        names.update(dict.fromkeys(outcome.checks))
-    return list(names)
+@dataclass
+class RunInfo:
+    """What a summary says of the run itself: its job, when, and over which regions and profiles."""
+
+    mode: str  # set-up | grading
+    started: str = ""
+    ended: str = ""
+    learners: list[Learner] = field(default_factory=list)
+
+    def to_dict(self, outcomes: list[Outcome]) -> dict:
+        return {"schema_version": SCHEMA_VERSION, "mode": self.mode, "started": self.started, "ended": self.ended,
+                "version": __version__,
+                "regions": sorted({learner.region for learner in self.learners}),
+                "profiles": sorted({learner.profile or "(default)" for learner in self.learners}),
+                "counts": {status: sum(o.status == status for o in outcomes) for status in STATUS_ORDER}}
 
 
-def write_summaries(outcomes: list[Outcome], out_dir: str | os.PathLike) -> dict[str, Path]:
-    """``summary.csv``, ``summary.json`` and ``summary.html`` in ``out_dir``: one row per learner."""
+def _learner(outcome: Outcome) -> dict:
+    statuses = {check_id: outcome.checks.get(check_id, NOT_RUN) for check_id in checks.VERIFY_IDS}
+    failed = [checks.wording(check_id) for check_id, status in statuses.items() if status == FAIL]
+    return {"learner": outcome.learner, "status": outcome.status, "proof": outcome.proof,
+            "identity_pool_id": outcome.identity_pool_id, "changes": list(outcome.changes),
+            "failed": failed, "fix": outcome.fix, "message": outcome.message, "feedback": outcome.feedback,
+            "notebook": outcome.notebook, "seconds": outcome.seconds, "checks": statuses,
+            "calls": list(outcome.calls)}
+
+
+def write_summaries(outcomes: list[Outcome], out_dir: str | os.PathLike, run: RunInfo | None = None
+                    ) -> dict[str, Path]:
+    """``summary.csv``, ``summary.json`` and ``summary.html`` in ``out_dir``: one row per learner.
+
+    ``summary.json`` follows ``wildrydes_nb/schemas/batch-summary.schema.json``."""
     out = Path(out_dir)
-    names = check_names(outcomes)
-    columns = ["learner", "status", "identity_pool_id", "changes", *names, "message", "notebook"]
-    rows = [{"learner": o.learner, "status": o.status, "identity_pool_id": o.identity_pool_id,
-             "changes": "; ".join(o.changes), **{n: o.checks.get(n, "") for n in names}, "message": o.message,
-             "notebook": o.notebook}
-            for o in outcomes]
+    run = run or RunInfo("set-up")
+    meta = run.to_dict(outcomes)
+    learners = [_learner(o) for o in outcomes]
     paths = {kind: out / f"summary.{kind}" for kind in ("csv", "json", "html")}
     with paths["csv"].open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
-    paths["json"].write_text(json.dumps([asdict(o) for o in outcomes], indent=2), encoding="utf-8")
-    paths["html"].write_text(render.class_summary(columns, rows), encoding="utf-8")
+        for row in learners:
+            writer.writerow({**row, **row["checks"], "changes": "; ".join(row["changes"]),
+                             "failed": "; ".join(row["failed"])})
+    paths["json"].write_text(json.dumps({**meta, "learners": learners}, indent=2), encoding="utf-8")
+    rows = [{**row, "changes": "; ".join(row["changes"]), "failed": "; ".join(row["failed"])} for row in learners]
+    paths["html"].write_text(render.class_summary(meta, rows), encoding="utf-8")
     return paths
 
 
-def summary_text(outcomes: list[Outcome]) -> str:
-    """A one-screen summary: counts, then one line per learner who did not pass, with the reason."""
-    count = {status: sum(o.status == status for o in outcomes)
-             for status in (PASS, SET_UP, NOT_PROVEN, FAIL, INTERRUPTED)}
-    lines = [f"{len(outcomes)} learners: {count[PASS]} passed, {count[SET_UP]} set up by this run (passed after it "
-             f"created or repaired something), {count[NOT_PROVEN]} not proven, {count[FAIL]} failed"
+def summary_text(outcomes: list[Outcome], run: RunInfo | None = None) -> str:
+    """A one-screen summary: the job and counts, then one line per learner who did not plainly pass."""
+    count = {status: sum(o.status == status for o in outcomes) for status in STATUS_ORDER}
+    job = "" if run is None else ("set-up (created and repaired in learners' accounts): " if run.mode == "set-up"
+                                  else "grading (read only): ")
+    lines = [f"{job}{len(outcomes)} learners: {count[PASS]} passed, {count[SET_UP]} set up by this run (passed "
+             f"after it created or repaired something), {count[NOT_PROVEN]} not proven, {count[FAIL]} failed"
              + (f", {count[INTERRUPTED]} interrupted" if count[INTERRUPTED] else "")]
     lines += [f"  {o.status.upper()} {o.learner}: {(o.message or '; '.join(o.changes))[:160]}"
               for o in outcomes if o.status != PASS]

@@ -1,0 +1,60 @@
+"""The machine-readable outputs against the JSON Schemas shipped in the package."""
+
+import json
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from wildrydes_nb import checks, cli
+from wildrydes_nb.apply import ensure
+from wildrydes_nb.batch import run_batch
+from wildrydes_nb.roster import read_roster
+from wildrydes_nb.summary import RunInfo, write_summaries
+
+REGION = "us-east-2"
+
+
+def schema(name: str) -> dict:
+    return json.loads(resources.files("wildrydes_nb").joinpath("schemas", name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", ["verify.schema.json", "batch-summary.schema.json"])
+def test_the_schemas_ship_in_the_package_and_are_valid(name):
+    jsonschema.Draft202012Validator.check_schema(schema(name))
+
+
+def test_verify_json_is_one_object_of_the_schema_for_every_exit_status(session, step, capsys, tmp_path):
+    args = ["--region", REGION, "--user-pool-id", step.user_pool_id, "--app-client-id", step.app_client_id,
+            "--scratchpad", str(tmp_path / "pad.json"), "--no-proof"]
+    assert cli.main(["verify", "--json", *args]) == cli.EXIT_INPUT  # no pool yet: an error, as JSON
+    missing = json.loads(capsys.readouterr().out)
+    jsonschema.validate(missing, schema("verify.schema.json"))
+    assert missing["ok"] is False and missing["error"]["field"] == "identity_pool_name" and missing["error"]["fix"]
+    ensure(session, step)
+    assert cli.main(["verify", "--json", *args]) == 0
+    report = json.loads(capsys.readouterr().out)
+    jsonschema.validate(report, schema("verify.schema.json"))
+    assert list(report["statuses"]) == list(checks.VERIFY_IDS) and report["statuses"][checks.PROOF] == "not run"
+
+
+def test_a_grading_summary_follows_the_schema_with_every_check_for_every_learner(session, step, tmp_path):
+    other = session.client("cognito-idp").create_user_pool(PoolName="Other")["UserPool"]["Id"]
+    client = session.client("cognito-idp").create_user_pool_client(
+        UserPoolId=other, ClientName="web", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"])["UserPoolClient"]["ClientId"]
+    ensure(session, step)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("learner,region,user_pool_id,app_client_id,identity_pool_name\n"
+                      f"ana,{REGION},{step.user_pool_id},{step.app_client_id},{step.identity_pool_name}\n"
+                      f"bo,{REGION},{other},{client},bo_pool\n")
+    learners = read_roster(roster)
+    outcomes = run_batch(learners, tmp_path / "out", workers=2, verify_only=True, progress=False)
+    paths = write_summaries(outcomes, tmp_path / "out", RunInfo("grading", "a", "b", learners))
+    summary = json.loads(paths["json"].read_text())
+    jsonschema.validate(summary, schema("batch-summary.schema.json"))
+    by_name = {row["learner"]: row for row in summary["learners"]}
+    assert by_name["ana"]["status"] == "pass" and by_name["ana"]["proof"] == "not run"
+    assert by_name["bo"]["status"] == "fail" and "Create it first" in by_name["bo"]["fix"]
+    assert all(list(row["checks"]) == list(checks.VERIFY_IDS) for row in summary["learners"])
+    page = (tmp_path / "out" / by_name["bo"]["feedback"]).read_text()
+    assert "Grading reads only: nothing was created or changed." in page and "Create it first" in page

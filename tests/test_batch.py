@@ -115,7 +115,7 @@ def test_a_class_passes_each_pool_linked_a_broken_learner_fails_alone_and_resume
     summary = {r["learner"]: r for r in csv.DictReader((out / "summary.csv").open())}
     # Batch made their pools: "set up by this run", not the learners' plain pass.
     assert [summary[f"learner{i}"]["status"] for i in range(3)] == ["set up", "fail", "set up"]
-    assert summary["learner0"]["changes"].startswith("create identity pool")
+    assert summary["learner0"]["changes"].startswith("created the identity pool")
     assert "does not belong to user pool" in summary["learner1"]["message"]
     assert "FAIL learner1: " in capsys.readouterr().out
     identity = session.client("cognito-identity")

@@ -53,8 +53,21 @@ class Result:
 
     @property
     def changes(self) -> list[str]:
-        """What this run wrote in AWS, one line each (empty: nothing was changed)."""
-        return [action.detail for action in self.actions]
+        """What this run wrote in AWS, one short line each (empty: nothing was changed)."""
+        said = []
+        for action in self.actions:
+            if action.kind == "create_pool":
+                said.append(f"created the identity pool {self.identity_pool_id}")
+            elif action.kind in ("update_pool", "relink_pool"):
+                said.append(action.detail.replace("update identity pool", "repaired the identity pool", 1)
+                            .replace("re-link identity pool", "re-linked the identity pool", 1))
+            elif action.kind == "create_role":
+                said.append(f"created the {action.role_kind} role {action.role_name}")
+            elif action.kind == "repair_trust":
+                said.append(f"rewrote the trust policy of {action.role_name}")
+            else:
+                said.append("attached the role(s) to the pool")
+        return said
 
     def scratchpad_values(self) -> dict[str, str | None]:
         """The values the workshop asks the learner to keep, by scratchpad key."""

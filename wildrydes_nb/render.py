@@ -253,14 +253,16 @@ LEGEND = {
     PASS: "every check passed, and the learner did the work: nothing was created or repaired for them",
     SET_UP: "every check passed after this run created or repaired something for the learner (listed)",
     NOT_PROVEN: "the configuration is right, but the sign-in proof could not be made in that account "
-                "(no permission to create a test user, or a sign-in challenge): counts as passed, say why",
+                "(no permission to create a test user, or a sign-in challenge): not a failure; the row says why",
     FAIL: "a check failed: the web app would not work; the fix is in the row",
     INTERRUPTED: "the run was stopped before this learner finished; --resume runs them again",
     NOT_RUN: "the check did not run in this mode (grading runs no sign-in proof unless --prove); never a failure",
 }
 _PAGE_CSS = ("body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em}"
              "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 8px;"
-             "text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f6f8fa}"
+             "text-align:left;vertical-align:top;overflow-wrap:break-word}th{background:#f6f8fa;white-space:nowrap}"
+             "td.name,td[class^=s-]{white-space:nowrap}td.id{overflow-wrap:anywhere;font-family:monospace;"
+             "font-size:90%;min-width:12em}"
              "dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{font-weight:bold}"
              + "".join(f".s-{k.replace(' ', '-')}{{background:{v}}}" for k, v in _STATUS_COLOURS.items()))
 
@@ -291,9 +293,9 @@ def class_summary(meta: dict, rows: list[dict]) -> str:
                         if counts.get(s) or s in (PASS, FAIL))
     legend = "".join(f"<dt>{_e(STATUS_WORDS[s])}</dt><dd>{_e(text)}</dd>" for s, text in LEGEND.items())
     body_rows = "".join(
-        "<tr>" + f"<td>{_link(r['feedback'], r['learner']) or _e(r['learner'])}</td>" + _status_cell(r["status"])
-        + _status_cell(r["proof"]) + f"<td>{_e(r['failed'])}</td><td>{_e(r['fix'])}</td>"
-        + f"<td>{_e(r['changes'])}</td><td><code>{_e(r['identity_pool_id'])}</code></td></tr>"
+        "<tr>" + f"<td class='name'>{_link(r['feedback'], r['learner']) or _e(r['learner'])}</td>"
+        + _status_cell(r["status"]) + _status_cell(r["proof"]) + f"<td>{_e(r['failed'])}</td><td>{_e(r['fix'])}</td>"
+        + f"<td>{_e(r['changes'])}</td><td class='id'>{_e(r['identity_pool_id'])}</td></tr>"
         for r in rows)
     facts = (f"<p>{_e(meta['started'])} to {_e(meta['ended'])} · wildrydes-nb {_e(meta['version'])} · "
              f"regions: {_e(', '.join(meta['regions']))} · profiles: {_e(', '.join(meta['profiles']))}</p>")

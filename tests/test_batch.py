@@ -29,10 +29,11 @@ def roster(tmp_path, text, name="roster.csv"):
 
 def test_csv_and_yaml_rosters_are_read(tmp_path):
     learners = read_roster(roster(tmp_path, HEADER + 'ana,us-east-2,"us-east-2_abc",abcdefghijklmnopqrstuvwxyz,\n'))
-    assert learners == [Learner(1, "ana", "us-east-2", "us-east-2_abc", "abcdefghijklmnopqrstuvwxyz")]
+    assert learners == [Learner(2, "ana", "us-east-2", "us-east-2_abc", "abcdefghijklmnopqrstuvwxyz")]
     yaml_text = ("learners:\n  - {learner: bo, region: us-east-2, user_pool_id: us-east-2_abc,\n"
                  "     app_client_id: abcdefghijklmnopqrstuvwxyz, profile: class}\n")
-    assert read_roster(roster(tmp_path, yaml_text, "roster.yaml"))[0].profile == "class"
+    [bo] = read_roster(roster(tmp_path, yaml_text, "roster.yaml"))
+    assert (bo.profile, bo.row) == ("class", 1)  # a YAML roster's entries count from 1
 
 
 def test_every_bad_row_is_reported_with_its_number(tmp_path):
@@ -41,14 +42,21 @@ def test_every_bad_row_is_reported_with_its_number(tmp_path):
             + "ana,us-east-2,us-east-2_abc,abcdefghijklmnopqrstuvwxyz,\n"
             + "bo,us-east-2,,abcdefghijklmnopqrstuvwxyz,\n"
             + "cy,us-east-2,abcdefghijklmnopqrstuvwxyz,us-east-2_abc,\n"
-            + "d/e,us-east-2,us-east-2_abc,abcdefghijklmnopqrstuvwxyz,\n")
+            + "d/e,us-east-2,us-east-2_abc,abcdefghijklmnopqrstuvwxyz,pool_de\n"
+            + "d_e,us-east-2,us-east-2_abc,abcdefghijklmnopqrstuvwxyz,pool_de2\n")
     with pytest.raises(RosterError) as caught:
         read_roster(roster(tmp_path, text))
-    rows = dict(caught.value.rows)
-    assert set(rows) == {2, 3, 4, 5}
-    assert "already on row 1" in rows[2] and "missing user_pool_id" in rows[3]
-    assert "looks like an App client ID" in rows[4] and "names a folder" in rows[5]
-    assert "row 4:" in str(caught.value)
+    rows = dict(caught.value.rows)  # the spreadsheet's row numbers: the header is row 1
+    assert set(rows) == {3, 4, 5, 7}
+    assert "already on row 2" in rows[3] and "missing user_pool_id" in rows[4]
+    assert "looks like an App client ID" in rows[5] and "would share the folder 'd_e'" in rows[7]
+    assert "row 5:" in str(caught.value)
+
+
+def test_email_shaped_learner_names_get_a_safe_folder(tmp_path):
+    [ana] = read_roster(roster(tmp_path, HEADER + "ana@example.com,us-east-2,us-east-2_abc,"
+                                                  "abcdefghijklmnopqrstuvwxyz,\n"))
+    assert (ana.learner, ana.folder) == ("ana@example.com", "ana_example.com")
 
 
 def test_missing_column_is_reported(tmp_path):
@@ -237,15 +245,15 @@ def _bad_rows(tmp_path, text, name="roster.csv"):
 
 def test_a_quoted_newline_stays_in_its_field_and_is_refused_as_a_name(tmp_path):
     rows = _bad_rows(tmp_path, HEADER + f'"ana\nbo",{ROW},\ncy,{ROW},"wild\nrydes"\ndi,{ROW},di_pool\n')
-    assert set(rows) == {1, 2}
-    assert rows[1].startswith(r"learner: 'ana\nbo' contains '\n'")
-    assert "Identity pool name" in rows[2] and r"'\n'" in rows[2]
+    assert set(rows) == {2, 3}  # a spreadsheet's rows: one per record, the header row 1
+    assert rows[2].startswith(r"learner: 'ana\nbo' contains '\n'")
+    assert "Identity pool name" in rows[3] and r"'\n'" in rows[3]
 
 
 def test_line_separators_other_than_newline_do_not_split_a_row(tmp_path):
     rows = _bad_rows(tmp_path, HEADER + f"ana,{ROW},wild\u2028rydes\nbo,{ROW},bo\x1cpool\ncy,{ROW},cy_pool\n")
-    assert set(rows) == {1, 2}
-    assert r"'\u2028'" in rows[1] and r"'\x1c'" in rows[2]
+    assert set(rows) == {2, 3}
+    assert r"'\u2028'" in rows[2] and r"'\x1c'" in rows[3]
 
 
 def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path):
@@ -258,9 +266,9 @@ def test_names_that_differ_only_in_case_or_collide_with_the_summary_are_refused(
     text = HEADER + "".join(f"{name},{ROW},pool_{n}\n" for n, name in
                             enumerate(["Ana", "ana", "summary.csv", "Summary.HTML", "summary.json", "bo"]))
     rows = _bad_rows(tmp_path, text)
-    assert set(rows) == {2, 3, 4, 5}
-    assert "'ana' differs only in case from 'Ana' on row 1" in rows[2]
-    assert "'summary.csv' is the name of a summary file" in rows[3]
+    assert set(rows) == {3, 4, 5, 6}
+    assert "'ana' differs only in case from 'Ana' on row 2" in rows[3]
+    assert "'summary.csv' would have the name of a summary file" in rows[4]
 
 
 def test_a_token_in_any_column_is_refused_without_echo(tmp_path):
@@ -269,8 +277,8 @@ def test_a_token_in_any_column_is_refused_without_echo(tmp_path):
             f"ana,{ROW},pool_a,{jwt}\nbo,us-east-2,us-east-2_abc,{jwt},pool_b,\n")
     with pytest.raises(RosterError) as caught:
         read_roster(roster(tmp_path, text))
-    assert dict(caught.value.rows).keys() == {1, 2} and jwt[:12] not in str(caught.value)
-    assert "profile: looks like a token or key" in dict(caught.value.rows)[1]
+    assert dict(caught.value.rows).keys() == {2, 3} and jwt[:12] not in str(caught.value)
+    assert "profile: looks like a token or key" in dict(caught.value.rows)[2]
 
 
 FIRST = "ana,us-east-2,us-east-2_abc,abcdefghijklmnopqrstuvwxyz,wildrydes_pool"
@@ -279,7 +287,7 @@ FIRST = "ana,us-east-2,us-east-2_abc,abcdefghijklmnopqrstuvwxyz,wildrydes_pool"
 def test_learners_of_one_account_never_share_a_role_even_in_another_region(tmp_path):
     text = HEADER + FIRST + "\nbo,eu-west-1,eu-west-1_abc,abcdefghijklmnopqrstuvwxyz,wildrydes_pool\n"
     rows = _bad_rows(tmp_path, text)
-    assert set(rows) == {2} and "row 1" in rows[2] and f"{role_name('wildrydes_pool')}" in rows[2]
+    assert set(rows) == {3} and "row 2" in rows[3] and f"{role_name('wildrydes_pool')}" in rows[3]
     profiles = text.replace(",identity_pool_name\n", ",identity_pool_name,profile\n").replace("_pool\n", "_pool,{}\n")
     assert len(read_roster(roster(tmp_path, profiles.format("one", "two")))) == 2
 
@@ -300,7 +308,7 @@ def test_two_role_names_that_differ_only_in_case_are_one_role(tmp_path, monkeypa
     monkeypatch.setattr(roles, "role_name", lambda name, kind=roles.AUTHENTICATED: f"Cognito_{name}Auth_Role")
     text = HEADER + FIRST + "\nbo,us-east-2,us-east-2_abc,abcdefghijklmnopqrstuvwxyz,WildRydes_Pool\n"
     rows = _bad_rows(tmp_path, text)
-    assert set(rows) == {2} and "Cognito_wildrydes_poolAuth_Role" in rows[2] and "ignore case" in rows[2]
+    assert set(rows) == {3} and "Cognito_wildrydes_poolAuth_Role" in rows[3] and "ignore case" in rows[3]
 
 
 # Stops: kill -9 of the runner leaves no learner or kernel behind; one Ctrl-C (SIGINT) stops the

@@ -113,12 +113,12 @@ def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str, pro
     # The runner's stop handlers were inherited with the fork; the runner stops a learner by killing it.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    folder = Path(out_dir) / learner.learner
+    folder = Path(out_dir) / learner.folder
     folder.mkdir(parents=True, exist_ok=True)
     os.environ["WILDRYDES_SCRATCHPAD"] = str(folder / "scratchpad.json")
     # The class's shared back-off, and the runner's listing of the identity pools (if it has one),
     # for this process and, through its environment, its kernel (class_run.py).
-    snapshot = Path(out_dir) / LISTINGS_FOLDER / f"{learner.learner}.json"
+    snapshot = Path(out_dir) / LISTINGS_FOLDER / f"{learner.folder}.json"
     for key, value in class_run.environment(Path(out_dir) / BACKOFF_FOLDER,
                                             snapshot if snapshot.exists() else None).items():
         if value is None:
@@ -141,7 +141,7 @@ def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str, pro
     outcome.seconds = round(time.monotonic() - start, 2)
     executed = folder / Path(notebook).name
     if not verify_only and executed.exists():
-        outcome.notebook = _rendered_notebook(executed, learner.learner)
+        outcome.notebook = _rendered_notebook(executed, learner.folder)
     outcome.feedback = _write_feedback(folder, learner, outcome, report, "grading" if verify_only else "set-up")
     _write_result(folder, outcome)
 
@@ -167,7 +167,7 @@ def _write_feedback(folder: Path, learner: Learner, outcome: Outcome, report: Re
                                 outcome.message, outcome.fix, report,
                                 outcome.notebook.split("/", 1)[1] if outcome.notebook else "")
     (folder / FEEDBACK_FILE).write_text(page, encoding="utf-8")
-    return f"{learner.learner}/{FEEDBACK_FILE}"
+    return f"{learner.folder}/{FEEDBACK_FILE}"
 
 
 def _die_with_parent() -> None:
@@ -223,11 +223,11 @@ def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: i
     results: dict[str, Outcome] = {}
     todo = deque()
     for learner in learners:
-        previous = _read_result(out / learner.learner) if resume else None
+        previous = _read_result(out / learner.folder) if resume else None
         if previous is not None and previous.status in (PASS, SET_UP, NOT_PROVEN):
             results[learner.learner] = previous
         else:
-            (out / learner.learner / RESULT_FILE).unlink(missing_ok=True)
+            (out / learner.folder / RESULT_FILE).unlink(missing_ok=True)
             todo.append(learner)
     _share_listings(list(todo), out)
     _preload(verify_only)
@@ -257,12 +257,12 @@ def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: i
                     status, message = (INTERRUPTED, f"the batch was stopped ({stop.name}) while this learner ran; "
                                                     "--resume runs it again") if stop.name else \
                         (FAIL, f"timed out after {timeout:g} s")
-                    _write_result(out / learner.learner, Outcome(learner.learner, status, message=message,
+                    _write_result(out / learner.folder, Outcome(learner.learner, status, message=message,
                                                                  seconds=seconds))
                 proc.join()
-                outcome = _read_result(out / learner.learner) or Outcome(
+                outcome = _read_result(out / learner.folder) or Outcome(
                     learner.learner, "fail", message=f"the learner's process crashed (exit code {proc.exitcode})")
-                _write_result(out / learner.learner, outcome)
+                _write_result(out / learner.folder, outcome)
                 results[learner.learner] = outcome
                 del running[sentinel]
             _update_bar(bar, results, len(running))
@@ -312,7 +312,7 @@ def _share_listings(learners: list[Learner], out: Path) -> None:
                 listings[account] = listing.take(make_session(learner.profile, learner.region))
             except Exception:  # noqa: BLE001 - the learners list for themselves, and say why it fails
                 listings[account] = None
-        path = folder / f"{learner.learner}.json"
+        path = folder / f"{learner.folder}.json"
         if listings[account] is None:
             path.unlink(missing_ok=True)
         else:

@@ -19,7 +19,14 @@ REQUIRED = ("learner", "region", "user_pool_id", "app_client_id")
 COLUMNS = (*REQUIRED, "identity_pool_name", "profile", "identity_pool_id")
 
 
-LEARNER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+LEARNER_MAX = 128  # characters of a learner's name: an email address fits
+_NOT_IN_FOLDERS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def folder_name(learner: str) -> str:
+    """The learner's folder in the output folder: their name where it is safe as one, else made so
+    (``ana@example.com`` → ``ana_example.com``): letters, digits, ``.``, ``_`` and ``-``."""
+    return _NOT_IN_FOLDERS.sub("_", learner).strip("._-")[:64] or "learner"
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,11 @@ class Learner:
     identity_pool_name: str = DEFAULT_IDENTITY_POOL_NAME
     profile: str | None = None
     identity_pool_id: str | None = None
+    folder: str = ""  # their folder in the output folder (folder_name), made from the name when not given
+
+    def __post_init__(self):
+        if not self.folder:
+            object.__setattr__(self, "folder", folder_name(self.learner))
 
 
 def _load_rows(path: Path) -> list[dict]:
@@ -62,17 +74,21 @@ def _plain_columns(values: dict[str, str]) -> str | None:
 
 
 def _learner_problem(name: str, seen: dict[str, tuple[int, str]]) -> str | None:
-    """Why ``name`` cannot name a learner's folder beside the others and the summary, if it cannot."""
-    if not LEARNER_RE.fullmatch(name):
-        return f"learner {shown(name)} must be letters, digits, '.', '_' or '-' (it names a folder)"
-    if name.lower().startswith("summary."):
-        return f"learner {shown(name)} is the name of a summary file in the output folder; choose another name"
-    if name.lower() in seen:
-        row, first = seen[name.lower()]
+    """Why ``name`` cannot name a learner beside the others (their folders must differ), if it cannot."""
+    if len(name) > LEARNER_MAX:
+        return f"learner {shown(name[:40])}... has {len(name)} characters; at most {LEARNER_MAX}"
+    folder = folder_name(name)
+    if folder.lower().startswith("summary."):
+        return f"learner {shown(name)} would have the name of a summary file as its folder; choose another name"
+    if folder.lower() in seen:
+        row, first = seen[folder.lower()]
         if first == name:
             return f"learner {shown(name)} already on row {row}"
-        # One folder on a case-insensitive disk (macOS, Windows): their runs would overwrite each other.
-        return f"learner {shown(name)} differs only in case from {shown(first)} on row {row}"
+        if first.lower() == name.lower():
+            # One folder on a case-insensitive disk (macOS, Windows): their runs would overwrite each other.
+            return f"learner {shown(name)} differs only in case from {shown(first)} on row {row}"
+        return (f"learner {shown(name)} and {shown(first)} on row {row} would share the folder {shown(folder)}; "
+                "give one of them another name")
     return None
 
 
@@ -85,7 +101,8 @@ def _yaml_error() -> type[Exception]:
 def read_roster(path: str | os.PathLike) -> list[Learner]:
     """Read and check a CSV or YAML roster; every bad row is reported at once, with its number.
 
-    Row numbers count the data rows from 1 (the CSV header is not a row).
+    Row numbers are a spreadsheet's: in a CSV the header is row 1, so the first learner is row 2;
+    a YAML roster's entries are numbered from 1.
     """
     path = Path(path)
     try:
@@ -97,11 +114,12 @@ def read_roster(path: str | os.PathLike) -> list[Learner]:
         raise RosterError([(0, f"the file cannot be read as CSV or YAML ({err})")], str(path)) from None
     bad: list[tuple[int, str]] = []
     learners: list[Learner] = []
-    seen: dict[str, tuple[int, str]] = {}  # lower-case learner -> (row, learner)
+    seen: dict[str, tuple[int, str]] = {}  # lower-case folder -> (row, learner)
     role_rows: dict[tuple, tuple[int, str]] = {}  # (profile, lower-case role name) -> (row, role name)
     if not rows:
         bad.append((0, "the roster has no learners"))
-    for number, raw in enumerate(rows, start=1):
+    first_row = 1 if path.suffix.lower() in (".yml", ".yaml") else 2
+    for number, raw in enumerate(rows, start=first_row):
         values = {k.strip(): strip_pasted(v, k)[0] for k, v in raw.items() if k}
         missing = [c for c in REQUIRED if not values.get(c)]
         if missing:
@@ -112,7 +130,7 @@ def read_roster(path: str | os.PathLike) -> list[Learner]:
             bad.append((number, problem))
             continue
         name = values["learner"]
-        seen[name.lower()] = (number, name)
+        seen[folder_name(name).lower()] = (number, name)
         try:
             step = check_step_input(values["region"], values["user_pool_id"], values["app_client_id"],
                                     values.get("identity_pool_name") or DEFAULT_IDENTITY_POOL_NAME)

@@ -50,6 +50,12 @@ def _learner(outcome: Outcome) -> dict:
             "calls": list(outcome.calls)}
 
 
+def _cell(value):
+    """A CSV cell a spreadsheet shows as text: one starting with = + - @ (a formula to Excel or
+    LibreOffice) gets a leading apostrophe, the usual guard."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+
+
 def write_summaries(outcomes: list[Outcome], out_dir: str | os.PathLike, run: RunInfo | None = None
                     ) -> dict[str, Path]:
     """``summary.csv``, ``summary.json`` and ``summary.html`` in ``out_dir``: one row per learner.
@@ -64,8 +70,8 @@ def write_summaries(outcomes: list[Outcome], out_dir: str | os.PathLike, run: Ru
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in learners:
-            writer.writerow({**row, **row["checks"], "changes": "; ".join(row["changes"]),
-                             "failed": "; ".join(row["failed"])})
+            writer.writerow({key: _cell(value) for key, value in {
+                **row, **row["checks"], "changes": "; ".join(row["changes"]), "failed": "; ".join(row["failed"])}.items()})
     paths["json"].write_text(json.dumps({**meta, "learners": learners}, indent=2), encoding="utf-8")
     rows = [{**row, "changes": "; ".join(row["changes"]), "failed": "; ".join(row["failed"])} for row in learners]
     paths["html"].write_text(render.class_summary(meta, rows), encoding="utf-8")

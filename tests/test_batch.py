@@ -194,13 +194,20 @@ def quick_notebook(tmp_path, code):
 @pytest.mark.slow
 def test_timeout_and_crashed_kernel_are_recorded_and_the_others_go_on(tmp_path, session):
     path = quick_notebook(tmp_path, "import os, time\n"
-                                    "if identity_pool_name == 'pool_0': time.sleep(60)\n"
+                                    "from wildrydes_nb.scratchpad import Scratchpad\n"
+                                    "if identity_pool_name == 'pool_0':\n"
+                                    "    Scratchpad(scratchpad_path).update(identity_pool_id='us-east-2:"
+                                    "00000000-0000-0000-0000-000000000000')\n"
+                                    "    time.sleep(60)\n"
                                     "if identity_pool_name == 'pool_1': os._exit(1)")
     start = time.monotonic()
     outcomes = run_batch(read_roster(class_roster(tmp_path, session, 3)), tmp_path / "out", workers=3,
                          timeout=6, notebook=path, progress=False)
     assert time.monotonic() - start < 30
     assert outcomes[0].status == "fail" and "timed out after 6 s" in outcomes[0].message
+    # What the timed-out learner had learned is kept: the id it saved, and a page for them.
+    assert outcomes[0].identity_pool_id == "us-east-2:00000000-0000-0000-0000-000000000000"
+    assert "timed out after 6 s" in (tmp_path / "out" / outcomes[0].feedback).read_text()
     assert outcomes[1].status == "fail" and "Kernel" in outcomes[1].message
     # The third ran to the end but published no report: a fail with that reason, not a crash.
     assert outcomes[2].message == "the notebook ran but published no verification report"

@@ -58,3 +58,30 @@ def test_a_grading_summary_follows_the_schema_with_every_check_for_every_learner
     assert all(list(row["checks"]) == list(checks.VERIFY_IDS) for row in summary["learners"])
     page = (tmp_path / "out" / by_name["bo"]["feedback"]).read_text()
     assert "Grading reads only: nothing was created or changed." in page and "Create it first" in page
+
+
+def test_points_give_a_score_and_grades_csv_and_a_bad_points_file_is_refused_before_anything_runs(
+        session, step, tmp_path, capsys):
+    from wildrydes_nb.errors import InputError
+    from wildrydes_nb.summary import read_points
+
+    ensure(session, step)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("learner,region,user_pool_id,app_client_id,identity_pool_name\n"
+                      f"ana,{REGION},{step.user_pool_id},{step.app_client_id},{step.identity_pool_name}\n")
+    points = tmp_path / "points.yaml"
+    points.write_text(f"{checks.AUTH_ROLE_TRUST_AUD}: 2\n{checks.IDENTITY_POOL_PROVIDER}: 1.5\n{checks.PROOF_ROLE}: 3\n")
+    out = tmp_path / "graded"
+    assert cli.main(["grade", str(roster), "--out", str(out), "--points", str(points)]) == 0
+    assert "grades: " in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    jsonschema.validate(summary, schema("batch-summary.schema.json"))
+    assert (summary["learners"][0]["score"], summary["learners"][0]["max"]) == (3.5, 6.5)  # the proof did not run
+    assert (out / "grades.csv").read_text().splitlines() == ["learner,score,max", "ana,3.5,6.5"]
+    for text, problem in [("nope: 1\n", "is not a check id"), (f"{checks.PROOF}: -1\n", "not a number of 0 or more"),
+                          (f"a: &x 1\n{checks.PROOF}: *x\n", "aliases"), ("- 1\n", "not a mapping")]:
+        points.write_text(text)
+        with pytest.raises(InputError, match=problem):
+            read_points(points)
+    assert cli.main(["grade", str(roster), "--out", str(tmp_path / "again"), "--points", str(points)]) == cli.EXIT_INPUT
+    assert not (tmp_path / "again").exists()

@@ -146,6 +146,25 @@ def _child(learner: Learner, out_dir: str, verify_only: bool, notebook: str, pro
     _write_result(folder, outcome)
 
 
+def _what_was_left(folder: Path, learner: Learner, outcome: Outcome, mode: str) -> Outcome:
+    """A learner stopped before its end (timeout, crash, stop) keeps what its run had learned: the
+    Identity Pool ID its scratchpad holds, and a feedback page saying how it ended."""
+    from .scratchpad import Scratchpad
+
+    try:
+        saved = Scratchpad(folder / "scratchpad.json").read()
+    except WildrydesError:
+        saved = {}
+    outcome.identity_pool_id = outcome.identity_pool_id or saved.get("identity_pool_id") or ""
+    if outcome.identity_pool_id and "identity pool" not in outcome.message:
+        outcome.message += f" (it had saved the identity pool {outcome.identity_pool_id})"
+    outcome.fix = outcome.fix or "Run it again (--resume runs only the learners that did not pass); it carries on " \
+                                 "from what exists."
+    folder.mkdir(parents=True, exist_ok=True)
+    outcome.feedback = _write_feedback(folder, learner, outcome, None, mode)
+    return outcome
+
+
 def _rendered_notebook(executed: Path, learner: str) -> str:
     """The executed notebook as a web page beside it (relative link), or ``""`` if it cannot be."""
     try:
@@ -252,16 +271,19 @@ def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: i
                 seconds = round(time.monotonic() - started, 2)
                 if proc.is_alive() and seconds < timeout and not stop.name:
                     continue
+                ended = None  # how the runner ended it, when the learner could not say
                 if proc.is_alive():
                     _kill_group(proc)
                     status, message = (INTERRUPTED, f"the batch was stopped ({stop.name}) while this learner ran; "
                                                     "--resume runs it again") if stop.name else \
                         (FAIL, f"timed out after {timeout:g} s")
-                    _write_result(out / learner.folder, Outcome(learner.learner, status, message=message,
-                                                                 seconds=seconds))
+                    ended = Outcome(learner.learner, status, message=message, seconds=seconds)
                 proc.join()
-                outcome = _read_result(out / learner.folder) or Outcome(
-                    learner.learner, "fail", message=f"the learner's process crashed (exit code {proc.exitcode})")
+                outcome = ended or _read_result(out / learner.folder) or Outcome(
+                    learner.learner, FAIL, message=f"the learner's process crashed (exit code {proc.exitcode})")
+                if ended is not None or not outcome.feedback:  # keep what was learned: the ids saved, a page
+                    outcome = _what_was_left(out / learner.folder, learner, outcome,
+                                             "grading" if verify_only else "set-up")
                 _write_result(out / learner.folder, outcome)
                 results[learner.learner] = outcome
                 del running[sentinel]

@@ -149,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--workers", type=int, default=None, help="learners run at once (default: number of cores)")
         p.add_argument("--resume", action="store_true", help="skip learners whose last run in DIR passed")
         p.add_argument("--timeout", type=float, default=300, help="seconds allowed per learner (default 300)")
+        p.add_argument("--points", metavar="FILE", help="YAML of points per check id (e.g. 'auth_role.trust.aud: 2'): "
+                                                        "adds a score and writes grades.csv (learner, score, max)")
         if name == "batch":
             p.add_argument("--verify-only", action="store_true",
                            help="the old spelling of 'wildrydes-nb grade': create or change nothing")
@@ -465,17 +467,18 @@ def cmd_batch(args) -> int:
     from .report import INTERRUPTED
     from .roster import read_roster
     from .batch import run_batch
-    from .summary import RunInfo, summary_text, write_summaries
+    from .summary import RunInfo, read_points, summary_text, write_summaries
 
     grading = args.command == "grade" or args.verify_only
     learners = read_roster(args.roster)
+    points = read_points(args.points) if args.points else None  # checked before anything runs
     started = _now()
     outcomes = run_batch(learners, args.out, workers=args.workers, verify_only=grading,
                          prove=getattr(args, "prove", False), resume=args.resume, timeout=args.timeout)
     run = RunInfo(mode="grading" if grading else "set-up", started=started, ended=_now(), learners=learners)
-    paths = write_summaries(outcomes, args.out, run)
+    paths = write_summaries(outcomes, args.out, run, points)
     print(summary_text(outcomes, run))
-    print(f"summary: {paths['html']} (also .csv, .json)")
+    print(f"summary: {paths['html']} (also .csv, .json" + (f"; grades: {paths['grades']})" if "grades" in paths else ")"))
     if any(o.status == INTERRUPTED for o in outcomes):
         return EXIT_INTERRUPTED
     # "not proven": the learner's setup is right; the proof could not run in that account.

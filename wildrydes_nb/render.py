@@ -292,14 +292,21 @@ def class_summary(meta: dict, rows: list[dict]) -> str:
     heading = ", ".join(f"{counts[s]} {STATUS_WORDS[s]}" for s in (PASS, SET_UP, FAIL, NOT_PROVEN, INTERRUPTED)
                         if counts.get(s) or s in (PASS, FAIL))
     legend = "".join(f"<dt>{_e(STATUS_WORDS[s])}</dt><dd>{_e(text)}</dd>" for s, text in LEGEND.items())
+    scored = any(r.get("score") is not None for r in rows)
+
+    def score(r: dict) -> str:
+        return f"<td class='name'>{r['score']:g} / {r['max']:g}</td>" if scored else ""
+
     body_rows = "".join(
         "<tr>" + f"<td class='name'>{_link(r['feedback'], r['learner']) or _e(r['learner'])}</td>"
-        + _status_cell(r["status"]) + _status_cell(r["proof"]) + f"<td>{_e(r['failed'])}</td><td>{_e(r['fix'])}</td>"
+        + _status_cell(r["status"]) + _status_cell(r["proof"]) + score(r)
+        + f"<td>{_e(r['failed'])}</td><td>{_e(r['fix'])}</td>"
         + f"<td>{_e(r['changes'])}</td><td class='id'>{_e(r['identity_pool_id'])}</td></tr>"
         for r in rows)
     facts = (f"<p>{_e(meta['started'])} to {_e(meta['ended'])} · wildrydes-nb {_e(meta['version'])} · "
              f"regions: {_e(', '.join(meta['regions']))} · profiles: {_e(', '.join(meta['profiles']))}</p>")
-    table = ("<table><tr><th>learner</th><th>status</th><th>sign-in proof</th><th>what failed</th><th>fix</th>"
+    table = ("<table><tr><th>learner</th><th>status</th><th>sign-in proof</th>" + ("<th>score</th>" if scored else "")
+             + "<th>what failed</th><th>fix</th>"
              f"<th>changed by this run</th><th>identity pool</th></tr>{body_rows}</table>")
     return _page("Identity pool: class summary",
                  f"<h1>{_e(job)}</h1><h2>{len(rows)} learners: {_e(heading)}</h2>{facts}{table}"

@@ -14,12 +14,14 @@ from pathlib import Path
 
 from . import __version__, checks, render
 from .batch import Outcome
+from .errors import InputError
 from .report import FAIL, INTERRUPTED, NOT_PROVEN, NOT_RUN, PASS, SET_UP
 from .roster import Learner
 
 SCHEMA_VERSION = 1
+POINTS_MAX_BYTES = 64 * 1024  # a points file is a few lines
 STATUS_ORDER = (PASS, SET_UP, NOT_PROVEN, FAIL, INTERRUPTED)
-CSV_COLUMNS = ("learner", "status", "proof", "identity_pool_id", "changes", "failed", "fix", "message", "feedback",
+CSV_COLUMNS = ("learner", "status", "proof", "score", "max", "identity_pool_id", "changes", "failed", "fix", "message", "feedback",
                "notebook", "seconds", *checks.VERIFY_IDS)
 
 
@@ -40,10 +42,48 @@ class RunInfo:
                 "counts": {status: sum(o.status == status for o in outcomes) for status in STATUS_ORDER}}
 
 
-def _learner(outcome: Outcome) -> dict:
+def read_points(path: str | os.PathLike) -> dict[str, float]:
+    """Points per check id from a small YAML file (``auth_role.trust.aud: 2``), read safely: a
+    regular file of bounded size, no YAML aliases, known check ids, finite numbers of 0 or more."""
+    import math
+
+    import yaml
+
+    where = Path(path)
+    fix = ("Write one line per check id, e.g. 'auth_role.trust.aud: 2'; the ids are in "
+           "wildrydes_nb/checks.py and summary.csv's columns.")
+    if not where.is_file() or where.stat().st_size > POINTS_MAX_BYTES:
+        raise InputError(f"{where} is not a regular file of at most {POINTS_MAX_BYTES // 1024} KB.", field="--points",
+                         fix=fix)
+    text = where.read_text(encoding="utf-8-sig", errors="replace")
+    try:
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text)):
+            raise InputError(f"{where} uses YAML aliases, which a points file does not need.", field="--points",
+                             fix=fix)
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as err:
+        raise InputError(f"{where} cannot be read as YAML ({err}).", field="--points", fix=fix) from None
+    if not isinstance(data, dict):
+        raise InputError(f"{where} is not a mapping of check ids to points.", field="--points", fix=fix)
+    points = {}
+    for key, value in data.items():
+        if key not in checks.VERIFY_IDS:
+            raise InputError(f"{key!r} in {where} is not a check id.", field="--points", fix=fix)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise InputError(f"the points of {key} in {where} are {value!r}, not a number of 0 or more.",
+                             field="--points", fix=fix)
+        points[key] = float(value)
+    return points
+
+
+def _learner(outcome: Outcome, points: dict[str, float] | None = None) -> dict:
     statuses = {check_id: outcome.checks.get(check_id, NOT_RUN) for check_id in checks.VERIFY_IDS}
     failed = [checks.wording(check_id) for check_id, status in statuses.items() if status == FAIL]
+    # A check earns its points when it passed; a proof "not proven" earns them too (it is not a
+    # failure: the account kept it from being made), and "not run" earns none.
+    score = sum(value for check_id, value in (points or {}).items() if statuses[check_id] in (PASS, NOT_PROVEN))
     return {"learner": outcome.learner, "status": outcome.status, "proof": outcome.proof,
+            "score": score if points else None, "max": sum(points.values()) if points else None,
             "identity_pool_id": outcome.identity_pool_id, "changes": list(outcome.changes),
             "failed": failed, "fix": outcome.fix, "message": outcome.message, "feedback": outcome.feedback,
             "notebook": outcome.notebook, "seconds": outcome.seconds, "checks": statuses,
@@ -56,15 +96,17 @@ def _cell(value):
     return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
 
 
-def write_summaries(outcomes: list[Outcome], out_dir: str | os.PathLike, run: RunInfo | None = None
-                    ) -> dict[str, Path]:
-    """``summary.csv``, ``summary.json`` and ``summary.html`` in ``out_dir``: one row per learner.
+def write_summaries(outcomes: list[Outcome], out_dir: str | os.PathLike, run: RunInfo | None = None,
+                    points: dict[str, float] | None = None) -> dict[str, Path]:
+    """``summary.csv``, ``summary.json`` and ``summary.html`` in ``out_dir``: one row per learner;
+    with ``points`` (:func:`read_points`) a score per learner and ``grades.csv`` (learner, score,
+    max) for a learning management system.
 
     ``summary.json`` follows ``wildrydes_nb/schemas/batch-summary.schema.json``."""
     out = Path(out_dir)
     run = run or RunInfo("set-up")
     meta = run.to_dict(outcomes)
-    learners = [_learner(o) for o in outcomes]
+    learners = [_learner(o, points) for o in outcomes]
     paths = {kind: out / f"summary.{kind}" for kind in ("csv", "json", "html")}
     with paths["csv"].open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
@@ -75,6 +117,12 @@ def write_summaries(outcomes: list[Outcome], out_dir: str | os.PathLike, run: Ru
     paths["json"].write_text(json.dumps({**meta, "learners": learners}, indent=2), encoding="utf-8")
     rows = [{**row, "changes": "; ".join(row["changes"]), "failed": "; ".join(row["failed"])} for row in learners]
     paths["html"].write_text(render.class_summary(meta, rows), encoding="utf-8")
+    if points:
+        paths["grades"] = out / "grades.csv"
+        with paths["grades"].open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["learner", "score", "max"])
+            writer.writerows([_cell(row["learner"]), f"{row['score']:g}", f"{row['max']:g}"] for row in learners)
     return paths
 
 

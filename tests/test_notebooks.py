@@ -24,7 +24,7 @@ from wildrydes_nb.user_pool import ensure_user_pool
 
 IDENTITY_POOL = workbook.SHIPPED_DIR / "02_identity_pool.ipynb"
 WRONG_APP_CLIENT_ID = "abcdefghijklmnopqrstuvwxyz"
-PARAMETER_LINE = re.compile(r"(\w+) = (.+?)  # (.+)")
+PARAMETER_LINE = re.compile(r"(\w+): (bool|\"Optional\[str\]\") = (.+?)  # (.+)")  # typed: --help-notebook shows it
 # Defaults the issue fixes, wherever the parameter appears.
 DEFAULTS = {"region": "None", "user_pool_id": "None", "app_client_id": "None",
             "identity_pool_name": "None", "allow_unauthenticated": "False",
@@ -71,6 +71,7 @@ def test_shipped_notebook_is_clean_and_has_one_documented_parameters_cell(name):
     assert {"scratchpad_path", "auto_submit"} <= documented.keys()
     for parameter, info in documented.items():
         assert info["help"], f"{parameter} has no comment"
+        assert info["inferred_type_name"] in ("bool", "Optional[str]"), parameter  # not "Unknown type"
         if parameter in DEFAULTS:
             assert info["default"] == DEFAULTS[parameter], parameter
     # Code cells stay short: the work is in the package.

@@ -169,7 +169,10 @@ class Form:
     # Display: the widget for JupyterLab, a stable one-line text for logs and nbval.
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = f"{self.title} (a form: open the notebook in JupyterLab to use it)"
+        # What a reader without widgets sees (a headless run's output, an export): it says that a
+        # form submits nothing by itself.
+        bundle["text/plain"] = (f"{self.title} (a form: open the notebook in JupyterLab to use it; without a click "
+                                "it submits nothing, and a headless run submits it only with auto_submit=True)")
         return bundle
 
     def show(self) -> None:

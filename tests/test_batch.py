@@ -119,7 +119,8 @@ def test_a_class_passes_each_pool_linked_a_broken_learner_fails_alone_and_resume
     path = class_roster(tmp_path, session, 3, broken={1})
     learners = read_roster(path)
     out = tmp_path / "out"
-    assert main(["batch", str(path), "--out", str(out), "--workers", "2"]) == 1
+    assert main(["batch", str(path), "--out", str(tmp_path / "runs"), "--workers", "2"]) == 1
+    out = latest_run(tmp_path / "runs")  # each run in a folder of its own under --out
     summary = {r["learner"]: r for r in csv.DictReader((out / "summary.csv").open())}
     # Batch made their pools: "set up by this run", not the learners' plain pass.
     assert [summary[f"learner{i}"]["status"] for i in range(3)] == ["set up", "fail", "set up"]
@@ -142,10 +143,13 @@ def test_a_class_passes_each_pool_linked_a_broken_learner_fails_alone_and_resume
             assert not SECRET_SHAPES.search(written.read_text(errors="replace")), written
     stamps = {i: (out / f"learner{i}" / "result.json").stat().st_mtime_ns for i in range(3)}
     time.sleep(0.01)
-    outcomes = run_batch(learners, out, workers=2, resume=True, progress=False)
-    assert [o.status for o in outcomes] == ["set up", "fail", "set up"]
+    # --resume continues the latest set-up run, in its folder; a new run gets a folder of its own.
+    assert main(["batch", str(path), "--out", str(tmp_path / "runs"), "--workers", "2", "--resume"]) == 1
+    assert latest_run(tmp_path / "runs") == out
     after = {i: (out / f"learner{i}" / "result.json").stat().st_mtime_ns for i in range(3)}
     assert after[0] == stamps[0] and after[2] == stamps[2] and after[1] != stamps[1]
+    assert main(["grade", str(path), "--out", str(tmp_path / "runs"), "--resume"]) == 2  # no grading run yet
+    assert "there is no earlier grading run" in capsys.readouterr().err
 
 
 def test_verify_only_grades_and_creates_nothing(tmp_path, session):
@@ -344,19 +348,26 @@ def _output(tmp_path):
     return (tmp_path / "stdout").read_text(), (tmp_path / "stderr").read_text()
 
 
-def _descendants_once_started(runner, folders, within=60):
-    """Every process under ``runner`` once each folder's kernel has marked it (kernels included)."""
+def latest_run(out, mode="set-up"):
+    """The folder of the latest run of ``mode`` under a batch's --out (``None`` before it is made)."""
+    pointer = out / f"latest-{mode}"
+    return out / pointer.read_text().strip() if pointer.exists() else None
+
+
+def _descendants_once_started(runner, run_folder, learners, within=60):
+    """Every process under ``runner`` once each learner's kernel has marked its folder in the run's
+    folder, ``run_folder()`` (``None`` while it is not made), kernels included."""
     import psutil
 
     deadline = time.monotonic() + within
     try:
-        while not all((folder / "started").exists() for folder in folders):
+        while not (run_folder() and all((run_folder() / name / "started").exists() for name in learners)):
             assert runner.poll() is None, "the runner ended before its learners' kernels started"
             assert time.monotonic() < deadline, "the learners' kernels did not start"
             time.sleep(0.2)
         procs = psutil.Process(runner.pid).children(recursive=True)
         kernels = [p for p in procs if "ipykernel" in " ".join(p.cmdline())]
-        assert len(kernels) == len(folders), [p.cmdline() for p in procs]
+        assert len(kernels) == len(learners), [p.cmdline() for p in procs]
     except BaseException:
         _left_behind(psutil.Process(runner.pid).children(recursive=True) if runner.poll() is None else [], 0)
         runner.kill()
@@ -398,7 +409,7 @@ def test_kill_9_of_the_runner_leaves_no_learner_and_no_kernel_behind(tmp_path):
 
     out = tmp_path / "out"
     runner = _start_runner(tmp_path, RUNNER, out, _sleepy_notebook(tmp_path))
-    procs = _descendants_once_started(runner, [out / "learner1", out / "learner2"])
+    procs = _descendants_once_started(runner, lambda: out, ["learner1", "learner2"])
     runner.send_signal(signal.SIGKILL)
     runner.wait()
     assert _left_behind(procs, within=5) == []
@@ -419,7 +430,7 @@ def test_one_ctrl_c_stops_the_batch_records_the_interrupted_and_writes_the_summa
     out = tmp_path / "out"
     runner = _start_runner(tmp_path, CLI_WITH_NOTEBOOK, _sleepy_notebook(tmp_path), "batch", path,
                            "--out", out, "--workers", "2", "--timeout", "120")
-    procs = _descendants_once_started(runner, [out / "learner1", out / "learner2"])
+    procs = _descendants_once_started(runner, lambda: latest_run(out), ["learner1", "learner2"])
     runner.send_signal(signal.SIGINT)
     start = time.monotonic()
     try:
@@ -430,6 +441,7 @@ def test_one_ctrl_c_stops_the_batch_records_the_interrupted_and_writes_the_summa
         left = _left_behind(procs, within=5)
     stdout, stderr = _output(tmp_path)
     assert stopped_in < 5 and runner.returncode == 130 and "Traceback" not in stderr, stderr
+    out = latest_run(out)
     summary = {o["learner"]: o for o in json.loads((out / "summary.json").read_text())["learners"]}
     assert [summary[f"learner{n}"]["status"] for n in (1, 2, 3)] == ["interrupted"] * 3
     assert "stopped (SIGINT) while this learner ran" in summary["learner1"]["message"]

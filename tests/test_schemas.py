@@ -74,6 +74,7 @@ def test_points_give_a_score_and_grades_csv_and_a_bad_points_file_is_refused_bef
     out = tmp_path / "graded"
     assert cli.main(["grade", str(roster), "--out", str(out), "--points", str(points)]) == 0
     assert "grades: " in capsys.readouterr().out
+    out = out / (out / "latest-grading").read_text().strip()  # each run in a folder of its own
     summary = json.loads((out / "summary.json").read_text())
     jsonschema.validate(summary, schema("batch-summary.schema.json"))
     assert (summary["learners"][0]["score"], summary["learners"][0]["max"]) == (3.5, 6.5)  # the proof did not run
@@ -85,3 +86,6 @@ def test_points_give_a_score_and_grades_csv_and_a_bad_points_file_is_refused_bef
             read_points(points)
     assert cli.main(["grade", str(roster), "--out", str(tmp_path / "again"), "--points", str(points)]) == cli.EXIT_INPUT
     assert not (tmp_path / "again").exists()
+    (tmp_path / "a-file").write_text("")
+    assert cli.main(["grade", str(roster), "--out", str(tmp_path / "a-file")]) == cli.EXIT_INPUT
+    assert "--out: cannot make the run's folder" in capsys.readouterr().err

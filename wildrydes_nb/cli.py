@@ -467,16 +467,20 @@ def cmd_batch(args) -> int:
     from .report import INTERRUPTED
     from .roster import read_roster
     from .batch import run_batch
-    from .summary import RunInfo, read_points, summary_text, write_summaries
+    from .summary import RunInfo, read_points, run_folder, summary_text, write_summaries
 
     grading = args.command == "grade" or args.verify_only
+    mode = "grading" if grading else "set-up"
     learners = read_roster(args.roster)
     points = read_points(args.points) if args.points else None  # checked before anything runs
     started = _now()
-    outcomes = run_batch(learners, args.out, workers=args.workers, verify_only=grading,
+    # Each run in a folder of its own under --out (never over the last); --resume takes the latest.
+    out = run_folder(args.out, mode, started, resume=args.resume)
+    print(f"run folder: {out}")
+    outcomes = run_batch(learners, out, workers=args.workers, verify_only=grading,
                          prove=getattr(args, "prove", False), resume=args.resume, timeout=args.timeout)
-    run = RunInfo(mode="grading" if grading else "set-up", started=started, ended=_now(), learners=learners)
-    paths = write_summaries(outcomes, args.out, run, points)
+    run = RunInfo(mode=mode, started=started, ended=_now(), learners=learners)
+    paths = write_summaries(outcomes, out, run, points)
     print(summary_text(outcomes, run))
     print(f"summary: {paths['html']} (also .csv, .json" + (f"; grades: {paths['grades']})" if "grades" in paths else ")"))
     if any(o.status == INTERRUPTED for o in outcomes):

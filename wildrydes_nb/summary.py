@@ -90,6 +90,33 @@ def _learner(outcome: Outcome, points: dict[str, float] | None = None) -> dict:
             "calls": list(outcome.calls)}
 
 
+def run_folder(out_dir: str | os.PathLike, mode: str, started: str, resume: bool = False) -> Path:
+    """The folder of this run under ``out_dir``: a new one per run (``<started>-<mode>``), so no run
+    overwrites the last; with ``resume``, the latest run of the same mode. Made if missing."""
+    out = Path(out_dir)
+    latest = out / f"latest-{mode}"
+    try:
+        if resume:
+            name = latest.read_text(encoding="utf-8").strip() if latest.is_file() else ""
+            if not name or "/" in name or not (out / name).is_dir():
+                raise InputError(f"there is no earlier {mode} run in {out} to resume.", field="--resume",
+                                 fix="Leave --resume out to start a new run.")
+            return out / name
+        stamp = started.replace("-", "").replace(":", "")
+        folder, n = out / f"{stamp}-{mode}", 1
+        while folder.exists():
+            n += 1
+            folder = out / f"{stamp}-{mode}-{n}"
+        folder.mkdir(parents=True)
+        tmp = out / f".latest-{mode}.{os.getpid()}.tmp"
+        tmp.write_text(folder.name + "\n", encoding="utf-8")
+        tmp.replace(latest)
+        return folder
+    except OSError as err:
+        raise InputError(f"cannot make the run's folder in {out}: {err.strerror or err}.", field="--out",
+                         fix="Give a folder you can write to (it is made if missing), not a file.") from None
+
+
 def _cell(value):
     """A CSV cell a spreadsheet shows as text: one starting with = + - @ (a formula to Excel or
     LibreOffice) gets a leading apostrophe, the usual guard."""

@@ -78,6 +78,7 @@ def test_points_give_a_score_and_grades_csv_and_a_bad_points_file_is_refused_bef
     summary = json.loads((out / "summary.json").read_text())
     jsonschema.validate(summary, schema("batch-summary.schema.json"))
     assert (summary["learners"][0]["score"], summary["learners"][0]["max"]) == (3.5, 6.5)  # the proof did not run
+    assert summary["accounts"] == {"(default)": "123456789012"} and summary["mode"] == "grading"
     assert (out / "grades.csv").read_text().splitlines() == ["learner,score,max", "ana,3.5,6.5"]
     for text, problem in [("nope: 1\n", "is not a check id"), (f"{checks.PROOF}: -1\n", "not a number of 0 or more"),
                           (f"a: &x 1\n{checks.PROOF}: *x\n", "aliases"), ("- 1\n", "not a mapping")]:

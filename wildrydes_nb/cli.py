@@ -467,7 +467,7 @@ def cmd_batch(args) -> int:
     from .report import INTERRUPTED
     from .roster import read_roster
     from .batch import run_batch
-    from .summary import RunInfo, read_points, run_folder, summary_text, write_summaries
+    from .summary import RunInfo, accounts_of, read_points, run_folder, summary_text, write_summaries
 
     grading = args.command == "grade" or args.verify_only
     mode = "grading" if grading else "set-up"
@@ -479,7 +479,7 @@ def cmd_batch(args) -> int:
     print(f"run folder: {out}")
     outcomes = run_batch(learners, out, workers=args.workers, verify_only=grading,
                          prove=getattr(args, "prove", False), resume=args.resume, timeout=args.timeout)
-    run = RunInfo(mode=mode, started=started, ended=_now(), learners=learners)
+    run = RunInfo(mode=mode, started=started, ended=_now(), learners=learners, accounts=accounts_of(learners))
     paths = write_summaries(outcomes, out, run, points)
     print(summary_text(outcomes, run))
     print(f"summary: {paths['html']} (also .csv, .json" + (f"; grades: {paths['grades']})" if "grades" in paths else ")"))

@@ -304,7 +304,8 @@ def class_summary(meta: dict, rows: list[dict]) -> str:
         + f"<td>{_e(r['changes'])}</td><td class='id'>{_e(r['identity_pool_id'])}</td></tr>"
         for r in rows)
     facts = (f"<p>{_e(meta['started'])} to {_e(meta['ended'])} · wildrydes-nb {_e(meta['version'])} · "
-             f"regions: {_e(', '.join(meta['regions']))} · profiles: {_e(', '.join(meta['profiles']))}</p>")
+             f"regions: {_e(', '.join(meta['regions']))} · accounts: "
+             f"{_e(', '.join(f'{p}: {a}' for p, a in meta['accounts'].items()) or 'not read')}</p>")
     table = ("<table><tr><th>learner</th><th>status</th><th>sign-in proof</th>" + ("<th>score</th>" if scored else "")
              + "<th>what failed</th><th>fix</th>"
              f"<th>changed by this run</th><th>identity pool</th></tr>{body_rows}</table>")

@@ -33,12 +33,14 @@ class RunInfo:
     started: str = ""
     ended: str = ""
     learners: list[Learner] = field(default_factory=list)
+    accounts: dict[str, str] = field(default_factory=dict)  # profile → AWS account id (accounts_of)
 
     def to_dict(self, outcomes: list[Outcome]) -> dict:
         return {"schema_version": SCHEMA_VERSION, "mode": self.mode, "started": self.started, "ended": self.ended,
                 "version": __version__,
                 "regions": sorted({learner.region for learner in self.learners}),
                 "profiles": sorted({learner.profile or "(default)" for learner in self.learners}),
+                "accounts": dict(self.accounts),
                 "counts": {status: sum(o.status == status for o in outcomes) for status in STATUS_ORDER}}
 
 
@@ -74,6 +76,23 @@ def read_points(path: str | os.PathLike) -> dict[str, float]:
                              field="--points", fix=fix)
         points[key] = float(value)
     return points
+
+
+def accounts_of(learners: list[Learner]) -> dict[str, str]:
+    """The AWS account each profile of the roster signs in to (STS GetCallerIdentity, one call per
+    profile); ``unknown`` where it cannot be told (the learner's own row then says why)."""
+    from .account import who_am_i
+    from .aws import make_session
+
+    found = {}
+    for learner in learners:
+        name = learner.profile or "(default)"
+        if name not in found:
+            try:
+                found[name] = who_am_i(make_session(learner.profile, learner.region)).account
+            except Exception:  # noqa: BLE001 - the summary says unknown; each learner meets the error itself
+                found[name] = "unknown"
+    return found
 
 
 def _learner(outcome: Outcome, points: dict[str, float] | None = None) -> dict:

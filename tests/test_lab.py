@@ -71,7 +71,7 @@ def test_the_learners_copy_is_never_overwritten_and_a_newer_version_is_named(tmp
     assert "rename or delete your copy" in again.summary()
     (mine / "99_cleanup.ipynb").unlink()  # a deleted notebook comes back
     assert lab.prepare_working_copy(mine, shipped).copied == ["99_cleanup"]
-    with pytest.raises(WildrydesError, match="cannot be the shipped notebooks folder"):
+    with pytest.raises(WildrydesError, match="cannot be in the shipped notebooks folder"):
         lab.prepare_working_copy(shipped, shipped)
 
 

@@ -46,10 +46,14 @@ def test_broken_file_gives_clear_message(scratchpad):
         scratchpad.read()
 
 
+# Well-formed values (the scratchpad reads back only ids of their formats), numbered.
+_VALUE = {"user_pool_id": "us-east-2_n{}", "app_client_id": "client{}", "identity_pool_id": "us-east-2:{:08x}"}
+
+
 def _writer(path, key, count):
     pad = Scratchpad(path)
     for i in range(count):
-        pad.update(**{key: f"{key}-{i}"})
+        pad.update(**{key: _VALUE[key].format(i)})
 
 
 def test_two_processes_writing_at_once_lose_no_key(tmp_path):
@@ -62,8 +66,7 @@ def test_two_processes_writing_at_once_lose_no_key(tmp_path):
     for w in workers:
         w.join(60)
         assert w.exitcode == 0
-    assert Scratchpad(path).read() == {"user_pool_id": "user_pool_id-39", "app_client_id": "app_client_id-39",
-                                       "identity_pool_id": "identity_pool_id-39"}
+    assert Scratchpad(path).read() == {key: _VALUE[key].format(39) for key in _VALUE}
 
 
 def test_amplify_config_snippet(scratchpad):

@@ -185,7 +185,10 @@ def _write_feedback(folder: Path, learner: Learner, outcome: Outcome, report: Re
     page = render.feedback_page(learner.learner, mode, outcome.status, outcome.proof, outcome.changes,
                                 outcome.message, outcome.fix, report,
                                 outcome.notebook.split("/", 1)[1] if outcome.notebook else "")
-    (folder / FEEDBACK_FILE).write_text(page, encoding="utf-8")
+    try:
+        (folder / FEEDBACK_FILE).write_text(page, encoding="utf-8")
+    except OSError:
+        return ""  # a full disk: the summary still has the learner's row, without a page
     return f"{learner.folder}/{FEEDBACK_FILE}"
 
 
@@ -207,17 +210,41 @@ def _die_with_parent() -> None:
 
 
 def _write_result(folder: Path, outcome: Outcome) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write the learner's ``result.json`` atomically; a disk that is full (or gone) leaves no
+    half-written file, and the outcome says what could not be kept instead of ending the run."""
     tmp = folder / (RESULT_FILE + ".tmp")
-    tmp.write_text(json.dumps(asdict(outcome), indent=2), encoding="utf-8")
-    tmp.replace(folder / RESULT_FILE)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(asdict(outcome), indent=2), encoding="utf-8")
+        tmp.replace(folder / RESULT_FILE)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        outcome.message = (outcome.message + " " if outcome.message else "") + \
+            f"(its result could not be written to {folder}: {err.strerror or err}; --resume runs it again)"
 
 
 def _read_result(folder: Path) -> Outcome | None:
+    """The outcome a learner's process wrote, if it is one this package could have written: read
+    back, it is checked (a forged status, link or id is not trusted, and the learner runs again)."""
     try:
-        return Outcome(**json.loads((folder / RESULT_FILE).read_text(encoding="utf-8")))
+        outcome = Outcome(**json.loads((folder / RESULT_FILE).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
+    return outcome if _trustworthy(outcome, folder.name) else None
+
+
+def _trustworthy(outcome: Outcome, folder: str) -> bool:
+    from .inputs import IDENTITY_POOL_ID_RE
+
+    texts = (outcome.learner, outcome.status, outcome.identity_pool_id, outcome.message, outcome.notebook,
+             outcome.proof, outcome.fix, outcome.feedback)
+    links = [link for link in (outcome.notebook, outcome.feedback) if link]
+    return (all(isinstance(text, str) for text in texts)
+            and outcome.status in (PASS, SET_UP, NOT_PROVEN, FAIL, INTERRUPTED)
+            and (not outcome.identity_pool_id or bool(IDENTITY_POOL_ID_RE.fullmatch(outcome.identity_pool_id)))
+            # links only to the learner's own files, inside the output folder
+            and all(link.startswith(f"{folder}/") and ".." not in link and ":" not in link
+                    and "/" not in link[len(folder) + 1:] for link in links))
 
 
 def run_batch(learners: list[Learner], out_dir: str | os.PathLike, *, workers: int | None = None,

@@ -58,6 +58,25 @@ def _seconds(text: str) -> float:
     raise argparse.ArgumentTypeError(f"{shown(text)} is not a number of seconds: give 0 or more, e.g. 5")
 
 
+def _positive_seconds(text: str) -> float:
+    """A number of seconds above 0 (finite)."""
+    seconds = _seconds(text)
+    if seconds > 0:
+        return seconds
+    from .inputs import shown
+
+    raise argparse.ArgumentTypeError(f"{shown(text)} is not a time limit: give a number of seconds above 0, e.g. 300")
+
+
+def _count(text: str) -> int:
+    """A whole number of 1 or more."""
+    if re.fullmatch(r"\d{1,4}", text, re.ASCII) and int(text) >= 1:
+        return int(text)
+    from .inputs import shown
+
+    raise argparse.ArgumentTypeError(f"{shown(text)} is not a number of learners at once: give 1 or more, e.g. 4")
+
+
 def _milliseconds(text: str) -> float:
     """A number of milliseconds, 0 or more (finite)."""
     try:
@@ -146,9 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("roster", help="CSV or YAML: learner, region, user_pool_id, app_client_id "
                                       "[, identity_pool_name, profile, identity_pool_id]")
         p.add_argument("--out", required=True, metavar="DIR", help="folder for the learners' runs and the summary")
-        p.add_argument("--workers", type=int, default=None, help="learners run at once (default: number of cores)")
+        p.add_argument("--workers", type=_count, default=None, help="learners run at once (default: number of cores)")
         p.add_argument("--resume", action="store_true", help="skip learners whose last run in DIR passed")
-        p.add_argument("--timeout", type=float, default=300, help="seconds allowed per learner (default 300)")
+        p.add_argument("--timeout", type=_positive_seconds, default=300,
+                       help="seconds allowed per learner (default 300)")
         p.add_argument("--points", metavar="FILE", help="YAML of points per check id (e.g. 'auth_role.trust.aud: 2'): "
                                                         "adds a score and writes grades.csv (learner, score, max)")
         if name == "batch":

@@ -27,7 +27,15 @@ def run_demo(out_dir: str | os.PathLike = "runs/demo", *, serve: Callable[[objec
     from .sandbox import sandbox_environment
 
     out = Path(out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / ".writable").touch()
+        (out / ".writable").unlink()
+    except OSError as err:
+        from .errors import InputError
+
+        raise InputError(f"cannot write the demo's results to {out}: {err.strerror or err}.", field="--out",
+                         fix="Give a folder you can write to (it is made if missing), not a file.") from None
     scratchpad = out / "scratchpad.json"
     scratchpad.unlink(missing_ok=True)
     # As in a real account, the new role is unusable for a few seconds: verify shows the wait.

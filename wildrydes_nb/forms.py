@@ -52,7 +52,7 @@ UNAUTHENTICATED_WARNING = ("The workshop leaves this off: with it on, anyone who
 def _resolve(given: dict, saved: dict, profile: str | None, names: tuple[str, ...]) -> resolve.Resolved:
     for name, value in given.items():  # a given token or control character never reaches a widget
         if value not in (None, ""):
-            inputs.check_plain(str(value).strip(), name)
+            inputs.check_plain(inputs.text_or_none(value, name).strip(), name)
     return resolve.resolve(given, saved, lambda: steps.configured_region(profile), names=names)
 
 
@@ -150,6 +150,7 @@ class Form:
     title = ""
 
     def __init__(self, scratchpad, profile: str | None = None):
+        inputs.text_or_none(profile, "profile")
         self.scratchpad = scratchpad
         self.state = state.of(scratchpad)
         self.profile = profile or None

@@ -41,12 +41,27 @@ def strip_pasted(value, field_name: str) -> tuple[str, str | None]:
     return cleaned, f"{label(field_name)}: removed the surrounding {what} from the pasted value"
 
 
-def shown(value) -> str:
-    """``value`` in quotes, fit for a message: control and invisible characters escaped (``\\n``).
+def printable(value) -> str:
+    """``value`` fit for a terminal: control and invisible characters escaped (``\\n``, ``\\x1b``).
 
-    A pasted escape sequence or newline echoed raw could rewrite the learner's terminal.
+    An escape sequence (ESC, an OSC 52 clipboard write, BEL, a right-to-left override) echoed raw,
+    from a pasted value or an AWS message, could rewrite the learner's terminal.
     """
-    return "'" + "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(value)) + "'"
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(value))
+
+
+def shown(value) -> str:
+    """``value`` in quotes, fit for a message (:func:`printable`)."""
+    return f"'{printable(value)}'"
+
+
+def text_or_none(value, field_name: str) -> str | None:
+    """A value given as a parameter that must be text (or ``None``): anything else, such as a list
+    or a number from a papermill ``-y`` parameter, is an :class:`InputError` naming it."""
+    if value is None or isinstance(value, str):
+        return value
+    raise InputError(f"{type(value).__name__} {shown(value)} is not text.", field=field_name,
+                     fix="Give it as text (papermill -p NAME VALUE), or leave it out.")
 
 
 def check_plain(value: str, field_name: str) -> str:

@@ -75,29 +75,50 @@ def prepare_working_copy(folder: Path | None = None, shipped: Path | None = None
     """
     folder = Path(folder or default_working_copy())
     shipped = Path(shipped or notebooks_dir())
-    if folder.resolve() == shipped.resolve():
-        raise WildrydesError(f"the working copy cannot be the shipped notebooks folder {shipped}.",
+    try:
+        inside = folder.resolve() == shipped.resolve() or shipped.resolve() in folder.resolve().parents
+    except (OSError, RuntimeError) as err:  # a symlink loop: Python 3.11 raises RuntimeError
+        raise WildrydesError(f"the working copy {folder} cannot be resolved ({err}).", field=WORKBOOK_ENV_VAR,
+                             fix="Choose another folder, e.g. ~/wildrydes-workbook.") from None
+    if inside:
+        raise WildrydesError(f"the working copy cannot be in the shipped notebooks folder {shipped}.",
                              field=WORKBOOK_ENV_VAR, fix="Choose another folder, e.g. ~/wildrydes-workbook.")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         manifest_path = folder / MANIFEST
         manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+        if not isinstance(manifest, dict):
+            manifest = {}  # not ours as written: every notebook is then the learner's, none is overwritten
         copy = WorkingCopy(folder)
         for name in WORKBOOK:
             original = (shipped / f"{name}.ipynb").read_bytes()
             digest = hashlib.sha256(original).hexdigest()
             target = folder / f"{name}.ipynb"
-            if not target.exists():
-                target.write_bytes(_unpaired(original))
+            if not target.exists() or (name not in manifest and not _readable_notebook(target)):
+                # Missing, or an empty or broken file no copy of ours left (a full disk): copied anew,
+                # through a temporary file, so that a failed write never leaves a broken notebook.
+                tmp = target.with_name(f".{target.name}.tmp")
+                tmp.write_bytes(_unpaired(original))
+                tmp.replace(target)
                 manifest[name] = digest
                 copy.copied.append(name)
             elif manifest.get(name) != digest:
                 copy.outdated.append(name)
-        manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        tmp = manifest_path.with_name(f".{MANIFEST}.tmp")
+        tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        tmp.replace(manifest_path)
     except (OSError, ValueError) as err:
         raise WildrydesError(f"cannot prepare the working copy in {folder}: {err}.", field=WORKBOOK_ENV_VAR,
                              fix=f"Set {WORKBOOK_ENV_VAR} to a folder you can write to.") from None
     return copy
+
+
+def _readable_notebook(path: Path) -> bool:
+    """Whether ``path`` holds a notebook (JSON with cells), not an empty or cut-off file."""
+    try:
+        return isinstance(json.loads(path.read_text(encoding="utf-8")).get("cells"), list)
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _unpaired(notebook: bytes) -> bytes:

@@ -124,14 +124,18 @@ class Report:
         return json.dumps(self.to_dict(), indent=2)
 
     def to_text(self) -> str:
-        """Plain text, one line per check, the fix indented under a check that did not pass."""
-        lines = [self.title]
-        lines += [f"  {k}: {v}" for k, v in self.facts.items()]
+        """Plain text, one line per check, the fix indented under a check that did not pass.
+
+        What AWS said is quoted in details: its control characters are escaped, for a terminal."""
+        from .inputs import printable
+
+        lines = [printable(self.title)]
+        lines += [f"  {k}: {printable(v)}" for k, v in self.facts.items()]
         for c in self.checks:
-            lines.append(f"  [{_MARK[c.status]}] {c.name}" + (f" — {c.detail}" if c.detail else ""))
+            lines.append(f"  [{_MARK[c.status]}] {printable(c.name)}" + (f" — {printable(c.detail)}" if c.detail else ""))
             if c.fix:
                 label = {NOT_PROVEN: "to prove it", NOT_RUN: "to run it"}.get(c.status, "fix")
-                lines.append(f"         {label}: {c.fix}")
+                lines.append(f"         {label}: {printable(c.fix)}")
         lines.append(f"  {self.summary()}")
         return "\n".join(lines)
 

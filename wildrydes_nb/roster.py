@@ -48,14 +48,33 @@ class Learner:
             object.__setattr__(self, "folder", folder_name(self.learner))
 
 
+ROSTER_MAX_BYTES = 4 * 1024 * 1024  # a class of thousands fits; /dev/zero does not
+
+
 def _load_rows(path: Path) -> list[dict]:
+    # Only a regular file of bounded size: a FIFO would block for ever, /dev/zero fill the memory.
+    if not path.is_file():
+        raise InputError(f"{shown(str(path))} is not a regular file.", field="roster",
+                         fix="Give the path of a CSV or YAML roster file.")
+    if path.stat().st_size > ROSTER_MAX_BYTES:
+        raise InputError(f"{shown(str(path))} is over {ROSTER_MAX_BYTES // (1024 * 1024)} MB; a roster is much "
+                         "smaller.", field="roster", fix="Give the path of a CSV or YAML roster file.")
     if path.suffix.lower() in (".yml", ".yaml"):
         import yaml
 
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or []
+        text = path.read_text(encoding="utf-8-sig")
+        # A roster needs no YAML aliases; refusing them stops a "billion laughs" file of a few lines.
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text)):
+            raise RosterError([(0, "the YAML roster uses aliases (*name), which a roster does not need; "
+                                   "write each learner out")], str(path))
+        data = yaml.safe_load(text) or []
         rows = data.get("learners", []) if isinstance(data, dict) else data
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise RosterError([(0, "a YAML roster is a list of mappings (or 'learners:' with one)")], str(path))
+        bad = [(n, f"the column name {k!r} is not text") for n, r in enumerate(rows, 1) for k in r
+               if not isinstance(k, str)]
+        if bad:
+            raise RosterError(bad, str(path))
         return [{k: "" if v is None else str(v) for k, v in r.items()} for r in rows]
     # The csv module reads the file itself: a quoted newline stays in its field (and is then
     # refused), and no other line separator (\u2028, \x1c) splits a row. utf-8-sig: Excel's BOM.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -12,8 +13,8 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from . import locks
-from .errors import ScratchpadError
-from .inputs import shown
+from .errors import InputError, ScratchpadError
+from .inputs import check_field, shown
 from .redaction import looks_secret
 
 ENV_VAR = "WILDRYDES_SCRATCHPAD"
@@ -31,6 +32,9 @@ class Scratchpad:
     """A JSON file of workshop ids; safe to update from several processes at once."""
 
     def __init__(self, path: str | os.PathLike | None = None):
+        if path is not None and not isinstance(path, (str, os.PathLike)):
+            raise ScratchpadError(f"{type(path).__name__} {shown(path)} is not a path.", field="scratchpad_path",
+                                  fix="Give the scratchpad's path as text, e.g. ~/.wildrydes/scratchpad.json.")
         self.path = Path(path).expanduser() if path else default_path()
 
     def _file(self) -> Path:
@@ -85,7 +89,7 @@ class Scratchpad:
                                   fix=fix) from None
         if not isinstance(data, dict):
             return {}
-        return {k: v for k, v in data.items() if k in KEYS and isinstance(v, str) and not looks_secret(v)}
+        return {k: v for k, v in data.items() if k in KEYS and isinstance(v, str) and _well_formed(k, v)}
 
     def get(self, key: str, default: str | None = None) -> str | None:
         return self.read().get(key, default)
@@ -128,8 +132,31 @@ class Scratchpad:
 
     def amplify_config_js(self, values: dict[str, str] | None = None) -> str:
         """The ``Auth`` block of ``amplify-config.js`` filled with the scratchpad's values."""
-        lines = [f"        {key}: '{value}'," for key, value in self.amplify_config(values).items()]
+        # The values are checked when read (ids by their formats); quoted as JavaScript all the same.
+        lines = [f"        {key}: '{_js(value)}'," for key, value in self.amplify_config(values).items()]
         return "const awsConfig = {\n    Auth: {\n" + "\n".join(lines) + "\n    },\n};"
+
+
+_ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
+
+
+def _js(value: str) -> str:
+    """``value`` inside a single-quoted JavaScript string: quotes, backslashes and line breaks escaped."""
+    return json.dumps(value)[1:-1].replace("'", "\\'")
+
+
+def _well_formed(key: str, value: str) -> bool:
+    """Whether a value read back is what the package writes there: an id of its format, a name,
+    an ARN; never a token or key. A value edited by hand into anything else is left out."""
+    if looks_secret(value):
+        return False
+    if key.endswith("_role_arn"):
+        return bool(_ROLE_ARN_RE.fullmatch(value))
+    try:
+        check_field(key, value)
+    except InputError:
+        return False
+    return True
 
 
 def _lock_path(target: Path) -> Path:

@@ -25,7 +25,7 @@ from .aws import make_session
 from .calls import recording
 from .errors import InputError, NotFoundError, NotYoursError, WildrydesError
 from .inputs import (StepInput, check_identity_pool_id, check_identity_pool_name, check_plain, check_region,
-                     check_step_input, check_user_pool_id, parse_bool)
+                     check_step_input, check_user_pool_id, parse_bool, region_of, shown, text_or_none)
 
 SessionFor = Callable[[str], object]
 
@@ -44,10 +44,11 @@ def values(given: Mapping[str, object], scratchpad=None, profile: str | None = N
 
     A given token or control character is refused before it goes anywhere (never echoed).
     """
+    text_or_none(profile, "profile")
     for name in names:
         value = given.get(name)
         if value not in (None, "") and name != "allow_unauthenticated":
-            check_plain(str(value).strip(), name)
+            check_plain(text_or_none(value, name).strip(), name)
     saved = scratchpad.read() if scratchpad is not None else {}
     return resolve.resolve(dict(given), saved, lambda: configured_region(profile), names=names)
 
@@ -58,8 +59,21 @@ def _sessions(profile: str | None, session_for: SessionFor | None) -> SessionFor
 
 def step_input(given: Mapping[str, object], scratchpad=None, profile: str | None = None) -> tuple[StepInput,
                                                                                                   resolve.Resolved]:
-    """The step's values resolved and checked (raises :class:`InputError` naming the field)."""
+    """The step's values resolved and checked (raises :class:`InputError` naming the field).
+
+    A region problem is named first: the scratchpad's ids count only in the region resolved, so a
+    mistyped region, or one that is not the saved user pool's, would otherwise read as a missing id.
+    """
     found = values(given, scratchpad, profile)
+    if found.sources["region"] == resolve.GIVEN:
+        check_region(found["region"])
+        saved_pool = (scratchpad.read() if scratchpad is not None else {}).get("user_pool_id") or ""
+        if not found["user_pool_id"] and saved_pool:
+            raise InputError(f"{shown(found['region'])} is not the region of your User Pool ID {saved_pool} "
+                             f"({region_of(saved_pool)}), so the scratchpad's ids are not used there.",
+                             field="region", fix=f"Leave the region out (the user pool's, {region_of(saved_pool)}, "
+                                                 f"is used), or give the User Pool ID and App client ID of "
+                                                 f"{found['region']}.")
     step = check_step_input(region=found["region"], user_pool_id=found["user_pool_id"],
                             app_client_id=found["app_client_id"], identity_pool_name=found["identity_pool_name"],
                             allow_unauthenticated=parse_bool(given.get("allow_unauthenticated") or False,

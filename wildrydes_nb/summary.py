@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import __version__, checks, render
 from .batch import Outcome
-from .errors import InputError
+from .errors import InputError, WildrydesError
 from .report import FAIL, INTERRUPTED, NOT_PROVEN, NOT_RUN, PASS, SET_UP
 from .roster import Learner
 
@@ -154,6 +154,17 @@ def write_summaries(outcomes: list[Outcome], out_dir: str | os.PathLike, run: Ru
     meta = run.to_dict(outcomes)
     learners = [_learner(o, points) for o in outcomes]
     paths = {kind: out / f"summary.{kind}" for kind in ("csv", "json", "html")}
+    try:
+        _write_files(paths, out, meta, learners, points)
+    except OSError as err:
+        raise WildrydesError(f"cannot write the summary in {out}: {err.strerror or err}.", field="--out",
+                             fix="Free some space (or fix the folder's permissions), then run the same command "
+                                 "with --resume: the learners' results are kept.") from None
+    return paths
+
+
+def _write_files(paths: dict[str, Path], out: Path, meta: dict, learners: list[dict],
+                 points: dict[str, float] | None) -> None:
     with paths["csv"].open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
         writer.writeheader()
@@ -169,7 +180,6 @@ def write_summaries(outcomes: list[Outcome], out_dir: str | os.PathLike, run: Ru
             writer = csv.writer(handle)
             writer.writerow(["learner", "score", "max"])
             writer.writerows([_cell(row["learner"]), f"{row['score']:g}", f"{row['max']:g}"] for row in learners)
-    return paths
 
 
 def summary_text(outcomes: list[Outcome], run: RunInfo | None = None) -> str:

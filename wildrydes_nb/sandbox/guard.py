@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from typing import Any, Callable, Iterable
+from urllib.parse import urlsplit
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -59,7 +60,18 @@ def refusal(environ: Environ) -> str | None:
     site = environ.get("HTTP_SEC_FETCH_SITE")
     if site is not None and site.lower() not in _BROWSER_OWN:
         return FROM_A_WEB_PAGE
+    # A browser that sends neither (an old one, or a form posted without them) still names the page
+    # it came from: a Referer of another origin is a cross-site request too.
+    referer = environ.get("HTTP_REFERER")
+    if referer is not None and _origin_of(referer) != f"http://{host.lower()}":
+        return FROM_A_WEB_PAGE
     return None
+
+
+def _origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, in lower case ('' when it has none)."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 
 def is_loopback_host_header(host: str) -> bool:

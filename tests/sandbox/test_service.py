@@ -257,3 +257,32 @@ def test_sandbox_on_a_taken_port_is_one_clear_line():
     assert done.stderr == (f"error: --port: port {port} on 127.0.0.1 is taken: another program listens there. "
                            "Fix: Stop that program, choose another port with --port, or leave --port out "
                            "to take any free port.\n")
+
+
+JSON_TARGET = "AWSCognitoIdentityService.ListIdentityPools"
+
+
+@pytest.mark.parametrize("body, message", [
+    (b"{", "The request body is not valid JSON."),
+    (b"[1, 2]", "Start of list or value found where a structure was expected."),
+    (b'"a string"', "Start of list or value found where a structure was expected."),
+    (b"[" * 5000 + b"]" * 5000, "The request body is nested deeper than 32 levels."),
+    (b"\xff\xfe{}", "The request body is not valid UTF-8."),
+    (b'{"MaxResults": NaN}', "NaN is not a JSON value."),
+    (b'{"MaxResults": ' + b"9" * 5000 + b"}", "The request body is not valid JSON."),
+    (b'{"MaxResults": 99999999999}', "The number at 'ListIdentityPools.MaxResults' is out of range."),
+    (b'{"MaxResults": "10"}', "Expected a whole number at 'ListIdentityPools.MaxResults', found a string."),
+    (b'{"MaxResults": true}', "Expected a whole number at 'ListIdentityPools.MaxResults', found a boolean."),
+], ids=["cut", "list", "string", "deep", "not-utf8", "nan", "5000-digits", "out-of-range", "string-number", "bool"])
+def test_a_malformed_json_request_is_a_400_serialization_exception_not_a_500(sandbox, body, message):
+    status, headers, answer = send(sandbox, "POST", "/", body=body, headers={
+        "X-Amz-Target": JSON_TARGET, "Content-Type": "application/x-amz-json-1.1"})
+    assert status == 400 and headers["x-amzn-errortype"] == "SerializationException"
+    assert json.loads(answer) == {"__type": "SerializationException", "message": message}
+
+
+def test_a_member_of_the_wrong_type_is_refused_for_user_pools_too(sandbox):
+    status, _, answer = send(sandbox, "POST", "/", body=b'{"UserPoolId": ["x"], "Username": "u"}', headers={
+        "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminGetUser",
+        "Content-Type": "application/x-amz-json-1.1"})
+    assert status == 400 and "Expected string at 'AdminGetUser.UserPoolId', found a list." in answer.decode()

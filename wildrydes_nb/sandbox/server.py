@@ -6,7 +6,7 @@ import logging
 import socket
 import threading
 
-from . import guard, network
+from . import guard, network, serialization
 
 
 class Server:
@@ -29,7 +29,8 @@ class Server:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         with socket.create_server((host, port), family=family) as listener:
             # The guard first: a refused request meets neither the network's delay nor a quota.
-            app = guard.Guard(network.wrap(DomainDispatcherApplication(create_backend_app)))
+            # Then a malformed request is refused as AWS refuses it, before moto reads it.
+            app = guard.Guard(serialization.Serialization(network.wrap(DomainDispatcherApplication(create_backend_app))))
             # werkzeug serves a copy of the listening socket; this one is closed on leaving.
             self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler,
                                        fd=listener.fileno())

@@ -179,3 +179,39 @@ def test_a_region_problem_is_named_before_the_ids_it_sets_aside(tmp_path):
         steps.step_input({"region": "us-west-2"}, pad)
     assert caught.value.field == "region" and "us-east-2_abc" in caught.value.problem
     assert "Leave the region out" in caught.value.fix
+
+
+def test_an_answer_cut_short_is_one_clear_error_not_a_key_error(session, step, monkeypatch):
+    import botocore.client
+
+    from wildrydes_nb.errors import AwsAccessError
+    from wildrydes_nb.user_pool import describe_app_client
+
+    real = botocore.client.BaseClient._make_api_call
+
+    def cut_short(self, operation, params):
+        return {} if operation == "DescribeUserPool" else real(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", cut_short)
+    with pytest.raises(AwsAccessError, match="answered without the UserPool it was asked for"):
+        describe_app_client(session, step.user_pool_id, step.app_client_id)
+
+
+def test_a_test_user_a_cleanup_removed_meanwhile_is_not_a_failure_asking_for_cleanup(session, step, monkeypatch):
+    from wildrydes_nb import checks
+    from wildrydes_nb.apply import ensure
+    from wildrydes_nb.verify import _SignIn, verify
+
+    pool_id = ensure(session, step).identity_pool_id
+    real = _SignIn.remove_test_user
+
+    def cleanup_first(self, report):  # cleanup deletes the throw-away user just before verify does
+        if self.created:
+            session.client("cognito-idp").admin_delete_user(UserPoolId=step.user_pool_id,
+                                                            Username=self.user.username)
+        real(self, report)
+
+    monkeypatch.setattr(_SignIn, "remove_test_user", cleanup_first)
+    report = verify(session, step, pool_id)
+    removed = next(c for c in report.checks if c.id == checks.PROOF_TEST_USER_REMOVED)
+    assert removed.status == "pass" and "already removed" in removed.detail and not removed.fix

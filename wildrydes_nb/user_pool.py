@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from . import DEFAULT_APP_CLIENT_NAME, DEFAULT_USER_POOL_NAME
 from .aws import client, paginate
 from .aws_errors import calling, unless_missing
-from .errors import NotFoundError, NotYoursError, PrerequisiteError
+from .errors import AwsAccessError, NotFoundError, NotYoursError, PrerequisiteError
 from .parallel import attempt, in_parallel
 
 # The workshop's app client keeps the console's default flows: the web app signs in with SRP.
@@ -126,13 +126,23 @@ class Candidate:
                 f"{', '.join(self.clients) or 'none'})")
 
 
+def _member(answer: dict, key: str) -> dict:
+    """``answer[key]``, or a clear error when the endpoint answered without it (a sandbox or proxy
+    stopped halfway through its answer)."""
+    if not isinstance(answer.get(key), dict):
+        raise AwsAccessError(f"the endpoint answered without the {key} it was asked for.", field="endpoint",
+                             fix="Check that the endpoint (the sandbox, if you use one) is still running, then run "
+                                 "this again: it carries on from what exists.")
+    return answer[key]
+
+
 def describe_app_client(session, user_pool_id: str, app_client_id: str) -> AppClient:
     """Check the user pool exists and the app client belongs to it (reads only)."""
     idp = client(session, "cognito-idp")
     with calling("read the user pool"):
         # Both at once (one round trip); the pool's error first, as if asked one after the other.
         (pool, pool_error), (found, client_error) = in_parallel(
-            lambda: attempt(lambda: idp.describe_user_pool(UserPoolId=user_pool_id)["UserPool"]),
+            lambda: attempt(lambda: _member(idp.describe_user_pool(UserPoolId=user_pool_id), "UserPool")),
             lambda: attempt(lambda: idp.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=app_client_id)))
         if isinstance(pool_error, idp.exceptions.ResourceNotFoundException):
             raise NotFoundError(f"User pool {user_pool_id} does not exist in region {idp.meta.region_name}.",
@@ -147,7 +157,7 @@ def describe_app_client(session, user_pool_id: str, app_client_id: str) -> AppCl
                                     fix="Copy the App client ID from that user pool's 'App clients' page.")
         if client_error is not None:
             raise client_error
-    info = found["UserPoolClient"]
+    info = _member(found, "UserPoolClient")
     return AppClient(user_pool_id, app_client_id, info.get("ClientName", ""),
                      bool(info.get("ClientSecret")), tuple(info.get("ExplicitAuthFlows") or ()),
                      UserPoolSettings.from_description(pool))

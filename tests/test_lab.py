@@ -139,3 +139,23 @@ def test_lab_refuses_a_port_that_is_not_one(fake_lab, capsys, port):
         main(["lab", "--port", port])
     assert stop.value.code == 2 and fake_lab.runs == []
     assert "is not a port: give a number from 1 to 65535, or 0 for any free port" in capsys.readouterr().err
+
+
+def test_sigterm_stops_jupyterlab_and_the_session_as_ctrl_c_does(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    import psutil
+
+    script = tmp_path / "session.py"
+    script.write_text("import sys\nfrom wildrydes_nb import lab\n"
+                      "sys.exit(lab._wait([sys.executable, '-c', 'import time; time.sleep(120)']))\n")
+    session = subprocess.Popen([sys.executable, str(script)])
+    deadline = time.monotonic() + 30
+    while not psutil.Process(session.pid).children() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [lab_process] = psutil.Process(session.pid).children()
+    session.send_signal(signal.SIGTERM)
+    assert session.wait(timeout=30) == 0  # stopped as by Ctrl-C, not killed by the signal
+    assert not lab_process.is_running() or lab_process.status() == psutil.STATUS_ZOMBIE

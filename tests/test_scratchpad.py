@@ -188,3 +188,20 @@ def test_an_update_leaves_no_lock_file_beside_the_scratchpad(tmp_path):
 
     Scratchpad(tmp_path / "scratchpad.json").update(region="us-east-2")
     assert [p.name for p in tmp_path.iterdir()] == ["scratchpad.json"]
+
+
+def test_an_identity_pool_saved_for_another_user_pool_is_never_shown_as_a_config_to_copy(scratchpad, capsys):
+    from wildrydes_nb import cli, forms
+
+    scratchpad.update(region="us-east-2", user_pool_id="us-east-2_new", app_client_id="newclient",
+                      identity_pool_id="us-east-2:1a2b", identity_pool_user_pool_id="us-east-2_old",
+                      identity_pool_app_client_id="oldclient")  # 01 switched the user pool since 02 ran
+    view = forms.amplify_config_view(scratchpad)
+    assert "identityPoolId" not in view.text and "saved for user pool us-east-2_old" in view.text
+    assert "cannot sign in" in forms.scratchpad_view(scratchpad).text
+    assert cli.main(["scratchpad", "--scratchpad", str(scratchpad.path)]) == 0
+    out = capsys.readouterr().out
+    assert "note: The Identity Pool ID us-east-2:1a2b" in out and "identityPoolId:" not in out
+    scratchpad.update(identity_pool_user_pool_id="us-east-2_new", identity_pool_app_client_id="newclient")
+    view.state.refresh()  # the view follows the scratchpad (a form's action refreshes it)
+    assert "identityPoolId: 'us-east-2:1a2b'," in view.text

@@ -73,7 +73,8 @@ class Result:
         """The values the workshop asks the learner to keep, by scratchpad key."""
         return {"region": self.region, "user_pool_id": self.user_pool_id,
                 "app_client_id": self.app_client_id, "identity_pool_name": self.identity_pool_name,
-                "identity_pool_id": self.identity_pool_id,
+                "identity_pool_id": self.identity_pool_id, "identity_pool_user_pool_id": self.user_pool_id,
+                "identity_pool_app_client_id": self.app_client_id,
                 "authenticated_role_arn": self.authenticated_role_arn,
                 "unauthenticated_role_arn": self.unauthenticated_role_arn}
 

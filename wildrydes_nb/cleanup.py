@@ -177,7 +177,8 @@ def forget(scratchpad, targets: list[Target], report: Report) -> None:
     gone = {t.kind for t, check in zip(targets, report.checks) if check.passed}
     keys = {}
     if "identity pool" in gone:
-        keys.update(identity_pool_id=None, authenticated_role_arn=None, unauthenticated_role_arn=None)
+        keys.update(identity_pool_id=None, identity_pool_user_pool_id=None, identity_pool_app_client_id=None,
+                    authenticated_role_arn=None, unauthenticated_role_arn=None)
     if "user pool" in gone:
         keys.update(user_pool_id=None, app_client_id=None)
     if keys:

@@ -478,7 +478,9 @@ def cmd_scratchpad(args) -> int:
     for key in KEPT:
         if values.get(key):
             print(f"  {FIELDS[key].label:<26} {values[key]}")
-    if values.get("identity_pool_id"):
+    if pad.mixed(values):
+        print(f"\nnote: {pad.mixed(values)}")
+    elif values.get("identity_pool_id"):
         print("\nFor the next step, amplify-config.js:\n" + pad.amplify_config_js())
     return 0
 

@@ -72,6 +72,11 @@ _TABLE = (
           placeholder=DEFAULT_IDENTITY_POOL_NAME, resolved=True, kept=True, checker="check_identity_pool_name"),
     Field("identity_pool_id", "Identity Pool ID", "--identity-pool-id", "us-east-2:1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d",
           made_by=IDENTITY_POOL_STEP, resolved=True, kept=True, checker="check_identity_pool_id"),
+    # What the Identity Pool ID was saved with: a view compares it with the user pool shown beside it.
+    Field("identity_pool_user_pool_id", "Identity pool's user pool", made_by=IDENTITY_POOL_STEP, kept=True,
+          checker="check_user_pool_id"),
+    Field("identity_pool_app_client_id", "Identity pool's app client", made_by=IDENTITY_POOL_STEP, kept=True,
+          checker="check_app_client_id"),
     Field("authenticated_role_arn", "Authenticated role ARN", made_by=IDENTITY_POOL_STEP, kept=True),
     Field("unauthenticated_role_arn", "Unauthenticated role ARN", made_by=IDENTITY_POOL_STEP, kept=True),
     Field("profile", "AWS profile", "--profile"),

@@ -132,14 +132,15 @@ def identity_pool_id_view(scratchpad) -> LiveView:
 
 def scratchpad_view(scratchpad) -> LiveView:
     """The scratchpad as a table in the workshop's terms."""
-    draw = lambda values: render.scratchpad(values, scratchpad.path)  # noqa: E731
+    draw = lambda values: render.scratchpad(values, scratchpad.path, scratchpad.mixed(values))  # noqa: E731
     return LiveView(scratchpad, draw, draw)
 
 
 def amplify_config_view(scratchpad) -> LiveView:
     """The ``amplify-config.js`` values of the next step, the Identity Pool ID highlighted."""
     def draw(values):
-        return render.amplify_config(scratchpad.amplify_config_js(values), values.get("identity_pool_id"))
+        return render.amplify_config(scratchpad.amplify_config_js(values), values.get("identity_pool_id"),
+                                     scratchpad.mixed(values))
 
     return LiveView(scratchpad, draw, draw)
 

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -168,8 +169,13 @@ def write_lab_overrides(folder: Path) -> Path:
     return folder
 
 
+def _stopped(_signum, _frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the session as Ctrl-C does: JupyterLab and the sandbox together
+
+
 def _wait(command: list[str]) -> int:
     process = subprocess.Popen(command)
+    previous = signal.signal(signal.SIGTERM, _stopped)
     try:
         return process.wait()
     except KeyboardInterrupt:
@@ -181,6 +187,8 @@ def _wait(command: list[str]) -> int:
             process.kill()
             process.wait()
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_lab(sandbox: bool, port: int | None = None, lab_args: Sequence[str] = (), *,

@@ -162,8 +162,8 @@ def trust_policy(document: dict, kind: str) -> Rendered:
                     scrub("\n".join([f"{title}:", body] + [f"- {n} ({w}): {y}" for n, w, y in parts])))
 
 
-def scratchpad(values: dict, path=None) -> Rendered:
-    """The scratchpad as a table in the workshop's terms."""
+def scratchpad(values: dict, path=None, mixed: str | None = None) -> Rendered:
+    """The scratchpad as a table in the workshop's terms; ``mixed`` says why its ids do not belong together."""
     where = f" ({path})" if path else ""
     if not values:
         text = f"The scratchpad{where} is empty."
@@ -171,7 +171,9 @@ def scratchpad(values: dict, path=None) -> Rendered:
     keys = [k for k in SCRATCHPAD_LABELS if k in values] + [k for k in values if k not in SCRATCHPAD_LABELS]
     rows = [(_e(SCRATCHPAD_LABELS.get(k, k)), f"<code>{_e(values[k])}</code>") for k in keys]
     text = "\n".join([f"Scratchpad{where}"] + [f"  {SCRATCHPAD_LABELS.get(k, k)}: {values[k]}" for k in keys])
-    return Rendered(f"<p>Scratchpad{_e(where)}</p>{_table(rows)}", scrub(text))
+    warning = f"<p>{_mark(FAIL)} {_e(mixed)}</p>" if mixed else ""
+    return Rendered(f"<p>Scratchpad{_e(where)}</p>{_table(rows)}{warning}",
+                    scrub(text + (f"\n{mixed}" if mixed else "")))
 
 
 # Copies the id next to the button: the Clipboard API where the page may use it (https, or
@@ -202,8 +204,11 @@ def identity_pool_id(value: str | None, *, copy_button: bool = False) -> Rendere
                     f"</code>{button}</p><p>{_e(note)}</p>", f"Identity Pool ID: {value}\n{note}")
 
 
-def amplify_config(js: str, identity_pool_id: str | None) -> Rendered:
-    """The ``amplify-config.js`` snippet the next step needs, with the pool id highlighted."""
+def amplify_config(js: str, identity_pool_id: str | None, mixed: str | None = None) -> Rendered:
+    """The ``amplify-config.js`` snippet the next step needs, with the pool id highlighted; or,
+    when the scratchpad's ids do not belong together (``mixed`` says why), that, and no snippet."""
+    if mixed:
+        return Rendered(f"{_mark(FAIL)} {_e(mixed)}", f"Not shown: {mixed}")
     body = _e(js)
     if identity_pool_id:
         body = body.replace(_e(identity_pool_id), f'<span style="{_HIGHLIGHT}">{_e(identity_pool_id)}</span>')

@@ -14,14 +14,14 @@ from filelock import FileLock, Timeout
 
 from . import locks
 from .errors import InputError, ScratchpadError
+from .fields import KEPT
 from .inputs import check_field, shown
 from .redaction import looks_secret
 
 ENV_VAR = "WILDRYDES_SCRATCHPAD"
 
-# Only these keys are stored: ids and names, never a password, token or key.
-KEYS = ("region", "user_pool_id", "app_client_id", "identity_pool_name", "identity_pool_id",
-        "authenticated_role_arn", "unauthenticated_role_arn")
+# Only these keys are stored: ids and names, never a password, token or key (the fields table's kept ones).
+KEYS = KEPT
 
 def default_path() -> Path:
     """``$WILDRYDES_SCRATCHPAD`` if set (``~`` expanded), else ``~/.wildrydes/scratchpad.json``."""
@@ -129,6 +129,23 @@ class Scratchpad:
                 "region": data.get("region", ""),
                 "userPoolId": data.get("user_pool_id", ""),
                 "userPoolWebClientId": data.get("app_client_id", "")}
+
+    def mixed(self, values: dict[str, str] | None = None) -> str | None:
+        """Why the scratchpad's ids do not belong together, or ``None``: the Identity Pool ID was
+        saved for another user pool or app client than the ones beside it (01 switched them since).
+        A web app configured with such a mix cannot sign in; a view says so instead of showing it."""
+        data = self.read() if values is None else values
+        pool_id, made_for = data.get("identity_pool_id"), data.get("identity_pool_user_pool_id")
+        client = data.get("identity_pool_app_client_id")
+        if not pool_id or not made_for:
+            return None  # nothing to compare (a scratchpad written before the link was kept)
+        if (made_for, client) == (data.get("user_pool_id"), data.get("app_client_id")):
+            return None
+        return (f"The Identity Pool ID {pool_id} in your scratchpad was saved for user pool {made_for} (app client "
+                f"{client}), not for your user pool {data.get('user_pool_id') or '(none)'} (app client "
+                f"{data.get('app_client_id') or '(none)'}): a web app configured with this mix cannot sign in. "
+                "Run 02's 'Create identity pool' for your user pool (it says when the pool must be re-linked), "
+                "then copy the values.")
 
     def amplify_config_js(self, values: dict[str, str] | None = None) -> str:
         """The ``Auth`` block of ``amplify-config.js`` filled with the scratchpad's values."""

@@ -60,7 +60,7 @@ def test_email_shaped_learner_names_get_a_safe_folder(tmp_path):
 
 
 def test_missing_column_is_reported(tmp_path):
-    with pytest.raises(RosterError, match="missing app_client_id"):
+    with pytest.raises(RosterError, match="the roster has no column app_client_id"):
         read_roster(roster(tmp_path, "learner,region,user_pool_id\nana,us-east-2,us-east-2_abc\n"))
 
 
@@ -73,6 +73,8 @@ def test_summaries_hold_one_row_per_learner_with_every_check_and_no_secret(tmp_p
     rows = list(csv.DictReader(paths["csv"].open()))
     assert [r["learner"] for r in rows] == ["ana", "bo"] and rows[0][checks.IDENTITY_POOL_EXISTS] == "pass"
     assert rows[0][checks.PROOF_ROLE] == "not run" and list(rows[0]) == list(rows[1])  # the columns never shift
+    header = next(csv.reader(paths["csv"].open()))
+    assert len(header) == len(set(header)) and rows[0]["sign_in_proof"] == "pass"  # no column named twice
     summary = json.loads(paths["json"].read_text())
     assert summary["mode"] == "grading" and summary["counts"]["fail"] == 1
     assert list(summary["learners"][0]["checks"]) == list(checks.VERIFY_IDS)
@@ -85,7 +87,7 @@ def test_summaries_hold_one_row_per_learner_with_every_check_and_no_secret(tmp_p
     assert "What the statuses mean" in page
     assert summary_text(outcomes).splitlines() == [
         "2 learners: 1 passed, 0 set up by this run (passed after it created or repaired something), 0 not proven, "
-        "1 failed", "  FAIL bo: app_client_id: does not belong <b>"]
+        "1 failed", "  FAIL bo: app_client_id: does not belong <b> Fix: Copy the App client ID again."]
 
 
 def class_roster(tmp_path, session, count, broken=(), name="roster.csv"):
@@ -229,7 +231,7 @@ def test_a_learners_profile_is_used_for_that_learner_only(tmp_path, session):
     assert "no-such-profile" in made[0].message
     outcomes = run_batch(read_roster(path), tmp_path / "graded", verify_only=True, progress=False)
     assert outcomes[0].status == "fail" and "the AWS profile 'no-such-profile' is not configured" in outcomes[0].message
-    assert outcomes[1].status == "pass"
+    assert outcomes[1].status == "set up"  # its pool was made by the set-up run above: graded as such, not as a pass
 
 
 @pytest.mark.parametrize("name, content", [("roster.yaml", b"learners: [unclosed"), ("roster.csv", b"\xff\xfe\x00bad")])

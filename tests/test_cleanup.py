@@ -147,8 +147,13 @@ def test_pools_the_workbook_made_under_other_names_are_listed_not_deleted(sessio
     other = ensure(session, renamed).identity_pool_id
     session.client("cognito-identity").create_identity_pool(IdentityPoolName="not_ours",
                                                             AllowUnauthenticatedIdentities=False)
+    # Another learner's pool, made by the workbook too, is never listed as this learner's.
+    idp = session.client("cognito-idp")
+    theirs = idp.create_user_pool(PoolName="WildRydes")["UserPool"]["Id"]
+    their_client = idp.create_user_pool_client(UserPoolId=theirs, ClientName="web")["UserPoolClient"]["ClientId"]
+    ensure(session, check_step_input(step.region, theirs, their_client, "wildrydes_theirs"))
     plan = plan_cleanup(session, identity_pool_name=step.identity_pool_name, user_pool_id=step.user_pool_id)
     assert other not in [t.name for t in plan]
     assert [line for line in plan.kept if "under another name" in line] == [
-        f"identity pool {other} ('wildrydes_renamed'): made by this workbook under another name, so not in "
-        "this list; to delete it, clean up with that identity pool name"]
+        f"identity pool {other} ('wildrydes_renamed'): yours (linked to your user pool) under another name, so not "
+        "in this list; to delete it, clean up with that identity pool name"]

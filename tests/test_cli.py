@@ -79,7 +79,7 @@ def test_a_name_given_is_used_or_verify_fails(run):
 def test_verify_without_pool_says_how_to_make_one(run):
     run("user-pool")
     code, _, err = run("verify")
-    assert code == EXIT_INPUT and "run wildrydes-nb identity-pool" in err
+    assert code == EXIT_INPUT and "'wildrydes-nb identity-pool'" in err
 
 
 def test_missing_credentials_are_a_clear_error(run, monkeypatch):

@@ -157,7 +157,7 @@ def test_verify_failures_show_their_fix_and_raise_when_submitted(identity_form, 
 def test_verify_before_create_says_to_create_first(identity_form):
     check = forms.VerifyForm(identity_form)
     click(check, check.verify_button)
-    assert "click 'Create identity pool' above" in check.status.value
+    assert "02's 'Create identity pool' button" in check.status.value
 
 
 def test_user_pool_form_creates_then_reuses(scratchpad, session):

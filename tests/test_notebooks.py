@@ -306,4 +306,4 @@ def test_try_it_yourself_says_what_aws_answered_when_the_saved_pool_or_role_is_g
     out = _run_try_it_yourself(scratchpad)
     assert f"AWS answered ResourceNotFoundException: IdentityPool '{result.identity_pool_id}' not found." in out
     assert "No identity pool: create it with the form above" in out
-    assert "No role attached." in out and "No authenticated role: run the form above" in out
+    assert "No role attached yet" in out and "No authenticated role: run the form above" in out

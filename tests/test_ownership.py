@@ -334,3 +334,17 @@ def test_a_given_app_client_is_used_as_given_or_refused_never_replaced(session, 
     assert cli.main(["user-pool", "--user-pool-id", user_pool.user_pool_id, "--app-client-id",
                      user_pool.app_client_id, "--scratchpad", pad]) == 0
     assert Scratchpad(pad).read()["app_client_id"] == user_pool.app_client_id
+
+
+def test_a_scratchpad_pool_re_linked_back_to_its_owner_is_no_longer_the_learners(session, two_learners, tmp_path):
+    a, b = two_learners
+    b_pad = Scratchpad(tmp_path / "b.json")
+    b_given = {"region": REGION, "user_pool_id": b.user_pool_id, "app_client_id": b.app_client_id}
+    steps.identity_pool(b_given, scratchpad=b_pad, relink=True)  # B takes A's pool, on their word
+    a_given = {"region": REGION, "user_pool_id": a.user_pool_id, "app_client_id": a.app_client_id,
+               "identity_pool_id": a.identity_pool_id}
+    steps.identity_pool(a_given, relink=True)  # and A takes it back
+    assert b_pad.read()["identity_pool_id"] == a.identity_pool_id  # B's scratchpad still names it
+    targets = steps.cleanup_plan(b_given, scratchpad=b_pad)
+    assert a.identity_pool_id not in [t.name for t in targets]  # linked to A's user pool again: not B's
+    assert any(a.identity_pool_id in line and "not yours" in line for line in targets.kept)

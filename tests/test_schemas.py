@@ -90,3 +90,24 @@ def test_points_give_a_score_and_grades_csv_and_a_bad_points_file_is_refused_bef
     (tmp_path / "a-file").write_text("")
     assert cli.main(["grade", str(roster), "--out", str(tmp_path / "a-file")]) == cli.EXIT_INPUT
     assert "--out: cannot make the run's folder" in capsys.readouterr().err
+
+
+def test_grading_names_a_deleted_user_pool_and_a_passed_proof_earns_its_points(session, step, tmp_path):
+    ensure(session, step)
+    gone = session.client("cognito-idp").create_user_pool(PoolName="Gone")["UserPool"]["Id"]
+    gone_client = session.client("cognito-idp").create_user_pool_client(
+        UserPoolId=gone, ClientName="web", ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH"])["UserPoolClient"]["ClientId"]
+    session.client("cognito-idp").delete_user_pool(UserPoolId=gone)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("learner,region,user_pool_id,app_client_id,identity_pool_name\n"
+                      f"ana,{REGION},{step.user_pool_id},{step.app_client_id},{step.identity_pool_name}\n"
+                      f"dan,{REGION},{gone},{gone_client},dan_pool\n")
+    points = tmp_path / "points.yaml"
+    points.write_text(f"{checks.PROOF}: 5\n{checks.IDENTITY_POOL_EXISTS}: 1\n")
+    out = tmp_path / "graded"
+    assert cli.main(["grade", str(roster), "--out", str(out), "--prove", "--points", str(points)]) == 1
+    out = out / (out / "latest-grading").read_text().strip()
+    rows = {row["learner"]: row for row in json.loads((out / "summary.json").read_text())["learners"]}
+    assert (rows["ana"]["proof"], rows["ana"]["score"], rows["ana"]["max"]) == ("pass", 6, 6)
+    assert rows["dan"]["checks"][checks.APP_CLIENT_EXISTS] == "fail" and "does not exist" in rows["dan"]["message"]
+    assert rows["dan"]["checks"][checks.IDENTITY_POOL_EXISTS] == "fail" and rows["dan"]["fix"]

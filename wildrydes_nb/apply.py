@@ -150,8 +150,9 @@ def ensure(session, step: StepInput, *, scratchpad=None, progress: Progress | No
     try:
         report(stage, "running", "checking the user pool and app client")
         with identity_pool_lock(session, step, lambda waiting: report("input", "running", waiting)):
-            current = plan(session, step, identity_pool_id=identity_pool_id,
-                           saved_id=saved_identity_pool_id(scratchpad, step), relink=relink)
+            saved_id, saved_for = saved_identity_pool_id(scratchpad, step)
+            current = plan(session, step, identity_pool_id=identity_pool_id, saved_id=saved_id, saved_for=saved_for,
+                           relink=relink)
             report(stage, "done", "; ".join(step.notes) or "user pool and app client found")
             state = _Applying(session, step, current.observed, stalled_create_wait)
             for stage in STAGES[1:-1]:
@@ -194,12 +195,15 @@ def _unauthenticated_off(observed: Observed) -> str:
             "pool (it stays in IAM, unused; cleanup deletes it)")
 
 
-def saved_identity_pool_id(scratchpad, step: StepInput) -> str | None:
-    """The scratchpad's Identity Pool ID for this step: saved in the step's region, with its name."""
+def saved_identity_pool_id(scratchpad, step: StepInput) -> tuple[str | None, str | None]:
+    """The scratchpad's Identity Pool ID for this step (saved in the step's region, with its name),
+    and the user pool it was saved for."""
     if scratchpad is None:
-        return None
-    saved = resolve({"region": step.region, "identity_pool_name": step.identity_pool_name}, scratchpad.read())
-    return saved["identity_pool_id"] or None
+        return None, None
+    saved = scratchpad.read()
+    found = resolve({"region": step.region, "identity_pool_name": step.identity_pool_name}, saved)
+    return (found["identity_pool_id"] or None,
+            saved.get("identity_pool_user_pool_id") if found["identity_pool_id"] else None)
 
 
 def _join(session, step: StepInput, lost: _Applying) -> tuple[Plan, _Applying]:

@@ -55,6 +55,10 @@ class Outcome:
 def _graded(outcome: Outcome, report: Report | None) -> Outcome:
     """``outcome`` completed from the verification ``report``: every check's status, the proof, the fix."""
     if report is not None:
+        made_by = report.facts.get("made_by")
+        if made_by and outcome.status == PASS:  # passed, but the tool made the pool: not the learner's plain pass
+            outcome.status = SET_UP
+            outcome.changes = outcome.changes or [f"the identity pool was made by a {made_by}, not by the learner"]
         outcome.checks = report.statuses()
         outcome.calls = report.calls
         outcome.identity_pool_id = report.facts.get("identity_pool_id", "")
@@ -83,7 +87,12 @@ def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> tuple[Outco
                      request_save_on_cell_execute=False)  # one write at the end: the run is not watched live
         outcome.status = "pass"
     except PapermillExecutionError as err:
-        outcome.message = f"{err.ename}: {err.evalue}"
+        # The package's own errors are messages for the learner: their class name is not part of them.
+        from . import errors
+
+        ours = isinstance(getattr(errors, err.ename, None), type) and issubclass(getattr(errors, err.ename),
+                                                                               errors.WildrydesError)
+        outcome.message = err.evalue if ours else f"{err.ename}: {err.evalue}"
     outcome.changes = changes_in_notebook(output) or []
     report = report_in_notebook(output)
     if report is not None and outcome.status == PASS:
@@ -100,7 +109,7 @@ def _verify_only(learner: Learner, prove: bool = False) -> tuple[Outcome, Report
              "identity_pool_name": learner.identity_pool_name, "identity_pool_id": learner.identity_pool_id}
     try:  # the roster's id, else the learner's pool of that name: the rule every command follows
         # The sign-in proof only when asked: it creates (then deletes) a test user.
-        report = steps.verify(given, profile=learner.profile, proof=prove)
+        report = steps.verify(given, profile=learner.profile, proof=prove, missing_pool_fails=True)
     except WildrydesError as err:
         return _graded(Outcome(learner.learner, FAIL, message=str(err)), None), None
     return _graded(Outcome(learner.learner, report.verdict), report), report

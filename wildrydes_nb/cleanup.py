@@ -36,7 +36,7 @@ class CleanupPlan(list):
 
 
 def plan_cleanup(session, *, identity_pool_name: str, user_pool_id: str | None = None,
-                 given_id: str | None = None, saved_id: str | None = None,
+                 given_id: str | None = None, saved_id: str | None = None, saved_for: str | None = None,
                  delete_user_pool: bool = False) -> CleanupPlan:
     """What :func:`cleanup` would delete (reads only): only what is provably the learner's.
 
@@ -48,6 +48,7 @@ def plan_cleanup(session, *, identity_pool_name: str, user_pool_id: str | None =
     """
     targets, kept = [], []
     owned = ownership.find(session, identity_pool_name, user_pool_id, given_id=given_id, saved_id=saved_id,
+                           saved_for=saved_for,
                            named=find_identity_pools(session, identity_pool_name))
     pool_ids = [p["IdentityPoolId"] for p in ([owned.pool] if owned.pool else []) + owned.extra]
     kept += [f"identity pool {ownership.described_as(p)}: not yours (not linked to your user pool, not in your "
@@ -80,9 +81,9 @@ def plan_cleanup(session, *, identity_pool_name: str, user_pool_id: str | None =
         targets += [Target("test user", u) for u in _test_users(session, user_pool_id)]
         if delete_user_pool:
             targets.append(Target("user pool", user_pool_id))
-    kept += [f"identity pool {pool_id} ('{name}'): made by this workbook under another name, so not in this "
-             f"list; to delete it, clean up with that identity pool name"
-             for pool_id, name in workbook_pools_named_otherwise(session, identity_pool_name)]
+    kept += [f"identity pool {pool_id} ('{name}'): yours (linked to your user pool) under another name, so not in "
+             f"this list; to delete it, clean up with that identity pool name"
+             for pool_id, name in yours_named_otherwise(session, identity_pool_name, user_pool_id)]
     return CleanupPlan(targets, kept, client(session, "cognito-identity").meta.region_name)
 
 
@@ -102,9 +103,13 @@ def _role_kept_because(session, role: dict, deleted_pools: set[str]) -> str | No
     return None
 
 
-def workbook_pools_named_otherwise(session, identity_pool_name: str) -> list[tuple[str, str]]:
-    """``(id, name)`` of the region's identity pools that the package made (its tag) under
-    another name than ``identity_pool_name``: a learner who changed the name meanwhile."""
+def yours_named_otherwise(session, identity_pool_name: str, user_pool_id: str | None) -> list[tuple[str, str]]:
+    """``(id, name)`` of the region's identity pools that the package made (its tag) and that are
+    provably the learner's of ``user_pool_id`` (:func:`.ownership.proof_of_ownership`), under another
+    name than ``identity_pool_name``: a learner who changed the name meanwhile. Other people's
+    pools are never listed as the learner's."""
+    if not user_pool_id:
+        return []
     identity = client(session, "cognito-identity")
     with calling("list identity pools"):
         pools = paginate(identity.list_identity_pools, "IdentityPools", MaxResults=60)
@@ -114,13 +119,13 @@ def workbook_pools_named_otherwise(session, identity_pool_name: str) -> list[tup
             continue
         with calling("read an identity pool's tags"):
             try:
-                tags = identity.describe_identity_pool(IdentityPoolId=pool["IdentityPoolId"]).get(
-                    "IdentityPoolTags") or {}
+                described = identity.describe_identity_pool(IdentityPoolId=pool["IdentityPoolId"])
             except Exception as err:  # noqa: BLE001 - a pool deleted meanwhile is not listed
                 if not is_not_found(err):
                     raise
                 continue
-        if tags.get(roles.MANAGED_TAG["Key"]) == roles.MANAGED_TAG["Value"]:
+        ours = ownership.tags_of(described).get(roles.MANAGED_TAG["Key"]) == roles.MANAGED_TAG["Value"]
+        if ours and ownership.proof_of_ownership(described, user_pool_id):
             found.append((pool["IdentityPoolId"], pool["IdentityPoolName"]))
     return found
 

@@ -60,10 +60,14 @@ def _seconds(text: str) -> float:
 
 def _positive_seconds(text: str) -> float:
     """A number of seconds above 0 (finite)."""
-    seconds = _seconds(text)
+    from .inputs import shown
+
+    try:
+        seconds = _seconds(text)
+    except argparse.ArgumentTypeError:
+        seconds = 0.0
     if seconds > 0:
         return seconds
-    from .inputs import shown
 
     raise argparse.ArgumentTypeError(f"{shown(text)} is not a time limit: give a number of seconds above 0, e.g. 300")
 
@@ -166,7 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
                                       "[, identity_pool_name, profile, identity_pool_id]")
         p.add_argument("--out", required=True, metavar="DIR", help="folder for the learners' runs and the summary")
         p.add_argument("--workers", type=_count, default=None, help="learners run at once (default: number of cores)")
-        p.add_argument("--resume", action="store_true", help="skip learners whose last run in DIR passed")
+        p.add_argument("--resume", action="store_true",
+                       help="continue the latest run of this job in DIR: skip its learners that passed, were set up "
+                            "or are not proven")
         p.add_argument("--timeout", type=_positive_seconds, default=300,
                        help="seconds allowed per learner (default 300)")
         p.add_argument("--points", metavar="FILE", help="YAML of points per check id (e.g. 'auth_role.trust.aud: 2'): "
@@ -405,7 +411,8 @@ def cmd_verify(args) -> int:
                               progress=_waiting_printer())
     except WildrydesError as err:
         if args.json:  # a pipeline reads one JSON object on stdout, whatever the exit status
-            fields = {**err.to_dict(), "field": err.field, "message": _for_the_command_line(err)}
+            message = _for_the_command_line(err)  # first: it gives a missing value the command line's fix
+            fields = {**err.to_dict(), "field": err.field, "message": message}
             print(json.dumps({"ok": False, "verdict": "error", "error": fields}, indent=2))
         raise
     print(report.to_json() if args.json else report.to_text())

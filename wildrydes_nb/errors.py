@@ -106,9 +106,12 @@ class RosterError(WildrydesError):
 
     def __init__(self, rows: list[tuple[int, str]], path: str):
         self.rows = rows
-        lines = "\n".join(f"  row {n}: {message}" for n, message in rows)
-        super().__init__(f"{len(rows)} bad row(s) in {path}; nothing was run:\n{lines}", field="roster",
-                         fix="Correct those rows and run the batch again.")
+        # Row 0 is the roster as a whole (its columns, its shape), not one of its rows.
+        lines = "\n".join(f"  row {n}: {message}" if n else f"  {message}" for n, message in rows)
+        bad = sum(1 for n, _ in rows if n)
+        head = f"{bad} bad row(s) in {path}" if bad else f"{path} cannot be used as a roster"
+        super().__init__(f"{head}; nothing was run:\n{lines}\n", field="roster",
+                         fix="Correct the roster, then run the same command again.")
 
 
 class PortError(WildrydesError):

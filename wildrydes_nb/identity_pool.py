@@ -178,7 +178,7 @@ def wanted_role_kinds(step: StepInput) -> tuple[str, ...]:
 
 
 def observe(session, step: StepInput, identity_pool_id: str | None = None, *, saved_id: str | None = None,
-            relink: bool = False) -> Observed:
+            saved_for: str | None = None, relink: bool = False) -> Observed:
     """Read what exists for this step (reads only): the learner's pool by :func:`.ownership.find`
     (``identity_pool_id`` is the learner's word, ``saved_id`` the scratchpad's), or, with
     ``relink``, the one pool of that name that is not provably theirs.
@@ -191,7 +191,8 @@ def observe(session, step: StepInput, identity_pool_id: str | None = None, *, sa
     default_names = {kind: roles.role_name(step.identity_pool_name, kind) for kind in kinds}
     owned, *by_default_name = in_parallel(
         lambda: ownership.find(session, step.identity_pool_name, step.user_pool_id, given_id=identity_pool_id,
-                               saved_id=saved_id, named=find_identity_pools(session, step.identity_pool_name)),
+                               saved_id=saved_id, saved_for=saved_for,
+                               named=find_identity_pools(session, step.identity_pool_name)),
         *(functools.partial(attempt, functools.partial(roles.get_role, session, name))
           for name in default_names.values()))
     pool = owned.pool
@@ -287,7 +288,7 @@ def check_prerequisites(session, step: StepInput) -> None:
 
 
 def plan(session, step: StepInput, *, identity_pool_id: str | None = None, saved_id: str | None = None,
-         relink: bool = False) -> Plan:
+         saved_for: str | None = None, relink: bool = False) -> Plan:
     """What :func:`ensure` would write, without writing anything, for the learner's pool
     (:func:`.ownership.find`: ``identity_pool_id`` given, ``saved_id`` from the scratchpad).
 
@@ -301,7 +302,8 @@ def plan(session, step: StepInput, *, identity_pool_id: str | None = None, saved
     # The prerequisites beside what exists: one round trip; the prerequisites' error comes first.
     (_, prerequisite_error), (observed, observe_error) = in_parallel(
         lambda: attempt(lambda: check_prerequisites(session, step)),
-        lambda: attempt(lambda: observe(session, step, identity_pool_id, saved_id=saved_id, relink=relink)))
+        lambda: attempt(lambda: observe(session, step, identity_pool_id, saved_id=saved_id, saved_for=saved_for,
+                                        relink=relink)))
     if prerequisite_error is not None or observe_error is not None:
         raise prerequisite_error or observe_error
     return plan_for(session, step, observed, relink)
@@ -365,14 +367,21 @@ def refuse_to_take_over(session, step: StepInput, this: str | None, role: dict, 
             "account-wide: two pools of one name want the same role.", field="identity_pool_name",
             fix=f"Give this identity pool a name of its own (--identity-pool-name, or the form's Identity pool "
                 f"name), then run this again. {other} is left as it is.")
+    there = region_of(other)
+    identity = client(session, "cognito-identity", there)
+    with calling("read the identity pool that trusts the role"):
+        described = identity.describe_identity_pool(IdentityPoolId=other)
+    linked = ", ".join(ownership.user_pools_of(described)) or "no user pool"
     raise RoleInUseError(
-        f"the IAM role {role_name} is trusted by the identity pool {other} (region {region_of(other)}), "
+        f"the IAM role {role_name} is trusted by the identity pool {other} in {there}, linked to {linked}, "
         f"which still exists; pointing the role at {here} would take it from that pool. IAM role names "
         "are account-wide, identity pools regional: the same pool name in two regions wants the same role.",
         field="identity_pool_name",
-        fix=f"Give this identity pool another name. Only if the pool in {region_of(other)} is yours and "
-            f"no longer used, delete it (wildrydes-nb cleanup --region {region_of(other)} --identity-pool-id "
-            f"{other}) and run this again.")
+        # Never a command that deletes that pool: it may be someone else's. Its owner's cleanup, run
+        # with their own user pool, finds it by the ownership rule.
+        fix=f"Give this identity pool a name of its own (--identity-pool-name, or the form's Identity pool name). "
+            f"If the pool in {there} is yours and no longer used, clean it up there with your user pool of "
+            f"{there} (wildrydes-nb cleanup --region {there} --user-pool-id ...), then run this again.")
 
 
 def create_pool_request(step: StepInput, created_at: str, run_id: str = "<unique to each run>") -> dict:
@@ -381,7 +390,8 @@ def create_pool_request(step: StepInput, created_at: str, run_id: str = "<unique
     return {"IdentityPoolName": step.identity_pool_name, "AllowUnauthenticatedIdentities": step.allow_unauthenticated,
             "CognitoIdentityProviders": desired_providers(step),
             "IdentityPoolTags": {roles.MANAGED_TAG["Key"]: roles.MANAGED_TAG["Value"], CREATED_AT_TAG: created_at,
-                                 OWNER_TAG: step.user_pool_id, RUN_TAG: run_id}}
+                                 OWNER_TAG: step.user_pool_id, RUN_TAG: run_id,
+                                 **({ownership.MADE_BY_TAG: ownership.maker()} if ownership.maker() else {})}}
 
 
 def action_call(action: Action, step: StepInput, pool: dict | None, role_arns: dict[str, str],

@@ -5,8 +5,9 @@ class, or a learner's second attempt). So a pool is the learner's only when it c
 never because of its name. In order:
 
 1. **given**: the Identity Pool ID the learner gives (a flag, a parameter, a roster column);
-2. **scratchpad**: the id the learner's scratchpad holds (same region, still there), even when
-   that pool is linked to an older user pool of theirs;
+2. **scratchpad**: the id the learner's scratchpad holds (same region, still there), linked to
+   their user pool, to the user pool the scratchpad saved it for (an older one of theirs), or to
+   none; linked to any other, it is someone's else now (re-linked since), and is not theirs;
 3. **provider**: a pool of the name whose provider is the learner's user pool (any app client);
 4. **tag**: a pool of the name that this package made for the learner's user pool (its owner tag).
 
@@ -30,6 +31,21 @@ MANAGED_TAG_KEY, MANAGED_TAG_VALUE = "managed-by", "wildrydes-nb"
 CREATED_AT_TAG = "wildrydes-nb:created-at"  # when; the oldest of racing runs' pools is kept
 OWNER_TAG = "wildrydes-nb:owner"  # the user pool the pool was made for: proof it is that learner's
 RUN_TAG = "wildrydes-nb:run"  # unique per create: finds what a create whose answer was lost made
+MADE_BY_TAG = "wildrydes-nb:made-by"  # who ran the create, when not the learner: a class set-up run
+
+_maker: str | None = None  # this process's maker (set_maker), tagged on every pool it creates
+
+
+def set_maker(label: str | None) -> None:
+    """Tag every pool this process creates from now on as made by ``label`` (a batch learner's
+    process registers "class set-up run"): a grade then says the tool did that work, not the learner."""
+    global _maker
+    _maker = label
+
+
+def maker() -> str | None:
+    """Who this process creates pools for, when not the learner (:func:`set_maker`)."""
+    return _maker
 
 GIVEN, SCRATCHPAD, PROVIDER, TAG = "given", "scratchpad", "provider", "tag"
 _WHY = {GIVEN: "you gave its Identity Pool ID", SCRATCHPAD: "your scratchpad holds its id",
@@ -126,7 +142,8 @@ def describe_pools(session, ids: list[str]) -> dict[str, dict | None]:
 
 
 def find(session, name: str, user_pool_id: str | None, *, given_id: str | None = None,
-         saved_id: str | None = None, named: list[str] | None = None, complete: bool = True) -> Ownership:
+         saved_id: str | None = None, saved_for: str | None = None, named: list[str] | None = None,
+         complete: bool = True) -> Ownership:
     """The learner's identity pool called ``name`` by the rule above (reads only).
 
     ``named`` is the ids of the pools called ``name`` when the caller has them (batch's shared
@@ -150,7 +167,9 @@ def find(session, name: str, user_pool_id: str | None, *, given_id: str | None =
     if given_id:
         chosen, how = pools[given_id], GIVEN
     elif saved_id and pools.get(saved_id) is not None:
-        chosen, how = pools[saved_id], SCRATCHPAD
+        linked = user_pools_of(pools[saved_id])
+        if not linked or {user_pool_id, saved_for} & set(linked):
+            chosen, how = pools[saved_id], SCRATCHPAD
     if chosen is not None and not complete:
         return Ownership(chosen, how)
     if named is None:

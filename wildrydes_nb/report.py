@@ -103,6 +103,8 @@ class Report:
         """The status of every check of :attr:`group_ids` (``not run`` where none was reported), then
         of any other check reported: the same keys for every report of a kind."""
         found = {c.id: c.status for c in self.checks}
+        if "proof" in self.group_ids and "proof" not in found and any(k.startswith("proof.") for k in found):
+            found["proof"] = proof_outcome(found)  # the proof went on to its steps: its outcome is theirs
         return {**{check_id: found.get(check_id, NOT_RUN) for check_id in self.group_ids}, **found}
 
     def to_dict(self) -> dict:

@@ -137,6 +137,11 @@ def read_roster(path: str | os.PathLike) -> list[Learner]:
     role_rows: dict[tuple, tuple[int, str]] = {}  # (profile, lower-case role name) -> (row, role name)
     if not rows:
         bad.append((0, "the roster has no learners"))
+    # A column missing from the whole roster is said once, not on every row.
+    absent = [column for column in REQUIRED if rows and not any(column in {k.strip() for k in raw if k} for raw in rows)]
+    if absent:
+        raise RosterError([(0, f"the roster has no column {', '.join(absent)} (required: {', '.join(REQUIRED)})")],
+                          str(path))
     first_row = 1 if path.suffix.lower() in (".yml", ".yaml") else 2
     for number, raw in enumerate(rows, start=first_row):
         values = {k.strip(): strip_pasted(v, k)[0] for k, v in raw.items() if k}

@@ -87,6 +87,13 @@ def _given_id(found: resolve.Resolved) -> str | None:
     return found["identity_pool_id"] if found.sources["identity_pool_id"] == resolve.GIVEN else None
 
 
+def _saved_for(found: resolve.Resolved, scratchpad) -> str | None:
+    """The user pool the scratchpad's Identity Pool ID was saved for (its link), when that id is used."""
+    if scratchpad is None or found.sources["identity_pool_id"] != resolve.SCRATCHPAD:
+        return None
+    return scratchpad.read().get("identity_pool_user_pool_id")
+
+
 def _saved_id(found: resolve.Resolved) -> str | None:
     return found["identity_pool_id"] if found.sources["identity_pool_id"] == resolve.SCRATCHPAD else None
 
@@ -141,6 +148,7 @@ def identity_pool_plan(given: Mapping[str, object], *, scratchpad=None, profile:
     step, found = step_input(given, scratchpad, profile)
     session = _sessions(profile, session_for)(step.region)
     return _identity_pool.plan(session, step, identity_pool_id=_given_id(found), saved_id=_saved_id(found),
+                               saved_for=_saved_for(found, scratchpad),
                                relink=parse_bool(relink, "relink"))
 
 
@@ -155,7 +163,7 @@ def identity_pool(given: Mapping[str, object], *, scratchpad=None, profile: str 
                                  stalled_create_wait=stalled_create_wait)
 
 
-def which_identity_pool(session, step: StepInput, found: resolve.Resolved) -> str:
+def which_identity_pool(session, step: StepInput, found: resolve.Resolved, scratchpad=None) -> str:
     """The one identity pool the learner means, by :func:`.ownership.find` (verify, the forms, batch).
 
     Their given id; else the scratchpad's; else their pool of the step's name (linked to, or made
@@ -166,6 +174,7 @@ def which_identity_pool(session, step: StepInput, found: resolve.Resolved) -> st
     if _given_id(found):
         return _given_id(found)  # the learner's word; verify says what is wrong with it, if anything
     owned = ownership.find(session, step.identity_pool_name, step.user_pool_id, saved_id=_saved_id(found),
+                           saved_for=_saved_for(found, scratchpad),
                            named=_identity_pool.find_identity_pools(session, step.identity_pool_name)
                            if not _saved_id(found) else None, complete=False)
     if owned.pool is not None:
@@ -182,19 +191,29 @@ def which_identity_pool(session, step: StepInput, found: resolve.Resolved) -> st
                 "own with a name of its own (02's Identity pool name; wildrydes-nb identity-pool "
                 "--identity-pool-name).")
     raise NotFoundError(f"there is no identity pool called {where}.", field="identity_pool_name",
-                        fix="Create it first: click 'Create identity pool' above (02), or run wildrydes-nb identity-pool.")
+                        fix="Create it first: 02's 'Create identity pool' button, or 'wildrydes-nb identity-pool'.")
 
 
 def verify(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None, proof: bool = True,
-           progress=None, session_for: SessionFor | None = None):
-    """The checklist (and sign-in proof) of the learner's identity pool; the calls made are in its ``calls``."""
-    from .verify import verify as _verify  # imported here: only verify needs pycognito's world
+           progress=None, session_for: SessionFor | None = None, missing_pool_fails: bool = False):
+    """The checklist (and sign-in proof) of the learner's identity pool; the calls made are in its ``calls``.
+
+    With ``missing_pool_fails`` (grading), having no pool of one's own is a failed check in the
+    report, beside the prerequisites; otherwise it is the error it is (the command line's exit 2)."""
+    from .verify import verify as _verify
+    from .verify import without_pool
 
     step, found = step_input(given, scratchpad, profile)
     session = _sessions(profile, session_for)(step.region)
     with recording(session) as log:
-        pool_id = which_identity_pool(session, step, found)
-        report = _verify(session, step, pool_id, proof=parse_bool(proof, "proof"), progress=progress)
+        try:
+            pool_id = which_identity_pool(session, step, found, scratchpad)
+        except (NotFoundError, NotYoursError) as missing:
+            if not missing_pool_fails:
+                raise
+            report = without_pool(session, step, missing)
+        else:
+            report = _verify(session, step, pool_id, proof=parse_bool(proof, "proof"), progress=progress)
     report.calls = log.to_list()
     return report
 
@@ -221,6 +240,7 @@ def cleanup_plan(given: Mapping[str, object], *, scratchpad=None, profile: str |
     session = _sessions(profile, session_for)(region)
     return _cleanup.plan_cleanup(session, identity_pool_name=name, user_pool_id=user_pool_id,
                                  given_id=_given_id(found), saved_id=_saved_id(found),
+                                 saved_for=_saved_for(found, scratchpad),
                                  delete_user_pool=parse_bool(delete_user_pool, "delete_user_pool"))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from .roster import Learner
 SCHEMA_VERSION = 1
 POINTS_MAX_BYTES = 64 * 1024  # a points file is a few lines
 STATUS_ORDER = (PASS, SET_UP, NOT_PROVEN, FAIL, INTERRUPTED)
-CSV_COLUMNS = ("learner", "status", "proof", "score", "max", "identity_pool_id", "changes", "failed", "fix", "message", "feedback",
+CSV_COLUMNS = ("learner", "status", "sign_in_proof", "score", "max", "identity_pool_id", "changes", "failed", "fix", "message", "feedback",
                "notebook", "seconds", *checks.VERIFY_IDS)
 
 
@@ -54,9 +55,9 @@ def read_points(path: str | os.PathLike) -> dict[str, float]:
     where = Path(path)
     fix = ("Write one line per check id, e.g. 'auth_role.trust.aud: 2'; the ids are in "
            "wildrydes_nb/checks.py and summary.csv's columns.")
-    if not where.is_file() or where.stat().st_size > POINTS_MAX_BYTES:
-        raise InputError(f"{where} is not a regular file of at most {POINTS_MAX_BYTES // 1024} KB.", field="--points",
-                         fix=fix)
+    if not where.is_file() or not 0 < where.stat().st_size <= POINTS_MAX_BYTES:
+        raise InputError(f"{where} is not a regular, non-empty file of at most {POINTS_MAX_BYTES // 1024} KB.",
+                         field="--points", fix=fix)
     text = where.read_text(encoding="utf-8-sig", errors="replace")
     try:
         if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text)):
@@ -170,7 +171,10 @@ def _write_files(paths: dict[str, Path], out: Path, meta: dict, learners: list[d
         writer.writeheader()
         for row in learners:
             writer.writerow({key: _cell(value) for key, value in {
-                **row, **row["checks"], "changes": "; ".join(row["changes"]), "failed": "; ".join(row["failed"])}.items()})
+                **row, **row["checks"], "sign_in_proof": row["proof"], "changes": "; ".join(row["changes"]),
+                "failed": "; ".join(row["failed"]),
+                **({"score": f"{row['score']:g}", "max": f"{row['max']:g}"} if row["score"] is not None else {}),
+            }.items()})
     paths["json"].write_text(json.dumps({**meta, "learners": learners}, indent=2), encoding="utf-8")
     rows = [{**row, "changes": "; ".join(row["changes"]), "failed": "; ".join(row["failed"])} for row in learners]
     paths["html"].write_text(render.class_summary(meta, rows), encoding="utf-8")
@@ -187,9 +191,10 @@ def summary_text(outcomes: list[Outcome], run: RunInfo | None = None) -> str:
     count = {status: sum(o.status == status for o in outcomes) for status in STATUS_ORDER}
     job = "" if run is None else ("set-up (created and repaired in learners' accounts): " if run.mode == "set-up"
                                   else "grading (read only): ")
-    lines = [f"{job}{len(outcomes)} learners: {count[PASS]} passed, {count[SET_UP]} set up by this run (passed "
+    lines = [f"{job}{len(outcomes)} learner{'s' * (len(outcomes) != 1)}: {count[PASS]} passed, {count[SET_UP]} set up by this run (passed "
              f"after it created or repaired something), {count[NOT_PROVEN]} not proven, {count[FAIL]} failed"
              + (f", {count[INTERRUPTED]} interrupted" if count[INTERRUPTED] else "")]
-    lines += [f"  {o.status.upper()} {o.learner}: {(o.message or '; '.join(o.changes))[:160]}"
-              for o in outcomes if o.status != PASS]
+    lines += ["  " + textwrap.shorten(f"{o.status.upper()} {o.learner}: {o.message or '; '.join(o.changes)}"
+                                     + (f" Fix: {o.fix}" if o.fix and "Fix:" not in o.message else ""), width=300,
+                                     placeholder=" …") for o in outcomes if o.status != PASS]
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import secrets
 import string
@@ -12,7 +13,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from . import checks, roles
+from . import checks, ownership, roles
 from .aws import CLIENT_CONFIG, client
 from .aws_errors import calling, error_code, explain
 from .errors import WildrydesError
@@ -78,6 +79,9 @@ def verify(session, step: StepInput, identity_pool_id: str, *, proof: bool = Tru
         if error is not None:
             raise error
         report.add(checks.IDENTITY_POOL_EXISTS, PASS, f"'{described['IdentityPoolName']}' in {step.region}")
+        made_by = ownership.tags_of(described).get(ownership.MADE_BY_TAG)
+        if made_by:  # the tool made it, not the learner: a grade must say so
+            report.facts["made_by"] = made_by
         _check_provider(report, described, step)
         allowed = bool(described.get("AllowUnauthenticatedIdentities"))
         report.add(checks.IDENTITY_POOL_UNAUTHENTICATED, PASS if allowed == step.allow_unauthenticated else FAIL,
@@ -97,10 +101,33 @@ def verify(session, step: StepInput, identity_pool_id: str, *, proof: bool = Tru
                                               "failed check above", "Fix the app client first.")
         else:
             _prove_sign_in(report, session, step, identity_pool_id, role_arn, sign_in, progress, iam_wait)
+            _one_fix_for_the_provider(report)
         return report
     finally:
         if sign_in is not None:
             sign_in.remove_test_user(report)
+
+
+def without_pool(session, step: StepInput, missing: WildrydesError) -> Report:
+    """The checklist when the learner has no identity pool to check (``missing`` says why): the
+    prerequisites are still checked, and the pool's absence is a failed check with its fix."""
+    report = Report(f"Verification: no identity pool '{step.identity_pool_name}' of yours in {step.region}",
+                    facts={"region": step.region, "user_pool_id": step.user_pool_id,
+                           "app_client_id": step.app_client_id}, group_ids=checks.VERIFY_IDS)
+    app, app_error = attempt(lambda: describe_app_client(session, step.user_pool_id, step.app_client_id))
+    _check_prerequisites(report, app, app_error)
+    report.add(checks.IDENTITY_POOL_EXISTS, FAIL, missing.problem, missing.fix)
+    return report
+
+
+def _one_fix_for_the_provider(report: Report) -> None:
+    """When the provider check failed, the proof's failures come from it: they point to its fix
+    (a repair, or a re-link), so that the checklist never gives two different fixes."""
+    provider = next((c for c in report.checks if c.id == checks.IDENTITY_POOL_PROVIDER and c.status == FAIL), None)
+    if provider is None:
+        return
+    report.checks = [dataclasses.replace(c, fix=f"AWS refused because of the provider check above: {provider.fix}")
+                     if c.id.startswith("proof.") and c.status == FAIL else c for c in report.checks]
 
 
 def _check_prerequisites(report: Report, app, error: BaseException | None) -> bool:

@@ -215,3 +215,16 @@ def test_a_test_user_a_cleanup_removed_meanwhile_is_not_a_failure_asking_for_cle
     report = verify(session, step, pool_id)
     removed = next(c for c in report.checks if c.id == checks.PROOF_TEST_USER_REMOVED)
     assert removed.status == "pass" and "already removed" in removed.detail and not removed.fix
+
+
+def test_the_field_named_is_the_one_given(tmp_path, capsys):
+    pad = Scratchpad(tmp_path / "pad.json")
+    pad.update(region="us-east-2", user_pool_id="us-east-2_abc", app_client_id="abcdefghijklmnopqrstuvwxyz")
+    with pytest.raises(InputError) as caught:  # the region came from the Identity Pool ID given, not --region
+        steps.step_input({"identity_pool_id": "us-west-2:00000000-0000-0000-0000-000000000000"}, pad)
+    assert caught.value.field == "identity_pool_id" and "the Identity Pool ID's region" in caught.value.problem
+    pad.path.write_text(json.dumps({"region": "Ohio", "user_pool_id": "us-east-2_abc", "colour": "blue"}))
+    assert cli.main(["scratchpad", "--scratchpad", str(pad.path)]) == 0
+    out = capsys.readouterr().out
+    assert "note: region is ignored: 'Ohio' is not a well-formed value" in out
+    assert "note: colour is ignored: not a key of the scratchpad" in out

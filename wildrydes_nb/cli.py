@@ -316,6 +316,7 @@ def cmd_user_pool(args) -> int:
     from .user_pool import UnprovenUserPoolError
 
     pad = _scratchpad(args)
+    before = pad.read().get("user_pool_id")
     given = {"region": args.region, "user_pool_id": args.user_pool_id, "app_client_id": args.app_client_id}
 
     def run(**choice):
@@ -343,6 +344,9 @@ def cmd_user_pool(args) -> int:
           f"created        {made}\nsaved to       {pad.path}")
     for difference in differences:
         print(f"note: differs from the workshop's: {difference}")
+    if before and before != result.user_pool_id:
+        print(f"note: the scratchpad named user pool {before}; it now names {result.user_pool_id} ({before} is left "
+              "as it is). An identity pool made for the old one is not used with the new one.")
     return 0
 
 
@@ -482,6 +486,8 @@ def cmd_scratchpad(args) -> int:
         print(json.dumps(values, indent=2))
         return 0
     print(f"Scratchpad {pad.path}" + ("" if values else " (empty: run user-pool, then identity-pool)"))
+    for key, why in pad.ignored().items():  # edited by hand: said, not silently dropped
+        print(f"  note: {key} is ignored: {why}")
     for key in KEPT:
         if values.get(key):
             print(f"  {FIELDS[key].label:<26} {values[key]}")

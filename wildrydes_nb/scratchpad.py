@@ -91,6 +91,18 @@ class Scratchpad:
             return {}
         return {k: v for k, v in data.items() if k in KEYS and isinstance(v, str) and _well_formed(k, v)}
 
+    def ignored(self) -> dict[str, str]:
+        """What the file holds that :meth:`read` leaves out, and why (a value edited by hand into
+        something else than an id of its format, or a key the scratchpad does not keep)."""
+        try:
+            data = json.loads(self._file().read_text(encoding="utf-8") or "{}")
+        except (OSError, ValueError, ScratchpadError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): ("not a key of the scratchpad" if k not in KEYS else f"{shown(v)} is not a well-formed value")
+                for k, v in data.items() if k not in KEYS or not (isinstance(v, str) and _well_formed(k, v))}
+
     def get(self, key: str, default: str | None = None) -> str | None:
         return self.read().get(key, default)
 

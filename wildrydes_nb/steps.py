@@ -69,11 +69,17 @@ def step_input(given: Mapping[str, object], scratchpad=None, profile: str | None
         check_region(found["region"])
         saved_pool = (scratchpad.read() if scratchpad is not None else {}).get("user_pool_id") or ""
         if not found["user_pool_id"] and saved_pool:
-            raise InputError(f"{shown(found['region'])} is not the region of your User Pool ID {saved_pool} "
+            # Name what set the region: the region given, or the region of a given Identity Pool ID.
+            by_id = not str(given.get("region") or "").strip() and found.sources["identity_pool_id"] == resolve.GIVEN
+            what = (f"the Identity Pool ID's region, {shown(found['region'])}," if by_id
+                    else shown(found["region"]))
+            raise InputError(f"{what} is not the region of your User Pool ID {saved_pool} "
                              f"({region_of(saved_pool)}), so the scratchpad's ids are not used there.",
-                             field="region", fix=f"Leave the region out (the user pool's, {region_of(saved_pool)}, "
-                                                 f"is used), or give the User Pool ID and App client ID of "
-                                                 f"{found['region']}.")
+                             field="identity_pool_id" if by_id else "region",
+                             fix=f"Use the identity pool of {region_of(saved_pool)}, or give the User Pool ID and "
+                                 f"App client ID of {found['region']}." if by_id else
+                                 f"Leave the region out (the user pool's, {region_of(saved_pool)}, is used), or give "
+                                 f"the User Pool ID and App client ID of {found['region']}.")
     step = check_step_input(region=found["region"], user_pool_id=found["user_pool_id"],
                             app_client_id=found["app_client_id"], identity_pool_name=found["identity_pool_name"],
                             allow_unauthenticated=parse_bool(given.get("allow_unauthenticated") or False,

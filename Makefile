@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-browser venv clean
+.PHONY: demo test test-browser test-wheel venv clean
 
 venv: $(STAMP)
 
@@ -37,6 +37,10 @@ $(BROWSER_STAMP): $(STAMP)
 test-browser: $(BROWSER_STAMP)
 	test -x $(CHROMIUM) || ($(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium)
 	$(BIN)/python -m pytest --browser tests/browser -n 0
+
+# A plain install (a wheel, as pip install . or pipx makes it) ships the notebooks and runs the demo.
+test-wheel: $(STAMP)
+	scripts/check_wheel.sh $(BIN)/python
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info

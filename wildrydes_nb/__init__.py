@@ -15,9 +15,12 @@ from pathlib import Path
 
 __version__ = "0.1.0"
 
-# The workbook's notebooks, beside the package in a checkout, in the order a learner takes them.
-# Each NAME.ipynb is built from its text source NAME.md (scripts/build_notebooks.py).
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+# The workbook's notebooks, in the order a learner takes them: inside the package when it was
+# installed from a wheel (setup.py copies them there), else beside it in the checkout, where each
+# NAME.ipynb is built from its text source NAME.md (scripts/build_notebooks.py).
+_PACKAGED_NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+NOTEBOOKS_DIR = (_PACKAGED_NOTEBOOKS if (_PACKAGED_NOTEBOOKS / "02_identity_pool.ipynb").is_file()
+                 else Path(__file__).resolve().parent.parent / "notebooks")
 WORKBOOK = ("00_start_here", "01_user_pool", "02_identity_pool", "99_cleanup")
 # The notebook of the step itself: what batch runs per learner.
 STEP_NOTEBOOK = "02_identity_pool"

@@ -42,7 +42,9 @@ from .report import CHANGES_MIME, FAIL, NOT_PROVEN, NOT_RUN
 log = logging.getLogger(__name__)
 
 _STYLE = {"description_width": "170px"}
-_WIDE = {"width": "640px"}
+# A field takes the width there is, up to 640 px: it fits a laptop's JupyterLab with the file
+# browser open (about 900 px) and two notebooks side by side (about 590 px) without sideways scrolling.
+_WIDE = {"width": "100%", "max_width": "640px"}
 
 
 UNAUTHENTICATED_WARNING = ("The workshop leaves this off: with it on, anyone who opens the web app, signed in or "

@@ -24,7 +24,9 @@ _MARKS = {PASS: "✔", FAIL: "✘", NOT_PROVEN: "?", NOT_RUN: "–",
           "done": "✔", "failed": "✘", "skipped": "–", "running": "…", "waiting": "…", "pending": "·",
           "warning": "⚠", "stale": "↻"}
 _HIGHLIGHT = "color:#cf222e;font-weight:bold"  # the workshop's screenshot marks the id in red
-_CODE = "font-family:monospace"
+# Code and ids wrap inside a narrow notebook (at a hyphen or a space where they can, anywhere if
+# they must) instead of making the output scroll sideways.
+_CODE = "font-family:monospace;white-space:pre-wrap;overflow-wrap:anywhere"
 
 # Workshop names of the scratchpad keys, in the order the workshop collects them.
 SCRATCHPAD_LABELS = {key: FIELDS[key].label for key in KEPT}
@@ -54,7 +56,7 @@ def _mark(state: str) -> str:
 
 def _table(rows: list[tuple[str, str]]) -> str:
     body = "".join(f'<tr><th style="text-align:left;padding-right:1em">{k}</th>'
-                   f'<td style="text-align:left">{v}</td></tr>' for k, v in rows)
+                   f'<td style="text-align:left;overflow-wrap:anywhere">{v}</td></tr>' for k, v in rows)
     return f"<table>{body}</table>"
 
 
@@ -92,8 +94,8 @@ def report(rep) -> Rendered:
         label = {NOT_PROVEN: "To prove it", NOT_RUN: "To run it"}.get(check.status, "Fix")
         fix = f'<br><span style="color:{color}">{label}: {_e(check.fix)}</span>' if check.fix else ""
         rows.append(f'<tr><td>{_mark(check.status)}</td><td style="text-align:left">{_e(check.name)}</td>'
-                    f'<td style="text-align:left">{_e(check.detail)}{fix}</td></tr>')
-    body = (f"<h4>{_e(rep.title)}</h4>{facts}<table>{''.join(rows)}</table>"
+                    f'<td style="text-align:left;overflow-wrap:anywhere">{_e(check.detail)}{fix}</td></tr>')
+    body = (f"<h4>{_e(rep.title)}</h4>{facts}<table style=\"table-layout:auto;max-width:100%\">{''.join(rows)}</table>"
             f"<p>{_mark(rep.verdict)} {_e(rep.summary())}</p>")
     return Rendered(body, scrub(rep.to_text()))
 

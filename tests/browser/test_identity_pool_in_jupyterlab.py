@@ -283,3 +283,36 @@ def test_another_learners_pool_of_the_name_is_left_alone_until_the_learner_relin
     expect(relink).to_be_hidden()
     pool = session.client("cognito-identity").describe_identity_pool(IdentityPoolId=theirs)
     assert pool["CognitoIdentityProviders"][0]["ProviderName"].endswith(user_pool.user_pool_id)
+
+
+def test_the_forms_fit_a_laptops_width_and_two_notebooks_side_by_side(page, jupyterlab, expect, artifacts, session,
+                                                                     user_pool):
+    from wildrydes_nb.apply import ensure
+    from wildrydes_nb.inputs import check_step_input
+
+    scratchpad = Scratchpad(jupyterlab.scratchpad)
+    ensure(session, check_step_input(REGION, user_pool.user_pool_id, user_pool.app_client_id), scratchpad=scratchpad)
+    run_all(page, jupyterlab, expect)
+    identity = form_output(page, "Create the identity pool")
+    check = form_output(page, "Verify the identity pool")
+    expect(check).to_be_visible(timeout=RUN_TIMEOUT)
+    # 1280 and 900 px windows with the file browser open (JupyterLab's default on a laptop); then a
+    # notebook panel of about 590 px, as two notebooks side by side in a 1280 px window give: a
+    # 640 px window with the side bar closed.
+    for width in (1280, 900, 640):
+        page.set_viewport_size({"width": width, "height": 1400})
+        if width == 640:  # JupyterLab's "toggle the left side bar": Ctrl+B, in command mode
+            page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
+            page.keyboard.press("Escape")
+            page.keyboard.press("Control+b")
+            expect(page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")).to_have_count(0)
+        if width == 1280:
+            check.get_by_role("checkbox", name="Sign-in proof (creates a test user, then deletes it)").uncheck()
+            check.get_by_role("button", name="Verify").click()
+            expect(check).to_contain_text("checks passed", timeout=ACTION_TIMEOUT)
+        page.wait_for_timeout(300)  # the layout follows the new width
+        for output in (identity, check):
+            overflow = output.evaluate("node => node.scrollWidth - node.clientWidth")
+            assert overflow <= 1, (width, overflow)  # no sideways scrolling: everything wraps
+        snap(identity, artifacts, f"identity-pool-form-{width}px")
+        snap(check, artifacts, f"verify-checklist-{width}px")

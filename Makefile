@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-browser test-wheel venv clean
+.PHONY: demo lab test test-browser test-wheel venv clean
 
 venv: $(STAMP)
 
@@ -22,6 +22,11 @@ $(STAMP): $(RUNTIME_STAMP)
 
 demo: $(RUNTIME_STAMP)
 	$(BIN)/wildrydes-nb demo --out runs/demo
+
+# The learner's one command on a fresh clone: make the environment, then open JupyterLab on the
+# workbook. `make lab SANDBOX=1` without an AWS account; LAB_ARGS go to `wildrydes-nb lab`.
+lab: $(RUNTIME_STAMP)
+	$(BIN)/wildrydes-nb lab $(if $(SANDBOX),--sandbox) $(LAB_ARGS)
 
 # PYTHONDONTWRITEBYTECODE is emptied for the tests: Python then keeps the compiled modules
 # (and pytest its rewritten tests) in __pycache__, and a second run starts warm. Every kernel

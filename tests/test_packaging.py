@@ -29,3 +29,15 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme and "make demo" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_ipywidgets_8_1_9_is_kept_out():
+    """8.1.9 renders no widget in VS Code (microsoft/vscode-jupyter#17504): the forms would vanish."""
+    from importlib.metadata import version
+
+    from packaging.requirements import Requirement
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    widgets = next(Requirement(d) for d in deps if Requirement(d).name == "ipywidgets")
+    assert "8.1.9" not in widgets.specifier and "8.1.8" in widgets.specifier
+    assert widgets.specifier.contains(version("ipywidgets"))

@@ -82,6 +82,16 @@ def test_quotes_pasted_with_the_ids_are_removed_and_said_so(saved, user_pool, se
     assert "removed the surrounding quotes" in form.stages["input"].value
 
 
+def test_preview_says_which_pasted_quotes_and_spaces_it_removed(saved, user_pool, session):
+    form = forms.IdentityPoolForm(saved, user_pool_id=f"'{user_pool.user_pool_id}'")
+    form.fields["app_client_id"].value = f" {user_pool.app_client_id} "  # pasted with spaces
+    click(form, form.preview_button)
+    assert "nothing was changed" in form.status.value
+    assert "User Pool ID: removed the surrounding quotes" in form.status.value
+    assert "App client ID: removed the surrounding spaces" in form.status.value
+    assert user_pool.user_pool_id in form.output.value and f"'{user_pool.user_pool_id}'" not in form.output.value
+
+
 def test_the_button_is_disabled_while_running_and_a_second_click_does_nothing(identity_form, monkeypatch):
     started, release, calls = threading.Event(), threading.Event(), []
 

@@ -654,11 +654,12 @@ class IdentityPoolForm(FieldsForm):
     def preview(self) -> identity_pool.Plan:
         """Show what creating would change; changes nothing."""
         self._running("Reading what exists…")
-        self.checked_input()
+        step = self.checked_input()
         plan = steps.identity_pool_plan(self.given(), scratchpad=self.scratchpad, profile=self.profile,
                                         relink=self.relink_given, session_for=self._session)
         self.output.show(render.plan(plan))
-        self._done("Preview ready; nothing was changed.")
+        # Pasted quotes or spaces were removed from the values the plan uses: say so, as Create does.
+        self._done(_sentences("Preview ready; nothing was changed", *step.notes))
         return plan
 
     @_shows_errors

@@ -141,6 +141,20 @@ def test_the_forms_show_what_was_sent_for_create_and_verify(fresh, saved_form, s
     assert_no_secret([form.sent.value, form.sent.text, check.sent.value, check.sent.text], wire)
 
 
+def test_a_role_not_found_before_it_is_created_is_shown_as_expected(fresh, saved_form):
+    """The step reads the role first; AWS's NoSuchEntity there means "create it", not a failure."""
+    form, _ = saved_form
+    form.create()
+    operations = [c.operation for c in form.sent_calls]
+    get, create = operations.index("GetRole"), operations.index("CreateRole")
+    assert form.sent_calls[get].error == "NoSuchEntity"
+    assert f"not found (NoSuchEntity), as expected: call {create + 1} creates it" in form.sent.text
+    assert "error:" not in form.sent.text
+    # A role that is not created afterwards stays an error: verify after someone deleted it.
+    made = [Call("iam", "GetRole", {"RoleName": "r"}, made=True, error="NoSuchEntity")]
+    assert "error: NoSuchEntity" in render.calls(made).text
+
+
 @pytest.fixture
 def saved_form(fresh, scratchpad, user_pool):
     scratchpad.update(region=REGION, user_pool_id=user_pool.user_pool_id, app_client_id=user_pool.app_client_id)

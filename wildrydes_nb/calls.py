@@ -135,6 +135,30 @@ class Call:
         return data
 
 
+NOT_FOUND_CODES = frozenset({"NoSuchEntity", "ResourceNotFoundException"})
+_READS = ("Get", "Describe")
+
+
+def created_next(made: list[Call]) -> dict[int, int]:
+    """Reads that found nothing because what they read is created further on: index → the create's index.
+
+    A ``GetRole(RoleName=X)`` answered ``NoSuchEntity`` and followed by ``CreateRole(RoleName=X)``
+    is how a step learns that the role is still to be made: an expected answer, not a failure.
+    """
+    found = {}
+    for i, read in enumerate(made):
+        if read.error not in NOT_FOUND_CODES or not read.operation.startswith(_READS) or not read.params:
+            continue
+        thing = read.operation.removeprefix("Get").removeprefix("Describe")
+        for j in range(i + 1, len(made)):
+            create = made[j]
+            if (create.service == read.service and create.operation == "Create" + thing and create.made
+                    and not create.error and read.params.items() <= create.params.items()):
+                found[i] = j
+                break
+    return found
+
+
 def _python(value, indent: int) -> str:
     """``value`` as a Python literal; what does not fit on a line opens one item a line."""
     # A policy document travels as JSON text: show the document itself, as json.dumps(...).

@@ -11,9 +11,10 @@ import html
 import json
 from dataclasses import dataclass
 
-from .redaction import scrub
+from .calls import created_next
 from .errors import WildrydesError
 from .fields import FIELDS, KEPT, LABELS
+from .redaction import scrub
 from .report import FAIL, INTERRUPTED, NOT_PROVEN, NOT_RUN, PASS, SET_UP
 
 _AMBER = "#9a6700"
@@ -118,8 +119,15 @@ def plan(p) -> Rendered:
 _PLACEHOLDER_NOTE = "<…> stands for what AWS tells only once it is made."
 
 
-def _call_html(number: int, call) -> str:
-    outcome = f'<div style="margin-left:1.5em">→ {_e(call.outcome())}</div>' if call.made else ""
+def _outcome(call, created_at: int | None) -> str:
+    if created_at is None:
+        return call.outcome()
+    return f"not found ({call.error}), as expected: call {created_at + 1} creates it"
+
+
+def _call_html(number: int, call, created_at: int | None = None) -> str:
+    outcome = (f'<div style="margin-left:1.5em">→ {_e(_outcome(call, created_at))}</div>'
+               if call.made else "")
     return (f'<li style="margin-bottom:0.5em"><b>{_e(call.service)} {_e(call.operation)}</b>'
             f'<pre style="{_CODE};margin:0.2em 0">{_e(call.boto3())}</pre>'
             f"<details><summary>as an AWS CLI command</summary>"
@@ -132,14 +140,15 @@ def calls(made, title: str = "What was sent to AWS", *, open_: bool = False, pla
     made = list(made)
     count = f"{len(made)} call{'s' * (len(made) != 1)}"
     note = _PLACEHOLDER_NOTE if placeholders else ""
-    items = "".join(_call_html(n, c) for n, c in enumerate(made, 1))
+    expected = created_next(made)  # a read that found nothing because the step creates it next
+    items = "".join(_call_html(n, c, expected.get(n - 1)) for n, c in enumerate(made, 1))
     html_ = (f"<details{' open' if open_ else ''}><summary><b>{_e(title)}</b> ({count})</summary>"
              + (f"<p>{_e(note)}</p>" if note else "") + f"<ol>{items}</ol></details>")
     lines = [f"{title} ({count}):"] + ([note] if note else [])
     for n, c in enumerate(made, 1):
         lines.append(f"{n}. {c.boto3()}")
         if c.made:
-            lines.append(f"   → {c.outcome()}")
+            lines.append(f"   → {_outcome(c, expected.get(n - 1))}")
     return Rendered(html_, scrub("\n".join(lines), keep=0))
 
 

@@ -2,7 +2,7 @@
 
 import json
 
-from wildrydes_nb import roles
+from wildrydes_nb import render, roles
 from wildrydes_nb.cleanup import cleanup, plan_cleanup
 from wildrydes_nb.identity_pool import find_identity_pools
 from wildrydes_nb.apply import ensure
@@ -105,6 +105,11 @@ def test_two_names_that_once_shared_a_role_each_have_their_own(session, step):
     assert find_identity_pools(session, "team_a") == [second.identity_pool_id]
 
 
+def refused_fix(report):
+    (refused,) = [c for c in report.checks if not c.passed]
+    return refused.fix
+
+
 DELETION_PROTECTED = ("The user pool cannot be deleted because deletion protection is activated. "
                       "Deletion protection must be inactivated first.")
 
@@ -122,8 +127,14 @@ def test_a_deletion_protected_user_pool_is_reported_not_deleted_with_how_to_turn
     result = ensure(session, step, scratchpad=scratchpad)
     targets = plan_cleanup(session, identity_pool_name=step.identity_pool_name, user_pool_id=user_pool_id,
                            delete_user_pool=True)
+    # The list shown before Delete already says that AWS will refuse the user pool, and how to fix it.
+    protected = next(t for t in targets if t.kind == "user pool")
+    assert protected.warning.startswith("deletion protection is on") and "Settings > Deletion protection" in protected.warning
+    assert "(warning: deletion protection is on" in render.targets(targets, "Will be deleted").text
+    assert all(not t.warning for t in targets if t.kind != "user pool")
     report = cleanup(session, targets)
     assert not report.ok
+    assert report.fix() == refused_fix(report)  # the headline fix is the row's, not "run it again"
     *deleted, refused = report.checks
     assert [c.passed for c in deleted] == [True, True]
     assert refused.name == f"delete user pool {user_pool_id}" and refused.status == "fail"

@@ -243,6 +243,22 @@ def test_cleanup_list_is_voided_by_any_change_so_the_user_pool_survives(identity
     assert ("user pool" in form.output.text) is (change == "rename")
 
 
+def test_cleanup_of_a_protected_user_pool_warns_first_and_its_headline_fix_is_the_rows(session, saved):
+    """The console's pools have deletion protection on: the list says so before Delete, and
+    after it the headline's fix is the row's (turn it off), not "run the cleanup again"."""
+    idp = session.client("cognito-idp")
+    user_pool_id = idp.create_user_pool(PoolName="WildRydes", DeletionProtection="ACTIVE")["UserPool"]["Id"]
+    saved.update(region=REGION, user_pool_id=user_pool_id)
+    form = forms.CleanupForm(saved, delete_user_pool=True)
+    click(form, form.plan_button)
+    assert f"user pool: {user_pool_id} (warning: deletion protection is on" in form.output.text
+    assert "⚠" in form.output.value  # not told by colour alone
+    click(form, form.delete_button)
+    assert "Settings &gt; Deletion protection" in form.status.value
+    assert "carries on from where it stopped" not in form.status.value
+    assert idp.describe_user_pool(UserPoolId=user_pool_id)
+
+
 def test_the_form_shows_as_a_widget_with_a_stable_text(identity_form):
     bundle = identity_form._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import checks, ownership, roles
 from .aws import client, paginate
@@ -10,7 +10,7 @@ from .aws_errors import calling, error_code, is_not_found, unless_missing
 from .identity_pool import delete_identity_pool, find_identity_pools, pool_exists
 from .inputs import region_of
 from .report import FAIL, PASS, Report
-from .user_pool import delete_user_pool, user_pool_exists
+from .user_pool import delete_user_pool, read_user_pool_settings
 from .verify import TEST_USER_PREFIX
 
 
@@ -20,6 +20,20 @@ class Target:
 
     kind: str  # identity pool | IAM role | test user | user pool
     name: str
+    warning: str = field(default="", compare=False)  # what will stop its deletion, said before Delete
+
+    def describe(self) -> str:
+        """One line for the list shown before Delete: ``user pool: us-east-2_… (warning)``."""
+        return f"{self.kind}: {self.name}" + (f" (warning: {self.warning})" if self.warning else "")
+
+
+TURN_PROTECTION_OFF = ("Turn deletion protection off, then run cleanup again: in the Amazon Cognito console, "
+                       "open the user pool, then Settings > Deletion protection > Edit, deactivate it and "
+                       "save. (The console is safer than 'aws cognito-idp update-user-pool "
+                       "--deletion-protection INACTIVE', which resets every setting it is not given.)")
+PROTECTED_WARNING = ("deletion protection is on, so AWS will refuse to delete it; the rest is deleted. "
+                     + TURN_PROTECTION_OFF.replace(", then run cleanup again", " first", 1))
+RUN_AGAIN = "Run the cleanup again; it carries on from where it stopped."
 
 
 class CleanupPlan(list):
@@ -77,10 +91,12 @@ def plan_cleanup(session, *, identity_pool_name: str, user_pool_id: str | None =
             kept.append(f"IAM role {name}: kept, because {why}")
         else:
             targets.append(Target("IAM role", name))
-    if user_pool_id and user_pool_exists(session, user_pool_id):
+    settings = read_user_pool_settings(session, user_pool_id) if user_pool_id else None
+    if settings is not None:
         targets += [Target("test user", u) for u in _test_users(session, user_pool_id)]
         if delete_user_pool:
-            targets.append(Target("user pool", user_pool_id))
+            protected = settings.deletion_protection == "ACTIVE"
+            targets.append(Target("user pool", user_pool_id, warning=PROTECTED_WARNING if protected else ""))
     kept += [f"identity pool {pool_id} ('{name}'): yours (linked to your user pool) under another name, so not in "
              f"this list; to delete it, clean up with that identity pool name"
              for pool_id, name in yours_named_otherwise(session, identity_pool_name, user_pool_id)]
@@ -141,6 +157,12 @@ class CleanupReport(Report):
             "everything listed is gone" if not left else "some things are still there")
         return f"{deleted} deleted, {gone} already gone, {left} not deleted: {words}"
 
+    def fix(self) -> str:
+        """What to do about what is left: the failed rows' own fixes (deletion protection, ...),
+        so that the headline says what the rows below it say; else :data:`RUN_AGAIN`."""
+        fixes = list(dict.fromkeys(c.fix for c in self.checks if not c.passed and c.fix))
+        return " ".join(fixes) or RUN_AGAIN
+
 
 DELETED = "deleted"
 
@@ -167,12 +189,9 @@ def cleanup(session, targets: list[Target]) -> CleanupReport:
             if _deletion_protected(target, err):
                 report.add(check_id, FAIL,
                            f"not deleted: deletion protection is on ({err.response['Error'].get('Message', '')})",
-                           "Turn deletion protection off, then run cleanup again: in the Amazon Cognito console, "
-                           "open the user pool, then Settings > Deletion protection > Edit, deactivate it and "
-                           "save. (The console is safer than 'aws cognito-idp update-user-pool "
-                           "--deletion-protection INACTIVE', which resets every setting it is not given.)", name=name)
+                           TURN_PROTECTION_OFF, name=name)
                 continue
-            report.add(check_id, FAIL, str(err), "Run cleanup again; it carries on from where it stopped.", name=name)
+            report.add(check_id, FAIL, str(err), RUN_AGAIN, name=name)
     return report
 
 

@@ -454,7 +454,7 @@ def cmd_cleanup(args) -> int:
     if not targets:
         print("Nothing to delete.")
         return 0
-    print("Will be deleted:\n" + "\n".join(f"- {t.kind}: {t.name}" for t in targets))
+    print("Will be deleted:\n" + "\n".join(f"- {t.describe()}" for t in targets))
     if args.plan:
         return 0
     if not args.yes and not _confirmed(f"Delete these {len(targets)}? [y/N] "):

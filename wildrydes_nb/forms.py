@@ -870,7 +870,7 @@ class CleanupForm(FieldsForm):
         self.output.show(render.Rendered(done.html + still.html, f"{done.text}\n{still.text}"))
         if not self.report.ok or left:
             raise WildrydesError("the cleanup did not delete everything: see what is still there.",
-                                 fix="Run the cleanup again; it carries on from where it stopped.")
+                                 fix=self.report.fix())
         self._done("Deleted; nothing is left.")
         return self.report
 

@@ -243,6 +243,11 @@ def user_pool(user_pool_id: str, app_client_id: str, note: str = "") -> Rendered
     return Rendered(_table([(k, f"<code>{_e(v)}</code>") for k, v in rows]) + extra, scrub(text))
 
 
+def _target_warning(target) -> str:
+    warning = getattr(target, "warning", "")
+    return f'<br><span style="color:{_AMBER}">{_mark("warning")} Warning: {_e(warning)}</span>' if warning else ""
+
+
 def targets(found: list, title: str) -> Rendered:
     """A list of cleanup targets (kind and name) under a title; says so when there are none.
 
@@ -255,8 +260,8 @@ def targets(found: list, title: str) -> Rendered:
     if not found:
         text = "\n".join(filter(None, [f"{title}: nothing.", kept_text]))
         return Rendered(f"{_mark('done')} {_e(title)}: nothing.{kept_html}", scrub(text))
-    items = "".join(f"<li>{_e(t.kind)}: <code>{_e(t.name)}</code></li>" for t in found)
-    text = "\n".join([f"{title}:"] + [f"  - {t.kind}: {t.name}" for t in found] + ([kept_text] if kept else []))
+    items = "".join(f"<li>{_e(t.kind)}: <code>{_e(t.name)}</code>{_target_warning(t)}</li>" for t in found)
+    text = "\n".join([f"{title}:"] + [f"  - {t.describe()}" for t in found] + ([kept_text] if kept else []))
     return Rendered(f"<p>{_e(title)}:</p><ul>{items}</ul>{kept_html}", scrub(text))
 
 

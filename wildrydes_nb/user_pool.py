@@ -242,8 +242,15 @@ def ensure_user_pool(session, name: str = DEFAULT_USER_POOL_NAME,
 
 def user_pool_exists(session, user_pool_id: str) -> bool:
     """Whether the user pool exists in the session's region."""
+    return read_user_pool_settings(session, user_pool_id) is not None
+
+
+def read_user_pool_settings(session, user_pool_id: str) -> UserPoolSettings | None:
+    """The user pool's settings (:class:`UserPoolSettings`), or ``None`` if it is not there."""
     idp = client(session, "cognito-idp")
-    return unless_missing("read the user pool", lambda: idp.describe_user_pool(UserPoolId=user_pool_id))
+    found = []
+    unless_missing("read the user pool", lambda: found.append(idp.describe_user_pool(UserPoolId=user_pool_id)))
+    return UserPoolSettings.from_description(found[0]["UserPool"]) if found else None
 
 
 def delete_user_pool(session, user_pool_id: str) -> bool:

@@ -189,7 +189,9 @@ def test_headless_run_creates_verifies_and_saves_the_pool(headless_run):
     assert len(headless_run.identity_pools) == 1
     report = _published_report(headless_run.notebook)
     assert report.ok and report.facts["identity_pool_id"] == headless_run.identity_pools[0]
-    assert any(c.name.startswith("sign-in proof") or c.name.startswith("STS") for c in report.checks)
+    from wildrydes_nb import checks
+
+    assert {checks.PROOF_ROLE, checks.PROOF_CREDENTIALS} <= {c.id for c in report.checks}
     saved = nbformat.read(str(headless_run.notebook), as_version=4)
     text = nbformat.writes(saved)
     assert f"Identity Pool ID: {headless_run.identity_pools[0]}" in text

@@ -25,7 +25,7 @@ from wildrydes_nb.verify import verify
 # and asking for credentials take even on a loaded machine, so the wait is always met.
 DELAY = 3
 SRP_STAGE = checks.PROOF_SIGN_IN  # "sign in as a test user (SRP, as the web app does)"
-CREDENTIALS_STAGE = checks.PROOF_CREDENTIALS  # "GetCredentialsForIdentity returns temporary credentials"
+CREDENTIALS_STAGE = checks.PROOF_CREDENTIALS  # "the identity gets temporary AWS credentials (...)"
 
 
 @pytest.fixture

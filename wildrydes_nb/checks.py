@@ -37,11 +37,15 @@ APP_CLIENT_SRP = _register("app_client.srp", "the app client allows SRP sign-in,
                            "configuration")
 
 # The configuration, read back (verify).
-IDENTITY_POOL_EXISTS = _register("identity_pool.exists", "identity pool exists", "configuration")
-IDENTITY_POOL_PROVIDER = _register("identity_pool.provider", "provider is this user pool and app client",
-                                   "configuration")
-IDENTITY_POOL_UNAUTHENTICATED = _register("identity_pool.unauthenticated", "unauthenticated identities off",
+IDENTITY_POOL_EXISTS = _register("identity_pool.exists", "the identity pool exists", "configuration")
+# Each line says what it means first, then the API's name for it (issue 23).
+IDENTITY_POOL_PROVIDER = _register("identity_pool.provider",
+                                   "users of your user pool and app client sign in here (provider)", "configuration")
+IDENTITY_POOL_UNAUTHENTICATED = _register("identity_pool.unauthenticated",
+                                          "guests cannot get credentials (unauthenticated identities off)",
                                           "configuration")
+# The same check for a learner who asked for guests on purpose (allow_unauthenticated).
+UNAUTHENTICATED_ON_WORDING = "guests can get credentials (unauthenticated identities on)"
 
 _ROLE_PREFIX = {AUTHENTICATED: "auth_role", UNAUTHENTICATED: "unauth_role"}
 _ROLE_PARTS = {"attached": "{kind} role attached", "exists": "{kind} role exists",
@@ -70,11 +74,12 @@ UNAUTH_ROLE_DETACHED = _register("unauth_role.detached", "no unauthenticated rol
 # The sign-in proof (verify, when asked).
 PROOF = _register("proof", "sign-in proof (user → ID token → identity → credentials → role)", "proof")
 PROOF_SIGN_IN = _register("proof.sign_in", "sign in as a test user", "proof")
-PROOF_GET_ID = _register("proof.get_id", "GetId returns an identity", "proof")
-PROOF_CREDENTIALS = _register("proof.credentials", "GetCredentialsForIdentity returns temporary credentials",
+PROOF_GET_ID = _register("proof.get_id", "the signed-in user gets an identity (GetId)", "proof")
+PROOF_CREDENTIALS = _register("proof.credentials",
+                              "the identity gets temporary AWS credentials (GetCredentialsForIdentity)",
                               "proof")
-PROOF_ROLE = _register("proof.role", "STS GetCallerIdentity names the authenticated role", "proof")
-PROOF_TEST_USER_REMOVED = _register("proof.test_user_removed", "test user removed", "proof")
+PROOF_ROLE = _register("proof.role", "the credentials act as the authenticated role (STS GetCallerIdentity)", "proof")
+PROOF_TEST_USER_REMOVED = _register("proof.test_user_removed", "the test user is removed", "proof")
 
 # Cleanup: one check per thing deleted, by the kind of thing.
 _DELETE_KINDS = ("identity pool", "IAM role", "test user", "user pool")

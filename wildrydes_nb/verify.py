@@ -87,7 +87,7 @@ def verify(session, step: StepInput, identity_pool_id: str, *, proof: bool = Tru
         report.add(checks.IDENTITY_POOL_UNAUTHENTICATED, PASS if allowed == step.allow_unauthenticated else FAIL,
                    f"AllowUnauthenticatedIdentities is {allowed}",
                    "Run the identity-pool step again: it sets the flag back.",
-                   name="unauthenticated identities " + ("on" if step.allow_unauthenticated else "off"))
+                   name=checks.UNAUTHENTICATED_ON_WORDING if step.allow_unauthenticated else None)
         read, error = attached
         if error is not None:
             raise error

@@ -27,12 +27,13 @@ class Target:
         return f"{self.kind}: {self.name}" + (f" (warning: {self.warning})" if self.warning else "")
 
 
-TURN_PROTECTION_OFF = ("Turn deletion protection off, then run cleanup again: in the Amazon Cognito console, "
-                       "open the user pool, then Settings > Deletion protection > Edit, deactivate it and "
-                       "save. (The console is safer than 'aws cognito-idp update-user-pool "
-                       "--deletion-protection INACTIVE', which resets every setting it is not given.)")
+_HOW_TO_TURN_PROTECTION_OFF = ("in the Amazon Cognito console, open the user pool, then Settings > Deletion "
+                               "protection > Edit, deactivate it and save. (The console is safer than 'aws "
+                               "cognito-idp update-user-pool --deletion-protection INACTIVE', which resets every "
+                               "setting it is not given.)")
+TURN_PROTECTION_OFF = "Turn deletion protection off, then run cleanup again: " + _HOW_TO_TURN_PROTECTION_OFF
 PROTECTED_WARNING = ("deletion protection is on, so AWS will refuse to delete it; the rest is deleted. "
-                     + TURN_PROTECTION_OFF.replace(", then run cleanup again", " first", 1))
+                     "Turn deletion protection off first: " + _HOW_TO_TURN_PROTECTION_OFF)
 RUN_AGAIN = "Run the cleanup again; it carries on from where it stopped."
 
 

@@ -244,8 +244,9 @@ def user_pool(user_pool_id: str, app_client_id: str, note: str = "") -> Rendered
 
 
 def _target_warning(target) -> str:
-    warning = getattr(target, "warning", "")
-    return f'<br><span style="color:{_AMBER}">{_mark("warning")} Warning: {_e(warning)}</span>' if warning else ""
+    if not target.warning:
+        return ""
+    return f'<br><span style="color:{_AMBER}">{_mark("warning")} Warning: {_e(target.warning)}</span>'
 
 
 def targets(found: list, title: str) -> Rendered:

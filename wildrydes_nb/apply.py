@@ -19,7 +19,7 @@ from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
 from . import listing, locks, ownership, roles
 from .aws import client
-from .aws_errors import calling
+from .aws_errors import AWS_FAILURES, calling, unexpected
 from .calls import Call
 from .errors import BusyError, WildrydesError
 from .identity_pool import (STAGES, Action, Observed, Plan, Progress, action_call, delete_identity_pool, observe,
@@ -180,10 +180,13 @@ def ensure(session, step: StepInput, *, scratchpad=None, progress: Progress | No
             report(stage, "skipped", "no scratchpad given")
         return result
     except Exception as err:
-        if isinstance(err, WildrydesError) and state is not None and state.applied:
-            err.problem += f" Already done before this: {state.done_text()}; running again continues from there."
-        report(stage, "failed", str(err))
-        raise
+        clear = unexpected(err) if isinstance(err, AWS_FAILURES) else err
+        if isinstance(clear, WildrydesError) and state is not None and state.applied:
+            clear.problem += f" Already done before this: {state.done_text()}; running again continues from there."
+        report(stage, "failed", str(clear))
+        if clear is err:
+            raise
+        raise clear from None
 
 
 def _unauthenticated_off(observed: Observed) -> str:

@@ -232,7 +232,9 @@ def _remember_service(http_response, parsed, model, **_):
         parsed.setdefault("ResponseMetadata", {})["ServiceName"] = model.service_model.service_name
 
 
-def _after_call_error(made, profile, exception, **_):
+def _after_call_error(made, profile, exception, event_name="", **_):
+    if not getattr(exception, "operation_name", None):  # a BotoCoreError or botocore's parser error: name the call
+        exception.operation_name = event_name.rsplit(".", 1)[-1] or None
     if isinstance(exception, BotoCoreError):
         exception.kwargs.setdefault("client", made)  # aws_errors.explain names the endpoint and region
     # botocore's SSO errors do not name the profile; aws_errors.explain needs it for 'aws sso login'.

@@ -6,12 +6,13 @@ from __future__ import annotations
 import contextlib
 from typing import Callable
 
+from botocore.parsers import ResponseParserError
 from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError,
                                  NoCredentialsError, PartialCredentialsError, ReadTimeoutError, SSOError,
                                  TokenRetrievalError)
 
 from .aws import CLIENT_CONFIG, CONNECTION_ATTEMPTS, QUOTA_CODES, THROTTLE_CODES, WebPageError, unknown_region
-from .errors import AwsAccessError, InputError, QuotaError, WildrydesError
+from .errors import AwsAccessError, AwsCallError, InputError, QuotaError, WildrydesError
 
 _CREDENTIAL_CODES = {"UnrecognizedClientException", "InvalidClientTokenId",
                      "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch",
@@ -155,6 +156,41 @@ def _cloud9_credentials(action: str, code: str, message: str) -> AwsAccessError:
                               "temporary credentials' and configure an access key (aws configure); or run this "
                               "in AWS CloudShell or on your own computer. Outside Cloud9, refresh your "
                               "credentials. Running again continues from what exists.")
+
+
+def unexpected(err: BaseException) -> WildrydesError:
+    """Any AWS or botocore error as one message: :func:`explain`'s when it knows the error, else the
+    call, AWS's code and AWS's message as they came (a code this package, or botocore, never saw)."""
+    operation = getattr(err, "operation_name", None) or "the AWS call"
+    clear = explain(err, f"call {operation}")
+    if clear is not None:
+        return clear
+    if isinstance(err, ClientError):
+        status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        message = err.response.get("Error", {}).get("Message") or "(no message)"
+        return AwsCallError(f"AWS refused {operation} with {error_code(err) or f'HTTP {status}'}: {message}",
+                            fix="AWS's own words above say what it refused; correct that (in the AWS console or "
+                                "the values given) and run this again: it is safe to re-run.")
+    if isinstance(err, ResponseParserError):  # its text goes on with the raw answer: the first line says it
+        why = str(err).split("\n", 1)[0].replace(" Further retries may succeed:", "").rstrip(".")
+        return AwsCallError(f"the answer to {operation} could not be read ({why}), so it is not known "
+                            "whether AWS did it.", field="endpoint",
+                            fix=f"{_ENDPOINT_CHECK}; then run this again: it is safe to re-run.")
+    return AwsCallError(f"{operation} failed: {err}",
+                        fix="Check the AWS configuration (profile, region, AWS_ENDPOINT_URL) and run this again.")
+
+
+# Everything botocore raises for a call: its errors, and its parser's (not a BotoCoreError).
+AWS_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
+
+
+@contextlib.contextmanager
+def one_line():
+    """Let no AWS or botocore error out as a traceback: each becomes :func:`unexpected`'s message."""
+    try:
+        yield
+    except AWS_FAILURES as err:
+        raise unexpected(err) from None
 
 
 @contextlib.contextmanager

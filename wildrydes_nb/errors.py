@@ -73,6 +73,11 @@ class AwsAccessError(WildrydesError):
     """AWS refused the call: no or invalid credentials, access denied, throttled."""
 
 
+class AwsCallError(WildrydesError):
+    """AWS (or the endpoint) answered a call with an error this package has no words of its own
+    for: the message names the call, AWS's code and AWS's message, as they came."""
+
+
 class QuotaError(WildrydesError):
     """An AWS account quota is reached (identity pools, IAM roles...); retrying cannot help."""
 

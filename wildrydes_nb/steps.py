@@ -13,6 +13,7 @@ blank: not given; they then come from the scratchpad, the AWS configuration or t
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Mapping
 
 from . import DEFAULT_APP_CLIENT_NAME, DEFAULT_USER_POOL_NAME
@@ -22,12 +23,25 @@ from . import identity_pool as _identity_pool
 from . import ownership, resolve
 from . import user_pool as _user_pool
 from .aws import make_session
+from .aws_errors import one_line
 from .calls import recording
 from .errors import InputError, NotFoundError, NotYoursError, WildrydesError
 from .inputs import (StepInput, check_identity_pool_id, check_identity_pool_name, check_plain, check_region,
                      check_step_input, check_user_pool_id, parse_bool, region_of, shown, text_or_none)
 
 SessionFor = Callable[[str], object]
+
+
+def _in_one_line(action):
+    """A learner's action whose every AWS error reaches the driver as one message (the call, AWS's
+    code and message), never as a traceback: the CLI's exit 2, the form's message, batch's row."""
+
+    @functools.wraps(action)
+    def run(*args, **kwargs):
+        with one_line():
+            return action(*args, **kwargs)
+
+    return run
 
 
 def configured_region(profile: str | None = None) -> str:
@@ -104,6 +118,7 @@ def _saved_id(found: resolve.Resolved) -> str | None:
     return found["identity_pool_id"] if found.sources["identity_pool_id"] == resolve.SCRATCHPAD else None
 
 
+@_in_one_line
 def user_pool(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None, new: bool = False,
               user_pool_name: str | None = None, app_client_name: str | None = None,
               session_for: SessionFor | None = None) -> tuple[_user_pool.UserPoolResult, list[str]]:
@@ -135,6 +150,7 @@ def user_pool(given: Mapping[str, object], *, scratchpad=None, profile: str | No
     return result, differences
 
 
+@_in_one_line
 def use_user_pool(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None,
                   session_for: SessionFor | None = None) -> tuple[StepInput, _user_pool.AppClient, list[str]]:
     """Check that the learner's user pool and app client (pasted or given) exist and belong
@@ -148,6 +164,7 @@ def use_user_pool(given: Mapping[str, object], *, scratchpad=None, profile: str 
     return step, app, app.workshop_differences()
 
 
+@_in_one_line
 def identity_pool_plan(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None,
                        relink: bool = False, session_for: SessionFor | None = None) -> _identity_pool.Plan:
     """What :func:`identity_pool` would write for these values, without writing (Preview, ``--plan``)."""
@@ -158,6 +175,7 @@ def identity_pool_plan(given: Mapping[str, object], *, scratchpad=None, profile:
                                relink=parse_bool(relink, "relink"))
 
 
+@_in_one_line
 def identity_pool(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None,
                   relink: bool = False, progress=None, session_for: SessionFor | None = None,
                   stalled_create_wait: float = _apply.STALLED_CREATE_WAIT) -> _apply.Result:
@@ -169,6 +187,7 @@ def identity_pool(given: Mapping[str, object], *, scratchpad=None, profile: str 
                                  stalled_create_wait=stalled_create_wait)
 
 
+@_in_one_line
 def which_identity_pool(session, step: StepInput, found: resolve.Resolved, scratchpad=None) -> str:
     """The one identity pool the learner means, by :func:`.ownership.find` (verify, the forms, batch).
 
@@ -200,6 +219,7 @@ def which_identity_pool(session, step: StepInput, found: resolve.Resolved, scrat
                         fix="Create it first: 02's 'Create identity pool' button, or 'wildrydes-nb identity-pool'.")
 
 
+@_in_one_line
 def verify(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None, proof: bool = True,
            progress=None, session_for: SessionFor | None = None, missing_pool_fails: bool = False):
     """The checklist (and sign-in proof) of the learner's identity pool; the calls made are in its ``calls``.
@@ -224,6 +244,7 @@ def verify(given: Mapping[str, object], *, scratchpad=None, profile: str | None 
     return report
 
 
+@_in_one_line
 def cleanup_plan(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None,
                  delete_user_pool: bool = False, session_for: SessionFor | None = None) -> _cleanup.CleanupPlan:
     """What :func:`cleanup` would delete (reads only): only what is provably the learner's.
@@ -250,6 +271,7 @@ def cleanup_plan(given: Mapping[str, object], *, scratchpad=None, profile: str |
                                  delete_user_pool=parse_bool(delete_user_pool, "delete_user_pool"))
 
 
+@_in_one_line
 def cleanup(targets: _cleanup.CleanupPlan, *, scratchpad=None, profile: str | None = None,
             session_for: SessionFor | None = None) -> _cleanup.CleanupReport:
     """Delete exactly the ``targets`` a :func:`cleanup_plan` listed, then forget their ids in the scratchpad."""

@@ -1,0 +1,141 @@
+"""Real accounts beyond the workshop's (issue 19): errors AWS sends that the sandbox never does, sent
+by a fake endpoint (tests/aws_fakes.py) in AWS's exact shapes, end in one clear line in every driver."""
+
+import json
+
+import papermill
+import pytest
+from papermill.exceptions import PapermillExecutionError
+
+from aws_fakes import XML_TYPE, FakeAws, json_error, query_error
+from wildrydes_nb import steps
+from wildrydes_nb.batch import run_batch
+from wildrydes_nb.cli import EXIT_INPUT, main
+from wildrydes_nb.roster import read_roster
+
+import workbook
+
+REGION = "us-east-2"
+
+
+@pytest.fixture
+def fake_aws(sandbox, session, monkeypatch):
+    """The sandbox behind a fake endpoint; AWS_ENDPOINT_URL points at the fake for this test."""
+    fake = FakeAws(sandbox.endpoint_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", fake.url)
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def cli(tmp_path, capsys):
+    pad = tmp_path / "pad.json"
+
+    def run(*argv):
+        code = main([*argv, "--scratchpad", str(pad)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    run.pad = pad
+    return run
+
+
+def _given(user_pool):
+    return ["--region", REGION, "--user-pool-id", user_pool.user_pool_id, "--app-client-id", user_pool.app_client_id]
+
+
+def _pools(session):
+    return session.client("cognito-identity").list_identity_pools(MaxResults=60)["IdentityPools"]
+
+
+def _roles(session):
+    return [r["RoleName"] for r in session.client("iam").list_roles()["Roles"]]
+
+
+# Each: (operation, status, body, content type, the words the one line must hold).
+UNKNOWN = {
+    "create pool refused": ("CreateIdentityPool", 400, json_error(
+        "InvalidParameterException", "1 validation error detected: Value at 'identityPoolTags' failed"),
+        "application/x-amz-json-1.1",
+        "AWS refused CreateIdentityPool with InvalidParameterException: 1 validation error detected"),
+    "a code botocore never saw": ("CreateIdentityPool", 400, json_error(
+        "BrandNewFutureException", "Something AWS added last week."), "application/x-amz-json-1.1",
+        "AWS refused CreateIdentityPool with BrandNewFutureException: Something AWS added last week."),
+    "malformed policy": ("CreateRole", 400, query_error(
+        "MalformedPolicyDocument", "Invalid principal in policy: \"Federated\":\"cognito-identity.amazonaws.com\""),
+        XML_TYPE, "AWS refused CreateRole with MalformedPolicyDocument: Invalid principal in policy"),
+    "concurrent modification": ("CreateRole", 409, query_error(
+        "ConcurrentModification", "Rate exceeded while modifying the role."), XML_TYPE,
+        "AWS refused CreateRole with ConcurrentModification: Rate exceeded"),
+    "xml botocore cannot parse": ("CreateRole", 400, b"<ErrorResponse><Error><Code>Broken", XML_TYPE,
+                                  "the answer to CreateRole could not be read (Unable to parse response"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNKNOWN))
+def test_an_unknown_aws_error_is_one_line_on_the_command_line(fake_aws, session, user_pool, cli, case):
+    operation, status, body, kind, words = UNKNOWN[case]
+    fake_aws.answer(operation, status, body, kind)
+    code, out, err = cli("identity-pool", *_given(user_pool))
+    assert code == EXIT_INPUT, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert words in err
+    if operation == "CreateRole":  # the pool was made first: the line says so, and a re-run continues
+        pool_id = _pools(session)[0]["IdentityPoolId"]
+        assert f"Already done before this: identity pool {pool_id} created" in err
+    else:
+        assert _pools(session) == [] and _roles(session) == []
+
+
+def test_an_unknown_error_on_describe_user_pool_is_one_line(fake_aws, session, user_pool, cli):
+    fake_aws.answer("DescribeUserPool", 400, json_error("InvalidParameterException", "User pool is being updated."))
+    code, _, err = cli("identity-pool", *_given(user_pool))
+    assert code == EXIT_INPUT and "Traceback" not in err and _pools(session) == []
+    assert "DescribeUserPool with InvalidParameterException: User pool is being updated." in err
+
+
+def test_an_unknown_error_is_a_message_in_the_form(fake_aws, session, user_pool, tmp_path):
+    fake_aws.answer("CreateIdentityPool", 400, json_error("InvalidParameterException", "Tags are not valid."))
+    from wildrydes_nb.errors import AwsCallError
+
+    with pytest.raises(AwsCallError) as failure:
+        steps.identity_pool({"region": REGION, "user_pool_id": user_pool.user_pool_id,
+                             "app_client_id": user_pool.app_client_id})
+    assert failure.value.field is None and "Tags are not valid." in str(failure.value)
+    from wildrydes_nb.forms import IdentityPoolForm
+
+    from wildrydes_nb.scratchpad import Scratchpad
+
+    form = IdentityPoolForm(Scratchpad(tmp_path / "pad.json"), region=REGION, user_pool_id=user_pool.user_pool_id,
+                            app_client_id=user_pool.app_client_id)
+    with pytest.raises(AwsCallError):
+        form.submit()
+    shown = form.status.value + "".join(stage.value for stage in form.stages.values())
+    assert "AWS refused CreateIdentityPool with InvalidParameterException: Tags are not valid." in form.status.value
+    assert "Traceback" not in shown
+
+
+def test_an_unknown_error_fails_papermill_with_one_line(fake_aws, session, user_pool, tmp_path):
+    fake_aws.answer("CreateIdentityPool", 400, json_error("InvalidParameterException", "Tags are not valid."))
+    with pytest.raises(PapermillExecutionError) as failure:
+        papermill.execute_notebook(
+            str(workbook.SHIPPED_DIR / "02_identity_pool.ipynb"), str(tmp_path / "out.ipynb"), progress_bar=False,
+            parameters={"auto_submit": True, "user_pool_id": user_pool.user_pool_id,
+                        "app_client_id": user_pool.app_client_id, "scratchpad_path": str(tmp_path / "pad.json")})
+    assert failure.value.ename == "AwsCallError"
+    assert failure.value.evalue.count("\n") == 0
+    assert "AWS refused CreateIdentityPool with InvalidParameterException: Tags are not valid." in failure.value.evalue
+
+
+def test_an_unknown_error_is_that_learners_row_in_batch(fake_aws, session, user_pool, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("learner,region,user_pool_id,app_client_id,identity_pool_name\n"
+                      f"ana,{REGION},{user_pool.user_pool_id},{user_pool.app_client_id},pool_ana\n"
+                      f"bo,{REGION},{user_pool.user_pool_id},{user_pool.app_client_id},pool_bo\n")
+    fake_aws.answer("CreateIdentityPool", 400, json_error("InvalidParameterException", "Tags are not valid."),
+                    when=lambda params: params.get("IdentityPoolName") == "pool_bo")
+    outcomes = {o.learner: o for o in run_batch(read_roster(roster), tmp_path / "out", workers=2, progress=False)}
+    assert outcomes["ana"].status in ("pass", "set up")
+    assert outcomes["bo"].status == "fail"
+    assert outcomes["bo"].message.startswith("AWS refused CreateIdentityPool with InvalidParameterException")
+    assert "Traceback" not in json.dumps(outcomes["bo"].__dict__, default=str)

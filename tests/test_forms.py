@@ -32,7 +32,8 @@ def identity_form(saved):
 def test_identity_pool_form_is_filled_in_from_the_scratchpad(identity_form, user_pool):
     assert identity_form.values() == {"identity_pool_name": "wildrydes_identity_pool", "region": REGION,
                                       "user_pool_id": user_pool.user_pool_id,
-                                      "app_client_id": user_pool.app_client_id, "allow_unauthenticated": False}
+                                      "app_client_id": user_pool.app_client_id, "allow_unauthenticated": False,
+                                      "permissions_boundary": "", "role_path": ""}  # none: the roles as the console makes them
     assert all(message.value == "" for message in identity_form.messages.values())
 
 

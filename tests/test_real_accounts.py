@@ -139,3 +139,122 @@ def test_an_unknown_error_is_that_learners_row_in_batch(fake_aws, session, user_
     assert outcomes["bo"].status == "fail"
     assert outcomes["bo"].message.startswith("AWS refused CreateIdentityPool with InvalidParameterException")
     assert "Traceback" not in json.dumps(outcomes["bo"].__dict__, default=str)
+
+
+# Accounts that restrict IAM (issue 19 item 2). AWS's AccessDenied wording: IAM user guide,
+# "Troubleshoot access denied error messages"; that a tag at create needs iam:TagRole /
+# cognito-identity:TagResource: IAM user guide "Tags for IAM resources" and Cognito's tagging
+# page (the exact refusal of the tag alone is inferred from that wording).
+BOUNDARY = "arn:aws:iam::123456789012:policy/WorkshopBoundary"
+
+
+def _refused(action, resource="arn:aws:iam::123456789012:role/Cognito_wildrydes_identity_poolAuth_Role",
+             why="because no identity-based policy allows the {action} action"):
+    return (f"User: arn:aws:sts::123456789012:assumed-role/Learner/ana is not authorized to perform: {action} "
+            f"on resource: {resource} {why.format(action=action)}")
+
+
+def test_a_boundary_and_a_path_are_on_every_role_made_and_in_the_plan(session, user_pool, cli):
+    session.client("iam").create_policy(PolicyName="WorkshopBoundary", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    boundary = f"arn:aws:iam::123456789012:policy/WorkshopBoundary"
+    extra = ("--permissions-boundary", boundary, "--role-path", "/workshop/")
+    code, out, err = cli("identity-pool", *_given(user_pool), *extra, "--plan")
+    assert code == 0, err
+    assert f"under path /workshop/ and with permissions boundary {boundary}" in out
+    assert '"PermissionsBoundary"' in out or "PermissionsBoundary=" in out
+    code, out, err = cli("identity-pool", *_given(user_pool), *extra)
+    assert code == 0, err
+    role = session.client("iam").get_role(RoleName="Cognito_wildrydes_identity_poolAuth_Role")["Role"]
+    assert role["Path"] == "/workshop/" and role["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+    assert role["Arn"].endswith(":role/workshop/Cognito_wildrydes_identity_poolAuth_Role")
+    code, out, err = cli("verify", *_given(user_pool))
+    assert code == 0, out + err
+
+
+@pytest.mark.parametrize("value, words", [("arn:aws:iam::123456789012:role/NotAPolicy", "not the ARN of an IAM managed policy"),
+                                          ("workshop", "is not an IAM path")])
+def test_a_bad_boundary_or_path_is_refused_before_any_call(session, user_pool, cli, value, words):
+    flag = "--permissions-boundary" if "arn" in value else "--role-path"
+    code, _, err = cli("identity-pool", *_given(user_pool), flag, value)
+    assert code == EXIT_INPUT and f"error: {flag}: " in err and words in err
+    assert _pools(session) == []
+
+
+def test_create_role_refused_without_a_boundary_names_it_and_leaves_no_pool(fake_aws, session, user_pool, cli):
+    fake_aws.answer("CreateRole", 403, query_error("AccessDenied", _refused(
+        "iam:CreateRole", why="with an explicit deny in an identity-based policy")), XML_TYPE,
+        when=lambda params: "PermissionsBoundary" not in params)
+    code, _, err = cli("identity-pool", *_given(user_pool))
+    assert code == EXIT_INPUT and "Traceback" not in err
+    assert "AWS refused iam:CreateRole on arn:aws:iam::123456789012:role/Cognito_wildrydes_identity_poolAuth_Role" in err
+    assert "--permissions-boundary" in err
+    assert "was deleted again, so no pool is left without its role" in err and "Already done" not in err
+    assert _pools(session) == [] and _roles(session) == []
+    code, out, err = cli("identity-pool", *_given(user_pool), "--permissions-boundary", BOUNDARY)
+    assert code == 0, err
+
+
+def test_a_missing_allow_names_the_statement_that_would_grant_it(fake_aws, session, user_pool, cli):
+    fake_aws.answer("CreateRole", 403, query_error("AccessDenied", _refused("iam:CreateRole")), XML_TYPE)
+    code, _, err = cli("identity-pool", *_given(user_pool))
+    assert code == EXIT_INPUT
+    assert ('{"Effect": "Allow", "Action": "iam:CreateRole", "Resource": '
+            '"arn:aws:iam::123456789012:role/Cognito_wildrydes_identity_poolAuth_Role"}') in err
+
+
+def test_refused_role_tags_the_step_goes_on_untagged_and_says_what_it_costs(fake_aws, session, user_pool, cli):
+    fake_aws.answer("CreateRole", 403, query_error("AccessDenied", _refused("iam:TagRole")), XML_TYPE,
+                    when=lambda params: any(k.startswith("Tags.") for k in params))
+    code, out, err = cli("identity-pool", *_given(user_pool))
+    assert code == 0, err
+    assert "created without tags (iam:TagRole was refused): cleanup deletes it only while it is attached" in out
+    iam = session.client("iam")
+    assert iam.list_role_tags(RoleName="Cognito_wildrydes_identity_poolAuth_Role")["Tags"] == []
+    code, out, err = cli("verify", *_given(user_pool))
+    assert code == 0, out + err
+    code, out, err = cli("cleanup", *_given(user_pool), "--yes")
+    assert code == 0 and _pools(session) == [] and _roles(session) == []
+
+
+def test_refused_pool_tags_the_pool_is_made_untagged_and_found_again_by_its_link(fake_aws, session, user_pool, cli):
+    fake_aws.answer("CreateIdentityPool", 400, json_error("AccessDeniedException", _refused(
+        "cognito-identity:TagResource", resource="arn:aws:cognito-identity:us-east-2:123456789012:identitypool/*")),
+        when=lambda params: "IdentityPoolTags" in params)
+    code, out, err = cli("identity-pool", *_given(user_pool))
+    assert code == 0, err
+    assert "created without tags (cognito-identity:TagResource was refused)" in out
+    [pool] = _pools(session)
+    described = session.client("cognito-identity").describe_identity_pool(IdentityPoolId=pool["IdentityPoolId"])
+    assert not described.get("IdentityPoolTags")
+    cli.pad.unlink()  # the scratchpad lost: the pool is still the learner's by its link to their user pool
+    code, out, err = cli("identity-pool", *_given(user_pool))
+    assert code == 0 and "created" not in out and len(_pools(session)) == 1, out + err
+
+
+def test_the_form_takes_a_role_path_and_refuses_a_bad_boundary_under_its_field(session, user_pool, tmp_path):
+    from wildrydes_nb.forms import IdentityPoolForm
+    from wildrydes_nb.scratchpad import Scratchpad
+
+    form = IdentityPoolForm(Scratchpad(tmp_path / "pad.json"), region=REGION, user_pool_id=user_pool.user_pool_id,
+                            app_client_id=user_pool.app_client_id, role_path="/workshop/")
+    assert form.restrictions.selected_index == 0  # given as a parameter: shown open
+    form.fields["permissions_boundary"].value = "not-an-arn"
+    assert "not the ARN of an IAM managed policy" in form.messages["permissions_boundary"].value
+    form.fields["permissions_boundary"].value = ""
+    assert form.messages["permissions_boundary"].value == ""
+    form.submit()
+    role = session.client("iam").get_role(RoleName="Cognito_wildrydes_identity_poolAuth_Role")["Role"]
+    assert role["Path"] == "/workshop/"
+
+
+def test_roster_columns_give_each_learner_a_role_path(session, user_pool, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("learner,region,user_pool_id,app_client_id,identity_pool_name,role_path\n"
+                      f"ana,{REGION},{user_pool.user_pool_id},{user_pool.app_client_id},pool_ana,/class/\n")
+    [learner] = read_roster(roster)
+    assert learner.role_path == "/class/" and learner.permissions_boundary is None
+    [outcome] = run_batch([learner], tmp_path / "out", workers=1, progress=False)
+    assert outcome.status in ("pass", "set up"), outcome.message
+    role = session.client("iam").get_role(RoleName="Cognito_pool_anaAuth_Role")["Role"]
+    assert role["Path"] == "/class/"

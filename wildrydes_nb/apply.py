@@ -21,7 +21,7 @@ from . import listing, locks, ownership, roles
 from .aws import client
 from .aws_errors import AWS_FAILURES, calling, unexpected
 from .calls import Call
-from .errors import BusyError, WildrydesError
+from .errors import AwsAccessError, BusyError, WildrydesError
 from .identity_pool import (STAGES, Action, Observed, Plan, Progress, action_call, delete_identity_pool, observe,
                             oldest, plan, plan_for, refuse_to_take_over)
 from .inputs import StepInput
@@ -223,6 +223,15 @@ _DONE = {"create_pool": "created", "update_pool": "updated", "relink_pool": "re-
 
 _SAME_MOMENT = "made at the same moment by another run"
 
+# The permission that tagging at create time needs, and what creating untagged costs the learner.
+_TAGGING = {"iam": "iam:TagRole", "cognito-identity": "cognito-identity:TagResource"}
+_UNTAGGED_COST = {
+    "iam": "cleanup deletes it only while it is attached to your identity pool (the tag is how a detached "
+           "one is known to be yours)",
+    "cognito-identity": "it is known as yours by your scratchpad and its link to your user pool only; among "
+                        "pools made at the same moment the one kept is chosen by its id, not its age",
+}
+
 
 class _Applying:
     """Carries the pool id and role ARNs through the writes of one :func:`ensure`."""
@@ -237,6 +246,7 @@ class _Applying:
         self.applied: list[Action] = []
         self.done_as: dict[Action, str] = {}  # what an action came to when it was not a plain _DONE
         self.kept_instead: str | None = None  # the pool another run made, when this run's was deleted
+        self.untagged: set[str] = set()  # services whose tagging the account refused: their creates go untagged
 
     @property
     def pool_id(self) -> str:
@@ -262,16 +272,34 @@ class _Applying:
     def call(self, action: Action) -> Call:
         """The call for ``action`` now, from the same function as the plan's (roles.py's for roles)."""
         now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        return action_call(action, self.step, self.pool, self.role_arns, self.role_names, now, self.run_id)
+        return action_call(action, self.step, self.pool, self.role_arns, self.role_names, now, self.run_id,
+                           frozenset(self.untagged))
+
+    def _tagged_or_not(self, action: Action, service: str, send: Callable[[], object]):
+        """``send()``; when the account refuses only the tagging of the create (``iam:TagRole``,
+        ``cognito-identity:TagResource``), once more without tags, saying what that costs."""
+        try:
+            return send()
+        except AwsAccessError as err:
+            if getattr(err, "denied_action", None) != _TAGGING[service] or service in self.untagged:
+                raise
+        self.untagged.add(service)
+        made = send()
+        self.done_as[action] = f"created without tags ({_TAGGING[service]} was refused): {_UNTAGGED_COST[service]}"
+        return made
 
     def create_pool(self, action: Action) -> None:
         identity = client(self.session, "cognito-identity")
-        with calling("create the identity pool"):
-            try:
-                self.pool = identity.create_identity_pool(**self.call(action).params)
-            except (ReadTimeoutError, ConnectionClosedError):
-                # Sent, and maybe done by AWS: find what this run's request made; never send it twice.
-                self.pool = self._made_by_this_run()
+
+        def send():
+            with calling("create the identity pool"):
+                try:
+                    return identity.create_identity_pool(**self.call(action).params)
+                except (ReadTimeoutError, ConnectionClosedError):
+                    # Sent, and maybe done by AWS: find what this run's request made; never send it twice.
+                    return self._made_by_this_run()
+
+        self.pool = self._tagged_or_not(action, "cognito-identity", send)
         listing.created(identity.meta.region_name, self.pool["IdentityPoolName"], self.pool["IdentityPoolId"])
         keeper = _keeper(self.session, self.step, self.pool)
         if keeper != self.pool_id:  # only the pool this run made is ever deleted here
@@ -286,8 +314,11 @@ class _Applying:
         deadline = time.monotonic() + self.stalled_create_wait
         while True:
             named = ownership.list_pool_ids(self.session, self.step.identity_pool_name)
+            # Untagged (the account refused tags), the pool is told by its link to the learner's user pool.
             ours = [p for p in ownership.describe_pools(self.session, named).values()
-                    if p is not None and ownership.tags_of(p).get(RUN_TAG) == self.run_id]
+                    if p is not None and (ownership.tags_of(p).get(RUN_TAG) == self.run_id
+                                          or "cognito-identity" in self.untagged
+                                          and ownership.proof_of_ownership(p, self.step.user_pool_id))]
             if ours:
                 kept = ownership.oldest(ours)
                 for extra in ours:
@@ -311,7 +342,17 @@ class _Applying:
     relink_pool = update_pool  # the same call; only the learner's word made it allowed
 
     def create_role(self, action: Action) -> None:
-        arn = roles.create_role(self.session, action.role_name, self.pool_id, action.role_kind)
+        try:
+            arn = self._tagged_or_not(action, "iam", lambda: roles.create_role(self.session, self.call(action).params))
+        except AwsAccessError as err:
+            made = next((a for a in self.applied if a.kind == "create_pool"), None)
+            if made is not None and err.field == "permissions":
+                # Never a pool left without its role: the pool this run made goes again.
+                delete_identity_pool(self.session, self.pool_id)
+                self.applied.remove(made)
+                err.problem += (f" The identity pool {self.pool_id} this run had just created was deleted again, "
+                                "so no pool is left without its role.")
+            raise
         self.role_arns[action.role_kind] = arn or self._adopt_role(action)
 
     def _adopt_role(self, action: Action) -> str:

@@ -4,6 +4,8 @@ one message with the field at fault and the fix (:func:`explain`, :func:`calling
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 from typing import Callable
 
 from botocore.parsers import ResponseParserError
@@ -84,9 +86,7 @@ def explain(err: BaseException, action: str) -> WildrydesError | None:
                               field="credentials",
                               fix="Refresh your credentials (aws configure / aws sso login) and retry.")
     if code in _DENIED_CODES:
-        return AwsAccessError(f"access denied while trying to {action}: {message}",
-                              field="permissions",
-                              fix="Use an identity allowed to manage Cognito and IAM (e.g. an admin role).")
+        return denied(action, message)
     if code in THROTTLE_CODES:
         return AwsAccessError(f"AWS kept throttling the request to {action}, even after retries.",
                               field="throttling", fix="Wait a minute and run it again; it is safe to re-run.")
@@ -108,6 +108,40 @@ def explain(err: BaseException, action: str) -> WildrydesError | None:
         return AwsAccessError(f"could not {action}: {err}", field="endpoint",
                               fix="Check the AWS configuration (profile, region, AWS_ENDPOINT_URL).")
     return None
+
+
+# How AWS words a refusal (IAM user guide, "Troubleshoot access denied error messages"): the caller,
+# the action, the resource when there is one, and which kind of policy refused it.
+_DENIED_RE = re.compile(r"not authorized to perform: (?P<action>[\w-]+:\w+)(?: on resource: (?P<resource>\S+?))?"
+                        r"(?:\s+(?:because|with) (?P<why>.*?))?\.?$", re.DOTALL)
+
+
+def denied(action: str, message: str) -> AwsAccessError:
+    """AccessDenied made clear: the refused action, and the policy statement that would allow it
+    (or, for an explicit deny or a control policy, who can lift it). ``denied_action`` on the error
+    names the refused action (``iam:TagRole``...) for callers that can do without it."""
+    found = _DENIED_RE.search(message or "")
+    if found is None:
+        error = AwsAccessError(f"access denied while trying to {action}: {message}", field="permissions",
+                               fix="Use an identity allowed to manage Cognito and IAM (wildrydes-nb policy prints "
+                                   "the least the step needs), or ask your account's administrator.")
+        error.denied_action = None
+        return error
+    refused, resource, why = found["action"], found["resource"] or "*", found["why"] or ""
+    if "explicit deny" in why or "control policy" in why or "permissions boundary" in why:
+        fix = (f"A policy of your account ({why}) refuses {refused}; no statement you add overrides it. Ask your "
+               "account's administrator, or use an account where the workshop is allowed.")
+    else:
+        statement = json.dumps({"Effect": "Allow", "Action": refused, "Resource": resource})
+        fix = f"Add this statement to a policy of yours (or ask your administrator): {statement}."
+    if refused == "iam:CreateRole":  # a deny that names a condition is often one a boundary or path meets
+        fix += (" If your account allows roles only with a permissions boundary or under a path, give them: "
+                "--permissions-boundary / --role-path (the form's IAM restrictions, the notebook's parameters).")
+    error = AwsAccessError(f"access denied while trying to {action}: AWS refused {refused}"
+                           + (f" on {resource}" if resource != "*" else "") + (f" ({why})" if why else "") + ".",
+                           field="permissions", fix=fix)
+    error.denied_action = refused
+    return error
 
 
 def _endpoint_problem(err: BaseException, action: str) -> WildrydesError | None:

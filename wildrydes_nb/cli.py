@@ -136,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("identity-pool", help="create or repair your identity pool and its role")
     _add_common(p, identity_pool_id=True)
+    group = p.add_argument_group("accounts that restrict IAM (every role the step creates gets them)")
+    group.add_argument("--permissions-boundary", metavar="ARN",
+                       help=f"a managed policy's ARN set as the roles' permissions boundary, e.g. "
+                            f"{example('permissions_boundary')}")
+    group.add_argument("--role-path", metavar="PATH", help=f"the roles' IAM path, e.g. {example('role_path')} "
+                                                            "(default: /)")
     p.add_argument("--relink", action="store_true",
                    help="you confirm the pool is yours: point it at this user pool even where it is linked to "
                         "another one (without it, a terminal asks and a script stops)")
@@ -238,7 +244,7 @@ def _scratchpad(args):
 
 def _given(args) -> dict:
     """The values the command was given (its flags); the step layer resolves the rest."""
-    given = {name: getattr(args, name, None) for name in RESOLVED}
+    given = {name: getattr(args, name, None) for name in (*RESOLVED, "permissions_boundary", "role_path")}
     return {**given, "allow_unauthenticated": getattr(args, "allow_unauthenticated", False)}
 
 

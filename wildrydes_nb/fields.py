@@ -79,6 +79,12 @@ _TABLE = (
           checker="check_app_client_id"),
     Field("authenticated_role_arn", "Authenticated role ARN", made_by=IDENTITY_POOL_STEP, kept=True),
     Field("unauthenticated_role_arn", "Unauthenticated role ARN", made_by=IDENTITY_POOL_STEP, kept=True),
+    # Accounts that restrict IAM: every role the step makes gets them (blank: none, and the root path).
+    Field("permissions_boundary", "Permissions boundary", "--permissions-boundary",
+          "arn:aws:iam::123456789012:policy/WorkshopBoundary", placeholder="none (policy ARN, if your account needs one)",
+          checker="check_permissions_boundary"),
+    Field("role_path", "Role path", "--role-path", "/workshop/", placeholder="/ (or your account's, e.g. /workshop/)",
+          checker="check_role_path"),
     Field("profile", "AWS profile", "--profile"),
     Field("allow_unauthenticated", "Allow unauthenticated identities", "--allow-unauthenticated"),
     Field("delete_user_pool", "Delete the user pool too", "--delete-user-pool"),

@@ -388,7 +388,7 @@ class FieldsForm(Form):
         """The one live check: each field's message; an empty field says where its value comes from."""
         values = self.values()
         found = self._problems(values)
-        for name in self.NAMES:
+        for name in self.fields:
             if name in found and not values[name].strip() and FIELDS[name].empty_message():
                 found.pop(name)
                 self.messages[name].show(render.status("failed", f"Empty: {FIELDS[name].empty_message()}"))
@@ -562,13 +562,22 @@ class IdentityPoolForm(FieldsForm):
 
     title = "Create the identity pool"
     NAMES = ("identity_pool_name", "user_pool_id", "app_client_id", "region")
+    RESTRICTIONS = ("permissions_boundary", "role_path")
 
     def __init__(self, scratchpad, *, profile: str | None = None, region: str | None = None,
                  user_pool_id: str | None = None, app_client_id: str | None = None,
                  identity_pool_name: str | None = None, allow_unauthenticated: bool = False,
-                 relink: bool = False):
+                 relink: bool = False, permissions_boundary: str | None = None, role_path: str | None = None):
         super().__init__(scratchpad, profile, identity_pool_name=identity_pool_name, user_pool_id=user_pool_id,
                          app_client_id=app_client_id, region=region)
+        # Accounts that restrict IAM: given (a parameter, or typed), never from the scratchpad.
+        for name, value in (("permissions_boundary", permissions_boundary), ("role_path", role_path)):
+            self.fields[name] = self._text(name, inputs.text_or_none(value, name) or "")
+            self.messages[name] = View()
+        self.restrictions = widgets.Accordion(
+            children=[widgets.VBox(self._field_rows(self.RESTRICTIONS))],
+            titles=("If your account restricts IAM: permissions boundary and role path (optional)",),
+            selected_index=0 if permissions_boundary or role_path else None)
         # relink=True (a notebook parameter) is the learner's word given ahead, as --relink is.
         self.relink_given = inputs.parse_bool(relink, "relink")
         allow = inputs.parse_bool(allow_unauthenticated, "allow_unauthenticated")  # a text "false" is false
@@ -588,7 +597,7 @@ class IdentityPoolForm(FieldsForm):
         self.result: apply.Result | None = None
         self._check_live()
         self._layout(*self._field_rows(), self.allow_unauthenticated, self.messages["allow_unauthenticated"],
-                     widgets.HBox([self.preview_button, self.create_button]), self.relink_note,
+                     self.restrictions, widgets.HBox([self.preview_button, self.create_button]), self.relink_note,
                      widgets.HBox([self.relink_button]), *self.stages.values())
 
     def values(self) -> dict:

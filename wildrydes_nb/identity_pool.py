@@ -260,7 +260,7 @@ def diff(step: StepInput, observed: Observed) -> list[Action]:
         role_name = observed.role_names[kind]
         if role is None:
             actions.append(Action(stage, "create_role", f"create IAM role {role_name} trusted by {pool_id} "
-                                                        f"for {kind} identities", kind, role_name))
+                                                        f"for {kind} identities{_restrictions(step)}", kind, role_name))
             continue
         # A role left over from an earlier pool of the same name trusts that pool: re-scope it.
         problems = (roles.trust_problems(role["AssumeRolePolicyDocument"], pool_id, kind) if pool
@@ -274,6 +274,13 @@ def diff(step: StepInput, observed: Observed) -> list[Action]:
                               "attach " + " and ".join(f"{observed.role_names[k]} as {k}" for k in observed.roles)
                               + f" to {pool_id}"))
     return actions
+
+
+def _restrictions(step: StepInput) -> str:
+    """What the account's IAM restrictions add to a role the step creates, as the plan says it."""
+    said = ([f"under path {step.role_path}"] if step.role_path != "/" else []) + (
+        [f"with permissions boundary {step.permissions_boundary}"] if step.permissions_boundary else [])
+    return f", {' and '.join(said)}" if said else ""
 
 
 def _role_map_drifts(observed: Observed) -> bool:
@@ -395,21 +402,26 @@ def create_pool_request(step: StepInput, created_at: str, run_id: str = "<unique
 
 
 def action_call(action: Action, step: StepInput, pool: dict | None, role_arns: dict[str, str],
-                role_names: dict[str, str], created_at: str, run_id: str = "<unique to each run>") -> Call:
+                role_names: dict[str, str], created_at: str, run_id: str = "<unique to each run>",
+                untagged: frozenset[str] = frozenset()) -> Call:
     """The AWS call that carries out ``action``: what a plan shows and what :func:`ensure` sends.
 
     ``pool`` is the pool as it is (``None`` before it is created), ``role_arns`` the ARNs known
-    so far by role kind, ``role_names`` the name of each wanted role.
+    so far by role kind, ``role_names`` the name of each wanted role; ``untagged`` the services
+    whose tagging the account refused (``iam``, ``cognito-identity``): their creates go untagged.
     """
     pool_id = pool["IdentityPoolId"] if pool else NEW_IDENTITY_POOL_ID
     if action.kind == "create_pool":
-        return Call("cognito-identity", "CreateIdentityPool", create_pool_request(step, created_at, run_id),
-                    step.region)
+        request = create_pool_request(step, created_at, run_id)
+        if "cognito-identity" in untagged:
+            del request["IdentityPoolTags"]
+        return Call("cognito-identity", "CreateIdentityPool", request, step.region)
     if action.kind in ("update_pool", "relink_pool"):
         return Call("cognito-identity", "UpdateIdentityPool", update_request(pool, step), step.region)
     if action.kind == "create_role":
-        return Call("iam", "CreateRole", roles.create_role_request(action.role_name, pool_id, action.role_kind),
-                    step.region)
+        return Call("iam", "CreateRole", roles.create_role_request(
+            action.role_name, pool_id, action.role_kind, permissions_boundary=step.permissions_boundary,
+            path=step.role_path, tagged="iam" not in untagged), step.region)
     if action.kind == "repair_trust":
         return Call("iam", "UpdateAssumeRolePolicy",
                     roles.repair_trust_request(action.role_name, pool_id, action.role_kind), step.region)

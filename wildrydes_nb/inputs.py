@@ -12,11 +12,17 @@ from .redaction import looks_secret
 
 # Service constraints (Cognito API reference); botocore only checks presence and type. AWS
 # reads \w, \s and \d as ASCII, so re.ASCII: 'é' or a no-break space is refused here, not by AWS.
-REGION_RE = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d", re.ASCII)
+# Region codes of every partition botocore knows: us-east-2, us-gov-west-1, cn-north-1,
+# us-isob-east-1, and the newer ones with a longer first part, such as eusc-de-east-1.
+_REGION = r"[a-z]{2,4}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}"
+REGION_RE = re.compile(_REGION, re.ASCII)
 USER_POOL_ID_RE = re.compile(r"[\w-]+_[0-9a-zA-Z]+", re.ASCII)
 APP_CLIENT_ID_RE = re.compile(r"[\w+]+", re.ASCII)
 IDENTITY_POOL_ID_RE = re.compile(r"[\w-]+:[0-9a-f-]+", re.ASCII)
 IDENTITY_POOL_NAME_RE = re.compile(r"[\w\s+=,.@-]+", re.ASCII)
+# IAM API reference: CreateRole's Path and PermissionsBoundary (a managed policy's ARN).
+ROLE_PATH_RE = re.compile(r"/|/[\x21-\x7e]+/", re.ASCII)
+POLICY_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}|aws):policy/([\x21-\x7e]+/)?[\w+=,.@-]+", re.ASCII)
 # What a real app client id looks like: 26 lower-case alphanumerics (used to spot a swap).
 TYPICAL_APP_CLIENT_ID_RE = re.compile(r"[a-z0-9]{20,32}")
 
@@ -130,7 +136,7 @@ def check_region(region: str) -> str:
 
 def region_of(resource_id: str) -> str | None:
     """The region prefix of a user pool id (``us-east-2_x``) or identity pool id (``us-east-2:x``)."""
-    match = re.match(r"([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)[_:]", resource_id, re.ASCII)
+    match = re.match(rf"({_REGION})[_:]", resource_id, re.ASCII)
     return match.group(1) if match else None
 
 
@@ -200,6 +206,27 @@ def check_identity_pool_name(name: str) -> str:
     return name
 
 
+def check_role_path(path: str) -> str:
+    """Check an IAM path for the roles the step makes (``/`` or ``/team/``; IAM API reference, CreateRole)."""
+    check_plain(path, "role_path")
+    _length(path, "role_path", 1, 512)
+    if not ROLE_PATH_RE.fullmatch(path):
+        raise InputError(f"{shown(path)} is not an IAM path: it must start and end with '/', with letters, digits "
+                         "and punctuation between.", field="role_path",
+                         fix="Use the path your account's policy names, such as /workshop/ (or / for none).")
+    return path
+
+
+def check_permissions_boundary(arn: str) -> str:
+    """Check the ARN of the managed policy set as the permissions boundary of the roles the step makes."""
+    check_plain(arn, "permissions_boundary")
+    if not POLICY_ARN_RE.fullmatch(arn) or len(arn) > 2048:
+        raise InputError(f"{shown(arn)} is not the ARN of an IAM managed policy.", field="permissions_boundary",
+                         fix="Copy the policy's ARN from the IAM console (Policies → the policy → ARN), such as "
+                             f"{example('permissions_boundary')}.")
+    return arn
+
+
 @dataclass(frozen=True)
 class StepInput:
     """What the identity-pool step needs, cleaned and checked."""
@@ -210,6 +237,9 @@ class StepInput:
     identity_pool_name: str = DEFAULT_IDENTITY_POOL_NAME
     allow_unauthenticated: bool = False
     notes: tuple[str, ...] = field(default=(), compare=False)
+    # What an account that restricts IAM asks of every role the step makes (CreateRole).
+    permissions_boundary: str | None = None
+    role_path: str = "/"
 
     @property
     def provider_name(self) -> str:
@@ -219,7 +249,7 @@ class StepInput:
 
 def check_step_input(region, user_pool_id, app_client_id,
                      identity_pool_name=DEFAULT_IDENTITY_POOL_NAME,
-                     allow_unauthenticated=False) -> StepInput:
+                     allow_unauthenticated=False, permissions_boundary=None, role_path=None) -> StepInput:
     """Clean and check every value of the step; raise :class:`InputError` on the first problem.
 
     The order follows the form: the ids first (their own format), then how they relate.
@@ -242,7 +272,15 @@ def check_step_input(region, user_pool_id, app_client_id,
                      app_client_id=values["app_client_id"],
                      identity_pool_name=values["identity_pool_name"],
                      allow_unauthenticated=parse_bool(allow_unauthenticated, "allow_unauthenticated"),
-                     notes=tuple(notes))
+                     notes=tuple(notes), **_iam_restrictions(permissions_boundary, role_path))
+
+
+def _iam_restrictions(permissions_boundary, role_path) -> dict:
+    """The permissions boundary and role path, checked (blank: none, and the root path)."""
+    boundary = strip_pasted(text_or_none(permissions_boundary, "permissions_boundary"), "permissions_boundary")[0]
+    path = strip_pasted(text_or_none(role_path, "role_path"), "role_path")[0]
+    return {"permissions_boundary": check_permissions_boundary(boundary) if boundary else None,
+            "role_path": check_role_path(path) if path else "/"}
 
 
 def check_field(name: str, value: str) -> str:
@@ -260,7 +298,7 @@ def problems(**values) -> dict[str, str]:
     out: dict[str, str] = {}
     cleaned = {k: strip_pasted(v, k)[0] for k, v in values.items() if k != "allow_unauthenticated"}
     # An empty region or name is not a problem here: the resolver or the default fills it.
-    fillable = ("region", "identity_pool_name")
+    fillable = ("region", "identity_pool_name", "permissions_boundary", "role_path")
     for name, value in cleaned.items():
         if name in FIELDS and FIELDS[name].checker and (value or name not in fillable):
             try:

@@ -117,10 +117,19 @@ def get_role(session, name: str) -> dict | None:
             return None
 
 
-def create_role_request(name: str, identity_pool_id: str, kind: str) -> dict:
-    """CreateRole's parameters: the role with the trust policy scoped to this pool and ``kind``."""
-    return {"RoleName": name, "AssumeRolePolicyDocument": json.dumps(trust_policy(identity_pool_id, kind)),
-            "Description": f"Cognito identity pool {identity_pool_id}, {kind} identities", "Tags": [MANAGED_TAG]}
+def create_role_request(name: str, identity_pool_id: str, kind: str, *, permissions_boundary: str | None = None,
+                        path: str = "/", tagged: bool = True) -> dict:
+    """CreateRole's parameters: the role with the trust policy scoped to this pool and ``kind``, under
+    ``path``, with the ``permissions_boundary`` an account may require, tagged as ours unless not ``tagged``."""
+    request = {"RoleName": name, "AssumeRolePolicyDocument": json.dumps(trust_policy(identity_pool_id, kind)),
+               "Description": f"Cognito identity pool {identity_pool_id}, {kind} identities"}
+    if path != "/":
+        request["Path"] = path
+    if permissions_boundary:
+        request["PermissionsBoundary"] = permissions_boundary
+    if tagged:
+        request["Tags"] = [MANAGED_TAG]
+    return request
 
 
 def repair_trust_request(name: str, identity_pool_id: str, kind: str) -> dict:
@@ -128,13 +137,13 @@ def repair_trust_request(name: str, identity_pool_id: str, kind: str) -> dict:
     return {"RoleName": name, "PolicyDocument": json.dumps(trust_policy(identity_pool_id, kind))}
 
 
-def create_role(session, name: str, identity_pool_id: str, kind: str) -> str | None:
-    """Create the role with the scoped trust policy; returns its ARN, or ``None`` when a role
-    of that name already exists (another run created it at the same moment)."""
+def create_role(session, request: dict) -> str | None:
+    """Create the role :func:`create_role_request` describes; returns its ARN, or ``None`` when a
+    role of that name already exists (another run created it at the same moment)."""
     iam = client(session, "iam")
-    with calling(f"create the IAM role {name}"):
+    with calling(f"create the IAM role {request['RoleName']}"):
         try:
-            return iam.create_role(**create_role_request(name, identity_pool_id, kind))["Role"]["Arn"]
+            return iam.create_role(**request)["Role"]["Arn"]
         except iam.exceptions.EntityAlreadyExistsException:
             return None
 

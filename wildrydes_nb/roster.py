@@ -16,7 +16,7 @@ from .inputs import check_identity_pool_id, check_plain, check_step_input, shown
 REQUIRED = ("learner", "region", "user_pool_id", "app_client_id")
 
 
-COLUMNS = (*REQUIRED, "identity_pool_name", "profile", "identity_pool_id")
+COLUMNS = (*REQUIRED, "identity_pool_name", "profile", "identity_pool_id", "permissions_boundary", "role_path")
 
 
 LEARNER_MAX = 128  # characters of a learner's name: an email address fits
@@ -41,6 +41,8 @@ class Learner:
     identity_pool_name: str = DEFAULT_IDENTITY_POOL_NAME
     profile: str | None = None
     identity_pool_id: str | None = None
+    permissions_boundary: str | None = None  # an account that restricts IAM: on every role made for the learner
+    role_path: str | None = None
     folder: str = ""  # their folder in the output folder (folder_name), made from the name when not given
 
     def __post_init__(self):
@@ -157,7 +159,9 @@ def read_roster(path: str | os.PathLike) -> list[Learner]:
         seen[folder_name(name).lower()] = (number, name)
         try:
             step = check_step_input(values["region"], values["user_pool_id"], values["app_client_id"],
-                                    values.get("identity_pool_name") or DEFAULT_IDENTITY_POOL_NAME)
+                                    values.get("identity_pool_name") or DEFAULT_IDENTITY_POOL_NAME,
+                                    permissions_boundary=values.get("permissions_boundary"),
+                                    role_path=values.get("role_path"))
             pool_id = values.get("identity_pool_id") or None
             if pool_id:
                 check_identity_pool_id(pool_id, step.region)
@@ -176,7 +180,8 @@ def read_roster(path: str | os.PathLike) -> list[Learner]:
             continue
         role_rows[key] = (number, role)
         learners.append(Learner(number, name, step.region, step.user_pool_id, step.app_client_id,
-                                step.identity_pool_name, values.get("profile") or None, pool_id))
+                                step.identity_pool_name, values.get("profile") or None, pool_id,
+                                step.permissions_boundary, step.role_path if step.role_path != "/" else None))
     if bad:
         raise RosterError(bad, str(path))
     return learners

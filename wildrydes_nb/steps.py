@@ -97,7 +97,8 @@ def step_input(given: Mapping[str, object], scratchpad=None, profile: str | None
     step = check_step_input(region=found["region"], user_pool_id=found["user_pool_id"],
                             app_client_id=found["app_client_id"], identity_pool_name=found["identity_pool_name"],
                             allow_unauthenticated=parse_bool(given.get("allow_unauthenticated") or False,
-                                                             "allow_unauthenticated"))
+                                                             "allow_unauthenticated"),
+                            permissions_boundary=given.get("permissions_boundary"), role_path=given.get("role_path"))
     if found.sources["identity_pool_id"] == resolve.GIVEN:
         check_identity_pool_id(found["identity_pool_id"], step.region)
     return step, found

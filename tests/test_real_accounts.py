@@ -258,3 +258,70 @@ def test_roster_columns_give_each_learner_a_role_path(session, user_pool, tmp_pa
     assert outcome.status in ("pass", "set up"), outcome.message
     role = session.client("iam").get_role(RoleName="Cognito_pool_anaAuth_Role")["Role"]
     assert role["Path"] == "/class/"
+
+
+# A profile whose role needs an MFA code (issue 19 item 1). botocore asks for it with getpass
+# (AssumeRoleProvider's prompter); the AWS CLI keeps the role's credentials in ~/.aws/cli/cache.
+MFA_SERIAL = "arn:aws:iam::123456789012:mfa/ana"
+ROLE = "arn:aws:iam::123456789012:role/WorkshopAdmin"
+
+
+@pytest.fixture
+def mfa_profiles(tmp_path, monkeypatch):
+    """``mfa`` assumes a role with an MFA code; ``chained`` assumes another from ``mfa``."""
+    config = tmp_path / "aws-config"
+    config.write_text("[profile base]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+                      f"[profile mfa]\nrole_arn = {ROLE}\nsource_profile = base\nmfa_serial = {MFA_SERIAL}\n"
+                      f"region = {REGION}\n"
+                      f"[profile chained]\nrole_arn = {ROLE}2\nsource_profile = mfa\nregion = {REGION}\n"
+                      f"[profile plain]\nrole_arn = {ROLE}\nsource_profile = base\nregion = {REGION}\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr("wildrydes_nb.aws._terminal", False)
+    return tmp_path
+
+
+@pytest.mark.parametrize("profile", ["mfa", "chained"])
+def test_an_mfa_profile_without_a_terminal_stops_at_once_with_the_ways_out(mfa_profiles, session, user_pool, cli,
+                                                                              profile):
+    code, _, err = cli("identity-pool", "--profile", profile, *_given(user_pool))
+    assert code == EXIT_INPUT and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert f"assumes its role with an MFA code (mfa_serial {MFA_SERIAL})" in err
+    for way_out in ("aws sts get-caller-identity --profile mfa", "aws sso login", "aws configure export-credentials"):
+        assert way_out in err
+    assert _pools(session) == []
+
+
+def test_a_role_profile_without_mfa_is_not_stopped(mfa_profiles, session, user_pool, cli):
+    code, out, err = cli("identity-pool", "--profile", "plain", *_given(user_pool))
+    assert code == 0, err
+
+
+def test_a_code_typed_once_on_a_terminal_serves_the_runs_without_one(mfa_profiles, session, user_pool, cli,
+                                                                      monkeypatch):
+    from wildrydes_nb import aws
+
+    asked = []
+    monkeypatch.setattr("wildrydes_nb.aws._terminal", True)  # a terminal: botocore's own prompt is kept
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": asked.append(prompt) or "123456")
+    terminal = aws.make_session("mfa", REGION)
+    provider = terminal._session.get_component("credential_provider").get_provider("assume-role")
+    provider._prompter = lambda prompt: asked.append(prompt) or "123456"  # getpass, answered by the learner
+    assert "assumed-role/WorkshopAdmin" in terminal.client("sts").get_caller_identity()["Arn"]
+    assert asked == [f"Enter MFA code for {MFA_SERIAL}: "]
+    assert list((mfa_profiles / ".aws" / "cli" / "cache").glob("*.json"))  # kept where the AWS CLI keeps it
+    monkeypatch.setattr("wildrydes_nb.aws._terminal", False)  # then a run with no terminal
+    code, out, err = cli("identity-pool", "--profile", "mfa", *_given(user_pool))
+    assert code == 0, err
+    assert len(asked) == 1
+
+
+def test_an_mfa_profile_in_papermill_fails_in_one_line_without_waiting(mfa_profiles, session, user_pool, tmp_path):
+    with pytest.raises(PapermillExecutionError) as failure:
+        papermill.execute_notebook(
+            str(workbook.SHIPPED_DIR / "02_identity_pool.ipynb"), str(tmp_path / "out.ipynb"), progress_bar=False,
+            execution_timeout=60,
+            parameters={"auto_submit": True, "profile": "mfa", "user_pool_id": user_pool.user_pool_id,
+                        "app_client_id": user_pool.app_client_id, "scratchpad_path": str(tmp_path / "pad.json")})
+    assert failure.value.ename == "AwsAccessError" and "StdinNotImplementedError" not in str(failure.value)
+    assert "assumes its role with an MFA code" in failure.value.evalue

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import boto3
 import botocore.loaders
 import botocore.session
+import botocore.utils
 from botocore.config import Config
 from botocore.exceptions import (BotoCoreError, InvalidRegionError, NoRegionError,
                                  ProfileNotFound, SSOError,
@@ -83,7 +84,71 @@ def _core_session(profile: str | None = None, *, models_only: bool = False) -> b
             return core  # botocore's own loader, which raises this again when it is first used
         data_path = os.environ.get("AWS_DATA_PATH")  # reading a model needs no profile
     core.register_component("data_loader", _shared_loader(data_path))
+    if not models_only:
+        _ask_for_mfa_codes_only_on_a_terminal(core)
     return core
+
+
+# The AWS CLI keeps the credentials of a role it assumed here (awscli's assumerole customization),
+# so a code typed once in a terminal serves this workbook too, until they expire.
+CLI_CACHE = os.path.join("~", ".aws", "cli", "cache")
+_terminal = False
+
+
+def ask_on_this_terminal() -> None:
+    """The command line on a terminal: botocore asks for a profile's MFA code there (getpass), as
+    the AWS CLI does. Elsewhere (a kernel, papermill, batch, a pipe) nobody could answer: the
+    step stops at once with :func:`mfa_error`'s message instead of waiting on a hidden prompt."""
+    global _terminal
+    _terminal = True
+
+
+def mfa_serial(core: botocore.session.Session) -> tuple[str, str] | None:
+    """``(profile, mfa_serial)`` when the session's credentials come from a role that a profile
+    assumes with an MFA code (the profile itself, or one it names as ``source_profile``)."""
+    explicit = core.instance_variables().get("profile")
+    if explicit is None and os.environ.get("AWS_ACCESS_KEY_ID"):
+        return None  # environment credentials come first unless a profile is given explicitly
+    profiles = core.full_config.get("profiles", {})
+    name, seen = core.get_config_variable("profile") or "default", set()
+    while name in profiles and name not in seen:
+        seen.add(name)
+        config = profiles[name]
+        if "role_arn" not in config:
+            return None
+        if config.get("mfa_serial"):
+            return name, config["mfa_serial"]
+        name = config.get("source_profile")
+    return None
+
+
+def mfa_error(profile: str, serial: str) -> AwsAccessError:
+    return AwsAccessError(
+        f"the AWS profile '{profile}' assumes its role with an MFA code (mfa_serial {serial}), and there is no "
+        "terminal here to ask for it.", field="profile",
+        fix=f"In a terminal (JupyterLab: File > New > Terminal) run 'aws sts get-caller-identity --profile {profile}' "
+            "and type the code: the AWS CLI keeps the role's credentials for about an hour in ~/.aws/cli/cache, "
+            "where this workbook finds them; then run this again. Or use credentials that need no code here: "
+            "'aws sso login --profile NAME' (IAM Identity Center), or 'aws configure export-credentials --profile "
+            f"{profile} --format env' into the environment Jupyter starts from.")
+
+
+def _ask_for_mfa_codes_only_on_a_terminal(core: botocore.session.Session) -> None:
+    try:
+        needs = mfa_serial(core)
+    except ProfileNotFound:
+        return
+    if needs is None:
+        return
+    provider = core.get_component("credential_provider").get_provider("assume-role")
+    provider.cache = botocore.utils.JSONFileCache(os.path.expanduser(CLI_CACHE))
+    if not _terminal:
+        # botocore takes the prompter only as AssumeRoleProvider's argument; it asks it only when
+        # the cache holds no valid credentials. Raising here stops before any request is sent.
+        def refuse(_prompt: str, needs=needs):
+            raise mfa_error(*needs)
+
+        provider._prompter = refuse
 
 
 def new_session(**kwargs) -> boto3.Session:

@@ -216,6 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .errors import WildrydesError
 
+    if sys.stdin.isatty():  # someone can type a profile's MFA code here, as the AWS CLI asks for it
+        from .aws import ask_on_this_terminal
+
+        ask_on_this_terminal()
+
     try:
         return _COMMANDS[args.command](args)
     except WildrydesError as err:

@@ -577,7 +577,7 @@ class IdentityPoolForm(FieldsForm):
         self.restrictions = widgets.Accordion(
             children=[widgets.VBox(self._field_rows(self.RESTRICTIONS))],
             titles=("If your account restricts IAM: permissions boundary and role path (optional)",),
-            selected_index=0 if permissions_boundary or role_path else None)
+            selected_index=0 if permissions_boundary or role_path else None, layout=_WIDE)
         # relink=True (a notebook parameter) is the learner's word given ahead, as --relink is.
         self.relink_given = inputs.parse_bool(relink, "relink")
         allow = inputs.parse_bool(allow_unauthenticated, "allow_unauthenticated")  # a text "false" is false

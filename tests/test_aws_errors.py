@@ -58,13 +58,14 @@ def answer(session, service: str, operation: str, status: int, body: bytes, cont
     return sent
 
 
-def test_cloud9_credentials_refused_by_iam_say_so_and_create_nothing(session, step):
+def test_cloud9_credentials_refused_by_iam_say_so_and_create_nothing(session, step, monkeypatch):
+    monkeypatch.setenv("C9_PROJECT", "wildrydes")  # what Cloud9's shells set
     answer(session, "iam", "GetRole", 403, query_error("InvalidClientTokenId", INVALID_TOKEN), "text/xml")
     with pytest.raises(AwsAccessError) as caught:
         ensure(session, step)
     err = caught.value
     assert err.field == "credentials"
-    assert f"IAM rejected the credentials while trying to read the IAM role " \
+    assert "IAM rejected the credentials while trying to read the IAM role " \
            f"{roles.role_name(step.identity_pool_name)} (InvalidClientTokenId: {INVALID_TOKEN})" in err.problem
     assert "AWS Cloud9's managed temporary credentials" in err.problem and "cannot call IAM" in err.problem
     assert "turn off 'AWS managed temporary credentials'" in err.fix and "CloudShell" in err.fix

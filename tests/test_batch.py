@@ -318,7 +318,8 @@ def test_two_role_names_that_differ_only_in_case_are_one_role(tmp_path, monkeypa
     # IAM ignores case: a naming scheme that kept case would still give these two learners one role.
     from wildrydes_nb import roles
 
-    monkeypatch.setattr(roles, "role_name", lambda name, kind=roles.AUTHENTICATED: f"Cognito_{name}Auth_Role")
+    monkeypatch.setattr(roles, "role_name",
+                        lambda name, kind=roles.AUTHENTICATED, region=None: f"Cognito_{name}Auth_Role")
     text = HEADER + FIRST + "\nbo,us-east-2,us-east-2_abc,abcdefghijklmnopqrstuvwxyz,WildRydes_Pool\n"
     rows = _bad_rows(tmp_path, text)
     assert set(rows) == {3} and "Cognito_wildrydes_poolAuth_Role" in rows[3] and "ignore case" in rows[3]

@@ -157,7 +157,7 @@ def _refused(action, resource="arn:aws:iam::123456789012:role/Cognito_wildrydes_
 def test_a_boundary_and_a_path_are_on_every_role_made_and_in_the_plan(session, user_pool, cli):
     session.client("iam").create_policy(PolicyName="WorkshopBoundary", PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-    boundary = f"arn:aws:iam::123456789012:policy/WorkshopBoundary"
+    boundary = "arn:aws:iam::123456789012:policy/WorkshopBoundary"
     extra = ("--permissions-boundary", boundary, "--role-path", "/workshop/")
     code, out, err = cli("identity-pool", *_given(user_pool), *extra, "--plan")
     assert code == 0, err
@@ -172,8 +172,9 @@ def test_a_boundary_and_a_path_are_on_every_role_made_and_in_the_plan(session, u
     assert code == 0, out + err
 
 
-@pytest.mark.parametrize("value, words", [("arn:aws:iam::123456789012:role/NotAPolicy", "not the ARN of an IAM managed policy"),
-                                          ("workshop", "is not an IAM path")])
+@pytest.mark.parametrize("value, words", [
+    ("arn:aws:iam::123456789012:role/NotAPolicy", "not the ARN of an IAM managed policy"),
+    ("workshop", "is not an IAM path")])
 def test_a_bad_boundary_or_path_is_refused_before_any_call(session, user_pool, cli, value, words):
     flag = "--permissions-boundary" if "arn" in value else "--role-path"
     code, _, err = cli("identity-pool", *_given(user_pool), flag, value)
@@ -187,7 +188,8 @@ def test_create_role_refused_without_a_boundary_names_it_and_leaves_no_pool(fake
         when=lambda params: "PermissionsBoundary" not in params)
     code, _, err = cli("identity-pool", *_given(user_pool))
     assert code == EXIT_INPUT and "Traceback" not in err
-    assert "AWS refused iam:CreateRole on arn:aws:iam::123456789012:role/Cognito_wildrydes_identity_poolAuth_Role" in err
+    assert ("AWS refused iam:CreateRole on arn:aws:iam::123456789012:role/Cognito_wildrydes_identity_poolAuth_Role"
+            in err)
     assert "--permissions-boundary" in err
     assert "was deleted again, so no pool is left without its role" in err and "Already done" not in err
     assert _pools(session) == [] and _roles(session) == []
@@ -325,3 +327,162 @@ def test_an_mfa_profile_in_papermill_fails_in_one_line_without_waiting(mfa_profi
                         "app_client_id": user_pool.app_client_id, "scratchpad_path": str(tmp_path / "pad.json")})
     assert failure.value.ename == "AwsAccessError" and "StdinNotImplementedError" not in str(failure.value)
     assert "assumes its role with an MFA code" in failure.value.evalue
+
+
+# Partitions (issue 19 item 3): AWS GovCloud (US) User Guide, "Amazon Cognito in AWS GovCloud
+# (US)" (the principal, US-East's own, FIPS endpoints only, role name + session name <= 24 in
+# US-East); "Amazon Cognito" in Getting Started with Amazon Web Services in China (no user pools).
+def _govcloud_learner(session, region):
+    idp = session.client("cognito-idp", region_name=region)
+    pool = idp.create_user_pool(PoolName="wildrydes")["UserPool"]["Id"]
+    app = idp.create_user_pool_client(UserPoolId=pool, ClientName="web", ExplicitAuthFlows=[
+        "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+    return ["--region", region, "--user-pool-id", pool, "--app-client-id", app]
+
+
+@pytest.mark.parametrize("region, principal", [("us-gov-west-1", "cognito-identity-us-gov.amazonaws.com"),
+                                               ("us-gov-east-1", "cognito-identity.us-gov-east-1.amazonaws.com")])
+def test_govcloud_roles_trust_that_partitions_principal_and_verify_proves_it(session, cli, region, principal):
+    given = _govcloud_learner(session, region)
+    code, out, err = cli("identity-pool", *given)
+    assert code == 0, err
+    role_arn = json.loads(cli.pad.read_text())["authenticated_role_arn"]
+    assert role_arn.startswith("arn:aws-us-gov:iam::")
+    iam = session.client("iam", region_name=region)  # IAM is per partition: GovCloud's own
+    role = iam.get_role(RoleName=role_arn.rsplit("/", 1)[1])["Role"]
+    [statement] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"]["Federated"] == principal
+    assert f"{principal}:aud" in statement["Condition"]["StringEquals"]
+    if region == "us-gov-east-1":  # role name + session name must fit 24 characters there
+        assert len(role["RoleName"]) <= 20 and role["RoleName"] in out  # and the plan showed it
+    code, out, err = cli("verify", *given)
+    assert code == 0, out + err
+
+
+def test_a_commercial_trust_in_govcloud_fails_at_once_without_waiting_for_iam(session, cli):
+    given = _govcloud_learner(session, "us-gov-west-1")
+    assert cli("identity-pool", *given)[0] == 0
+    saved = json.loads(cli.pad.read_text())
+    name = saved["authenticated_role_arn"].rsplit("/", 1)[1]
+    gov_iam = session.client("iam", region_name="us-gov-west-1")
+    gov_iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": saved["identity_pool_id"]},
+                          "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}}]}))
+    code, out, _ = cli("verify", *given)
+    assert code == 1
+    assert ("it trusts cognito-identity.amazonaws.com, which is not the Cognito principal of us-gov-west-1's "
+            "partition (cognito-identity-us-gov.amazonaws.com)") in out
+    assert "waiting" not in out and "IAM" not in out.split("proof", 1)[-1].split("\n", 1)[0]
+
+
+def test_cognito_clients_use_fips_endpoints_in_govcloud(monkeypatch):
+    from wildrydes_nb import aws
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    gov = aws.new_session(region_name="us-gov-west-1")
+    assert aws.client(gov, "cognito-idp").meta.endpoint_url == "https://cognito-idp-fips.us-gov-west-1.amazonaws.com"
+    assert aws.client(gov, "cognito-identity").meta.endpoint_url.startswith("https://cognito-identity-fips.")
+    assert aws.client(aws.new_session(region_name=REGION), "cognito-idp").meta.endpoint_url == (
+        f"https://cognito-idp.{REGION}.amazonaws.com")
+
+
+def test_the_china_regions_are_refused_in_one_line(session, cli):
+    code, _, err = cli("identity-pool", "--region", "cn-north-1", "--user-pool-id", "cn-north-1_AbC123xyz",
+                       "--app-client-id", "abcdefghijklmnopqrstuvwxyz")
+    assert code == EXIT_INPUT and len(err.strip().splitlines()) == 1
+    assert "one of AWS's China regions, where Cognito user pools are not offered" in err
+
+
+@pytest.mark.parametrize("region", ["eusc-de-east-1", "us-isob-east-1", "ap-southeast-7"])
+def test_region_codes_of_newer_partitions_are_accepted(region):
+    from wildrydes_nb.inputs import check_region, region_of
+
+    assert check_region(region) == region and region_of(f"{region}_AbC123xyz") == region
+
+
+# Opt-in regions (issue 19 item 4): a region the account has not enabled answers
+# UnrecognizedClientException ("The security token included in the request is invalid.").
+UNRECOGNIZED = json_error("UnrecognizedClientException", "The security token included in the request is invalid.")
+OPT_IN = ["--region", "af-south-1", "--user-pool-id", "af-south-1_AbC123xyz", "--app-client-id",
+          "abcdefghijklmnopqrstuvwxyz"]
+
+
+def test_a_region_not_enabled_is_named_when_the_credentials_work_elsewhere(fake_aws, session, cli):
+    fake_aws.answer("DescribeUserPool", 400, UNRECOGNIZED)
+    code, _, err = cli("identity-pool", *OPT_IN)
+    assert code == EXIT_INPUT and len(err.strip().splitlines()) == 1
+    assert err.startswith("error: --region: 'af-south-1' is not enabled for this AWS account")
+    assert "though they work in us-east-1" in err and "aws account enable-region --region-name af-south-1" in err
+    assert "GetCallerIdentity" in fake_aws.seen
+
+
+def test_credentials_refused_everywhere_are_the_credentials(fake_aws, session, cli):
+    fake_aws.answer("DescribeUserPool", 400, UNRECOGNIZED)
+    fake_aws.answer("GetCallerIdentity", 403, query_error(
+        "InvalidClientTokenId", "The security token included in the request is invalid."), XML_TYPE)
+    code, _, err = cli("identity-pool", *OPT_IN)
+    assert code == EXIT_INPUT
+    assert "AWS rejected the credentials" in err and "not enabled" not in err
+
+
+# One story per cause (issue 19 item 5).
+INVALID_TOKEN = "The security token included in the request is invalid."
+
+
+def test_iam_refusing_the_credentials_outside_cloud9_is_not_told_as_cloud9(session, user_pool, cli, fake_aws,
+                                                                             monkeypatch):
+    monkeypatch.delenv("C9_PROJECT", raising=False)
+    monkeypatch.delenv("C9_USER", raising=False)
+    fake_aws.answer("GetRole", 403, query_error("InvalidClientTokenId", INVALID_TOKEN), XML_TYPE)
+    code, _, err = cli("identity-pool", *_given(user_pool))
+    assert code == EXIT_INPUT and "AWS rejected the credentials" in err and "Cloud9" not in err
+
+
+def test_a_users_session_token_without_mfa_gets_its_own_story(session, user_pool, cli, fake_aws, monkeypatch):
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "a-session-token-made-by-get-session-token")
+    fake_aws.answer("GetRole", 403, query_error("InvalidClientTokenId", INVALID_TOKEN), XML_TYPE)
+    code, _, err = cli("identity-pool", *_given(user_pool))
+    assert code == EXIT_INPUT and "Cloud9" not in err
+    assert "session token of the IAM user arn:aws:sts::123456789012:user/" in err or \
+        "session token of the IAM user arn:aws:iam::123456789012:user/" in err
+    assert "aws-vault exec --no-session" in err
+
+
+@pytest.mark.parametrize("code, message, why", [
+    ("PasswordResetRequiredException", "Password reset required for the user", "requires a password reset"),
+    ("UserNotConfirmedException", "User is not confirmed.", "left the throw-away user unconfirmed"),
+    ("NotAuthorizedException", "Unable to login because of security reasons.", "threat protection blocked"),
+])
+def test_sign_in_outcomes_of_the_user_pools_own_rules_are_not_proven(session, user_pool, cli, fake_aws,
+                                                                       code, message, why):
+    assert cli("identity-pool", *_given(user_pool))[0] == 0
+    fake_aws.answer("InitiateAuth", 400, json_error(code, message))
+    status, out, err = cli("verify", *_given(user_pool), "--json")
+    report = json.loads(out)
+    proof = next(c for c in report["checks"] if c["id"] == "proof")
+    assert proof["status"] == "not proven" and why in proof["detail"] and code in proof["detail"]
+    assert status == 0, "not proven does not fail verify"
+
+
+def test_a_wrong_password_is_still_a_failed_sign_in(session, user_pool, cli, fake_aws):
+    assert cli("identity-pool", *_given(user_pool))[0] == 0
+    fake_aws.answer("InitiateAuth", 400, json_error("NotAuthorizedException", "Incorrect username or password."))
+    status, out, _ = cli("verify", *_given(user_pool), "--json")
+    assert status == 1
+    assert any(c["status"] == "fail" and "Incorrect username" in c["detail"] for c in json.loads(out)["checks"])
+
+
+def test_iam_is_blamed_only_for_a_role_changed_lately(session, user_pool, cli, fake_aws, iam_delay, monkeypatch):
+    from wildrydes_nb import roles
+
+    assert cli("identity-pool", *_given(user_pool))[0] == 0
+    fake_aws.answer("GetCredentialsForIdentity", 400, json_error(
+        "InvalidIdentityPoolConfigurationException",
+        "Invalid identity pool configuration. Check assigned IAM roles for this pool."))
+    monkeypatch.setattr(roles, "RECENT_MINUTES", 0)  # the role is now "old", and its trust unchanged here
+    status, out, _ = cli("verify", *_given(user_pool))
+    assert status == 1 and "neither created nor re-trusted in the last 0 minutes" in out
+    assert "waiting" not in out and "service control policy" in out

@@ -202,6 +202,7 @@ def client(session: boto3.Session, service: str, region: str | None = None):
         if key not in per_session:
             try:
                 config = CLIENT_CONFIG.merge(_configs[session]) if session in _configs else CLIENT_CONFIG
+                config = config.merge(partition_config(service, region or session.region_name))
                 made = session.client(service, region_name=region, config=config)
             except NoRegionError:
                 raise AwsAccessError("no AWS region is set.", field="region",
@@ -220,13 +221,22 @@ def client(session: boto3.Session, service: str, region: str | None = None):
             for operation in SENT_ONCE.get(service, ()):
                 events.register_first(f"needs-retry.{name}.{operation}", _unless_refused)
             events.register(f"before-parse.{name}", functools.partial(_refuse_web_page, made))
-            events.register(f"after-call.{name}", _remember_service)
+            events.register(f"after-call.{name}", functools.partial(_remember_service, made, session))
             events.register(f"after-call-error.{name}",
-                            functools.partial(_after_call_error, made, session.profile_name))
+                            functools.partial(_after_call_error, made, session))
             for hook in _client_hooks:  # e.g. a class run's shared back-off (class_run.py)
                 hook(made)
             per_session[key] = made
         return per_session[key]
+
+
+def partition_config(service: str, region: str | None) -> Config:
+    """What a client of ``service`` needs in ``region``'s partition: Cognito in AWS GovCloud (US)
+    answers on its FIPS endpoints only (AWS GovCloud (US) User Guide, "Amazon Cognito in AWS
+    GovCloud (US)"); botocore's default there is the plain endpoint."""
+    if service.startswith("cognito-") and (region or "").startswith("us-gov-"):
+        return Config(use_fips_endpoint=True)
+    return Config()
 
 
 def made_clients(session: boto3.Session) -> list:
@@ -291,20 +301,66 @@ def _unless_refused(response=None, caught_exception=None, **_):
     return None
 
 
-def _remember_service(http_response, parsed, model, **_):
+def _remember_service(made, session, http_response, parsed, model, **_):
     # An error answer does not say which service sent it; aws_errors.explain tells IAM's from STS's by it.
     if http_response is not None and http_response.status_code >= 300:
-        parsed.setdefault("ResponseMetadata", {})["ServiceName"] = model.service_model.service_name
+        metadata = parsed.setdefault("ResponseMetadata", {})
+        metadata["ServiceName"] = model.service_model.service_name
+        if parsed.get("Error", {}).get("Code") in ("UnrecognizedClientException", "InvalidClientTokenId"):
+            enabled_elsewhere = _works_elsewhere(made, session)
+            if enabled_elsewhere:  # aws_errors.explain: the region, not the credentials
+                metadata.update(CredentialsWorkIn=enabled_elsewhere, RegionName=made.meta.region_name)
+            elif metadata["ServiceName"] == "iam" and _user_session(session):
+                metadata["SessionTokenOfUser"] = _user_session(session)
 
 
-def _after_call_error(made, profile, exception, event_name="", **_):
+def _user_session(session) -> str | None:
+    """The IAM user whose session token (GetSessionToken's, as aws-vault makes by default) these
+    credentials are: IAM refuses such tokens unless made with MFA (STS API reference,
+    GetSessionToken: "You cannot call any IAM API operations unless MFA authentication information
+    is included in the request"). ``None`` for other credentials."""
+    credentials = session.get_credentials()
+    if credentials is None or not credentials.token:
+        return None
+    try:
+        arn = client(session, "sts").get_caller_identity()["Arn"]  # GetSessionToken's tokens may call it
+    except Exception:  # noqa: BLE001 - refused too: not this case
+        return None
+    return arn if ":user/" in arn else None
+
+
+def _works_elsewhere(made, session) -> str | None:
+    """A region where the credentials a regional service refused do work (every account has it
+    enabled), or ``None``. Then the region, not the credentials, is the problem: an opt-in region
+    the account has not enabled answers UnrecognizedClientException ("Specify which AWS Regions
+    your account can use", AWS Account Management guide). One STS call, made only on this error."""
+    if made.meta.service_model.service_name in ("iam", "sts"):
+        return None  # global, or asked already
+    home = home_region(made.meta.region_name)
+    if home is None:
+        return None
+    try:
+        client(session, "sts", home).get_caller_identity()
+    except Exception:  # noqa: BLE001 - refused there too (or unreachable): the credentials' problem
+        return None
+    return home
+
+
+def _after_call_error(made, session, exception, event_name="", **_):
     if not getattr(exception, "operation_name", None):  # a BotoCoreError or botocore's parser error: name the call
         exception.operation_name = event_name.rsplit(".", 1)[-1] or None
     if isinstance(exception, BotoCoreError):
         exception.kwargs.setdefault("client", made)  # aws_errors.explain names the endpoint and region
     # botocore's SSO errors do not name the profile; aws_errors.explain needs it for 'aws sso login'.
     if isinstance(exception, (SSOError, TokenRetrievalError)):
-        exception.kwargs.setdefault("profile", profile)
+        exception.kwargs.setdefault("profile", session.profile_name)
+
+
+def home_region(region: str) -> str | None:
+    """A region every account of ``region``'s partition has enabled (no opt-in), other than ``region``."""
+    partition = _core_session(models_only=True).get_partition_for_region(region)
+    home = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}.get(partition)
+    return home if home != region else ("us-east-2" if partition == "aws" else None)
 
 
 @functools.lru_cache(maxsize=None)

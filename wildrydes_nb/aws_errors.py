@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 from typing import Callable
 
@@ -79,8 +80,27 @@ def explain(err: BaseException, action: str) -> WildrydesError | None:
         return endpoint_problem
     code = error_code(err)
     message = err.response.get("Error", {}).get("Message", "") if isinstance(err, ClientError) else ""
-    if code == "InvalidClientTokenId" and service_of(err) == "iam":
+    if code == "InvalidClientTokenId" and service_of(err) == "iam" and in_cloud9():
         return _cloud9_credentials(action, code, message)
+    user = err.response.get("ResponseMetadata", {}).get("SessionTokenOfUser") if code else None
+    if user:
+        return AwsAccessError(
+            f"IAM refused the credentials while trying to {action} ({code}: {message}). They are a session token "
+            f"of the IAM user {user} made without MFA (GetSessionToken, as aws-vault makes by default), and IAM "
+            "takes such tokens only when they were made with an MFA code.", field="credentials",
+            fix="Use credentials IAM accepts: with aws-vault, 'aws-vault exec --no-session PROFILE' or give the "
+                "profile its mfa_serial; or a role or IAM Identity Center (SSO) profile. Then run this again.")
+    works_in = err.response.get("ResponseMetadata", {}).get("CredentialsWorkIn") if code else None
+    if works_in:
+        region = err.response["ResponseMetadata"].get("RegionName") or "this region"
+        return InputError(
+            f"'{region}' is not enabled for this AWS account: AWS refused the credentials there while trying to "
+            f"{action} ({code}), though they work in {works_in}.", field="region",
+            fix=f"Enable the region (AWS console: account menu > Account > AWS Regions > Enable; or 'aws account "
+                f"enable-region --region-name {region}'; it can take a few minutes), or use a region every account "
+                "has, such as us-east-2. If it is enabled already, your session token may come from STS's global "
+                "endpoint, whose tokens work only in regions enabled by default: set sts_regional_endpoints = "
+                "regional in your AWS config and get new credentials.")
     if code in _CREDENTIAL_CODES:
         return AwsAccessError(f"AWS rejected the credentials while trying to {action} ({code}: {message}).",
                               field="credentials",
@@ -178,6 +198,11 @@ def _endpoint_problem(err: BaseException, action: str) -> WildrydesError | None:
                               fix=retry_fix)
     return AwsAccessError(f"cannot reach the AWS endpoint to {action} ({err.kwargs.get('endpoint_url')}).",
                           field="endpoint", fix="Check your network; for the sandbox, check it is still running.")
+
+
+def in_cloud9() -> bool:
+    """Whether this runs in an AWS Cloud9 environment (its shells set C9_PROJECT and C9_USER)."""
+    return bool(os.environ.get("C9_PROJECT") or os.environ.get("C9_USER"))
 
 
 def _cloud9_credentials(action: str, code: str, message: str) -> AwsAccessError:

@@ -82,7 +82,8 @@ def plan_cleanup(session, *, identity_pool_name: str, user_pool_id: str | None =
         role_names |= {roles.name_from_arn(arn) for arn in attached.values()}
     deleted_pools = {t.name for t in targets}
     # The conventional names too: a half-finished run may have created a role it never attached.
-    conventional = {roles.role_name(identity_pool_name, kind) for kind in (roles.AUTHENTICATED, roles.UNAUTHENTICATED)}
+    conventional = {roles.role_name(identity_pool_name, kind, session.region_name)
+                    for kind in (roles.AUTHENTICATED, roles.UNAUTHENTICATED)}
     for name in sorted(role_names | conventional):
         role = roles.get_role(session, name)
         if role is None or (name not in role_names and not _is_ours(session, name)):

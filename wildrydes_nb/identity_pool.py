@@ -188,7 +188,7 @@ def observe(session, step: StepInput, identity_pool_id: str | None = None, *, sa
     reads one after another would have met first.
     """
     kinds = wanted_role_kinds(step)
-    default_names = {kind: roles.role_name(step.identity_pool_name, kind) for kind in kinds}
+    default_names = {kind: roles.role_name(step.identity_pool_name, kind, step.region) for kind in kinds}
     owned, *by_default_name = in_parallel(
         lambda: ownership.find(session, step.identity_pool_name, step.user_pool_id, given_id=identity_pool_id,
                                saved_id=saved_id, saved_for=saved_for,
@@ -421,10 +421,10 @@ def action_call(action: Action, step: StepInput, pool: dict | None, role_arns: d
     if action.kind == "create_role":
         return Call("iam", "CreateRole", roles.create_role_request(
             action.role_name, pool_id, action.role_kind, permissions_boundary=step.permissions_boundary,
-            path=step.role_path, tagged="iam" not in untagged), step.region)
+            path=step.role_path, tagged="iam" not in untagged, region=step.region), step.region)
     if action.kind == "repair_trust":
         return Call("iam", "UpdateAssumeRolePolicy",
-                    roles.repair_trust_request(action.role_name, pool_id, action.role_kind), step.region)
+                    roles.repair_trust_request(action.role_name, pool_id, action.role_kind, step.region), step.region)
     arns = {kind: role_arns.get(kind) or role_arn_placeholder(name) for kind, name in role_names.items()}
     return Call("cognito-identity", "SetIdentityPoolRoles", {"IdentityPoolId": pool_id, "Roles": arns}, step.region)
 

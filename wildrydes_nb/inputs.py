@@ -14,7 +14,7 @@ from .redaction import looks_secret
 # reads \w, \s and \d as ASCII, so re.ASCII: 'é' or a no-break space is refused here, not by AWS.
 # Region codes of every partition botocore knows: us-east-2, us-gov-west-1, cn-north-1,
 # us-isob-east-1, and the newer ones with a longer first part, such as eusc-de-east-1.
-_REGION = r"[a-z]{2,4}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}"
+_REGION = r"[a-z]{2,4}(?:-[a-z]+){1,2}-\d{1,2}"
 REGION_RE = re.compile(_REGION, re.ASCII)
 USER_POOL_ID_RE = re.compile(r"[\w-]+_[0-9a-zA-Z]+", re.ASCII)
 APP_CLIENT_ID_RE = re.compile(r"[\w+]+", re.ASCII)
@@ -132,6 +132,18 @@ def check_region(region: str) -> str:
         raise InputError(f"{shown(region)} is not an AWS region code.", field="region",
                          fix=f"Use a region code such as {example('region')} (not a name like 'Ohio').")
     return region.lower()
+
+
+def check_step_region(region: str) -> str:
+    """A region code (:func:`check_region`) where the step can work: not one of AWS's China regions,
+    which offer Cognito identity pools (Beijing) but no Cognito user pools ("Amazon Cognito" in
+    Getting Started with Amazon Web Services in China), so the pool has no user pool to link to."""
+    region = check_region(region)
+    if region.startswith("cn-"):
+        raise InputError(f"{shown(region)} is one of AWS's China regions, where Cognito user pools are not offered "
+                         "(only identity pools, in Beijing); this step links the identity pool to a user pool.",
+                         field="region", fix="Do the workshop in a region outside China, such as us-east-2.")
+    return region
 
 
 def region_of(resource_id: str) -> str | None:
@@ -265,7 +277,7 @@ def check_step_input(region, user_pool_id, app_client_id,
         values["identity_pool_name"] = DEFAULT_IDENTITY_POOL_NAME
     user_pool = check_user_pool_id(values["user_pool_id"])
     check_app_client_id(values["app_client_id"])
-    region_value = check_region(values["region"] or region_of(user_pool) or "")
+    region_value = check_step_region(values["region"] or region_of(user_pool) or "")
     check_user_pool_id(user_pool, region_value)
     check_identity_pool_name(values["identity_pool_name"])
     return StepInput(region=region_value, user_pool_id=user_pool,

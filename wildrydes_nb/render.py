@@ -154,17 +154,17 @@ def calls(made, title: str = "What was sent to AWS", *, open_: bool = False, pla
 
 def trust_policy(document: dict, kind: str) -> Rendered:
     """A role's trust policy as JSON, with its three parts explained: principal, ``aud``, ``amr``."""
-    from .roles import AMR_KEY, AUD_KEY, FEDERATED_PRINCIPAL
-
     statement = document["Statement"][0]
-    aud = statement["Condition"]["StringEquals"][AUD_KEY]
-    parts = [("principal", f"Federated: {FEDERATED_PRINCIPAL}",
+    principal = statement["Principal"]["Federated"]  # the partition's (roles.cognito_principal)
+    aud_key, amr_key = f"{principal}:aud", f"{principal}:amr"
+    aud = statement["Condition"]["StringEquals"][aud_key]
+    parts = [("principal", f"Federated: {principal}",
               "only Cognito identity pools may ask for this role's credentials, through "
               "sts:AssumeRoleWithWebIdentity."),
-             ("aud", f"{AUD_KEY} = {aud}",
+             ("aud", f"{aud_key} = {aud}",
               "only THIS identity pool: without it, any identity pool in any account could assume the role. "
               "This condition is the security boundary."),
-             ("amr", f"{AMR_KEY} = {kind}",
+             ("amr", f"{amr_key} = {kind}",
               f"only {kind} identities" + (" (users who signed in)." if kind == "authenticated" else "."))]
     rows = "".join(f"<li><b>{_e(name)}</b> <code>{_e(what)}</code>: {_e(why)}</li>" for name, what, why in parts)
     body = json.dumps(document, indent=2)

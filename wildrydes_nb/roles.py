@@ -5,14 +5,39 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
+from pathlib import Path
 from urllib.parse import unquote
 
 from .aws import client
 from .aws_errors import calling, unless_missing
 
+# The federated principal of Cognito identity pools, whose name is also the prefix of the trust's
+# condition keys (…:aud, …:amr): the commercial partition's. AWS GovCloud (US) has its own (AWS
+# GovCloud (US) User Guide, "Amazon Cognito in AWS GovCloud (US)"): :func:`cognito_principal`.
 FEDERATED_PRINCIPAL = "cognito-identity.amazonaws.com"
 AUD_KEY = "cognito-identity.amazonaws.com:aud"
 AMR_KEY = "cognito-identity.amazonaws.com:amr"
+_GOVCLOUD_PRINCIPAL = "cognito-identity-us-gov.amazonaws.com"
+_GOVCLOUD_EAST_PRINCIPAL = "cognito-identity.us-gov-east-1.amazonaws.com"
+KNOWN_PRINCIPALS = (FEDERATED_PRINCIPAL, _GOVCLOUD_PRINCIPAL, _GOVCLOUD_EAST_PRINCIPAL)
+# GovCloud (US-East): "role name plus role session name" longer than 24 characters may keep identity
+# pools from assuming the role; the guide advises names of at most 20 characters (same page).
+GOVCLOUD_EAST = "us-gov-east-1"
+_SHORT_ROLE_NAME_MAX = 20
+
+
+def cognito_principal(region: str | None) -> str:
+    """The principal a role's trust must name for identity pools of ``region`` (its partition's)."""
+    if region == GOVCLOUD_EAST:
+        return _GOVCLOUD_EAST_PRINCIPAL
+    if region and region.startswith("us-gov-"):
+        return _GOVCLOUD_PRINCIPAL
+    return FEDERATED_PRINCIPAL
+
+
+def _region_of_pool(identity_pool_id: str, region: str | None) -> str | None:
+    return region or (identity_pool_id.split(":", 1)[0] if ":" in identity_pool_id else None)
 AUTHENTICATED = "authenticated"
 UNAUTHENTICATED = "unauthenticated"
 MANAGED_TAG = {"Key": "managed-by", "Value": "wildrydes-nb"}
@@ -21,7 +46,7 @@ _ROLE_NAME_BAD = re.compile(r"[^\w+=,.@-]")
 _ROLE_NAME_MAX = 64
 
 
-def role_name(identity_pool_name: str, kind: str = AUTHENTICATED) -> str:
+def role_name(identity_pool_name: str, kind: str = AUTHENTICATED, region: str | None = None) -> str:
     """``Cognito_<name>Auth_Role`` / ``Cognito_<name>Unauth_Role``, as the console named them.
 
     That exact name is kept when the pool name is a valid role name as it is, in lower case, and
@@ -30,6 +55,9 @@ def role_name(identity_pool_name: str, kind: str = AUTHENTICATED) -> str:
     ``team_a``, or ``Team`` and ``team``. So other characters become ``_``, the name is cut to
     fit, and 8 hex digits of the SHA-256 of the exact pool name are added.
     """
+    if region == GOVCLOUD_EAST:  # at most 20 characters there: the pool name is told by its digest only
+        digest = hashlib.sha256(identity_pool_name.encode()).hexdigest()[:8]
+        return f"wr_{digest}_{'auth' if kind == AUTHENTICATED else 'unauth'}"  # 14 and 16 characters
     prefix, suffix = "Cognito_", "Auth_Role" if kind == AUTHENTICATED else "Unauth_Role"
     room = _ROLE_NAME_MAX - len(prefix) - len(suffix)
     if (len(identity_pool_name) <= room and not _ROLE_NAME_BAD.search(identity_pool_name)
@@ -40,14 +68,16 @@ def role_name(identity_pool_name: str, kind: str = AUTHENTICATED) -> str:
     return f"{prefix}{stem}_{digest}{suffix}"
 
 
-def trust_policy(identity_pool_id: str, kind: str = AUTHENTICATED) -> dict:
-    """The trust policy that lets only this identity pool's ``kind`` identities assume the role."""
+def trust_policy(identity_pool_id: str, kind: str = AUTHENTICATED, region: str | None = None) -> dict:
+    """The trust policy that lets only this identity pool's ``kind`` identities assume the role, in
+    the partition of ``region`` (default: the pool id's)."""
+    principal = cognito_principal(_region_of_pool(identity_pool_id, region))
     return {"Version": "2012-10-17",
             "Statement": [{"Effect": "Allow",
-                           "Principal": {"Federated": FEDERATED_PRINCIPAL},
+                           "Principal": {"Federated": principal},
                            "Action": "sts:AssumeRoleWithWebIdentity",
-                           "Condition": {"StringEquals": {AUD_KEY: identity_pool_id},
-                                         "ForAnyValue:StringLike": {AMR_KEY: kind}}}]}
+                           "Condition": {"StringEquals": {f"{principal}:aud": identity_pool_id},
+                                         "ForAnyValue:StringLike": {f"{principal}:amr": kind}}}]}
 
 
 def _as_list(value) -> list:
@@ -61,19 +91,24 @@ def parse_policy(document) -> dict:
     return json.loads(unquote(document or "{}"))
 
 
-def _cognito_statements(document) -> list[dict]:
-    # Only a statement that lets the Cognito federated principal assume the role counts.
-    return [s for s in _as_list(parse_policy(document).get("Statement", []))
-            if s.get("Effect") == "Allow"
-            and FEDERATED_PRINCIPAL in _as_list((s.get("Principal") or {}).get("Federated", []))
-            and "sts:AssumeRoleWithWebIdentity" in _as_list(s.get("Action", []))]
+def _cognito_statements(document, principals=KNOWN_PRINCIPALS) -> list[tuple[str, dict]]:
+    # Only a statement that lets a Cognito federated principal assume the role counts.
+    found = []
+    for s in _as_list(parse_policy(document).get("Statement", [])):
+        named = _as_list((s.get("Principal") or {}).get("Federated", []))
+        principal = next((p for p in principals if p in named), None)
+        if principal and s.get("Effect") == "Allow" and "sts:AssumeRoleWithWebIdentity" in _as_list(
+                s.get("Action", [])):
+            found.append((principal, s))
+    return found
 
 
 def trusted_pools(document) -> list[str]:
     """The identity pool ids a trust policy's ``aud`` conditions name, in order, without repeats."""
     pools: list[str] = []
-    for statement in _cognito_statements(document):
-        for pool in _as_list(((statement.get("Condition") or {}).get("StringEquals") or {}).get(AUD_KEY, [])):
+    for principal, statement in _cognito_statements(document):
+        condition = (statement.get("Condition") or {}).get("StringEquals") or {}
+        for pool in _as_list(condition.get(f"{principal}:aud", [])):
             if pool not in pools:
                 pools.append(pool)
     return pools
@@ -85,14 +120,20 @@ def trust_problems(document, identity_pool_id: str, kind: str = AUTHENTICATED) -
     Keys: ``principal``, ``aud``, ``amr``; an empty dict means the trust is right. A
     statement only counts if it allows the Cognito federated principal to assume the role.
     """
-    statements = _cognito_statements(document)
+    region = _region_of_pool(identity_pool_id, None)
+    wanted = cognito_principal(region)
+    statements = _cognito_statements(document, (wanted,))
     if not statements:
-        return {"principal": f"no statement lets {FEDERATED_PRINCIPAL} call sts:AssumeRoleWithWebIdentity"}
+        other = [p for p, _ in _cognito_statements(document)]
+        if other:  # written for another partition: STS refuses it, and no wait for IAM helps
+            return {"principal": f"it trusts {other[0]}, which is not the Cognito principal of {region}'s "
+                                 f"partition ({wanted})"}
+        return {"principal": f"no statement lets {wanted} call sts:AssumeRoleWithWebIdentity"}
     best: dict[str, str] = {}
-    for statement in statements:
+    for principal, statement in statements:
         condition = statement.get("Condition") or {}
-        aud = _as_list(condition.get("StringEquals", {}).get(AUD_KEY, []))
-        amr = _as_list(condition.get("ForAnyValue:StringLike", {}).get(AMR_KEY, []))
+        aud = _as_list(condition.get("StringEquals", {}).get(f"{principal}:aud", []))
+        amr = _as_list(condition.get("ForAnyValue:StringLike", {}).get(f"{principal}:amr", []))
         found = {}
         if aud != [identity_pool_id]:
             found["aud"] = (f"trusts {', '.join(aud)} instead of {identity_pool_id}" if aud
@@ -118,10 +159,10 @@ def get_role(session, name: str) -> dict | None:
 
 
 def create_role_request(name: str, identity_pool_id: str, kind: str, *, permissions_boundary: str | None = None,
-                        path: str = "/", tagged: bool = True) -> dict:
+                        path: str = "/", tagged: bool = True, region: str | None = None) -> dict:
     """CreateRole's parameters: the role with the trust policy scoped to this pool and ``kind``, under
     ``path``, with the ``permissions_boundary`` an account may require, tagged as ours unless not ``tagged``."""
-    request = {"RoleName": name, "AssumeRolePolicyDocument": json.dumps(trust_policy(identity_pool_id, kind)),
+    request = {"RoleName": name, "AssumeRolePolicyDocument": json.dumps(trust_policy(identity_pool_id, kind, region)),
                "Description": f"Cognito identity pool {identity_pool_id}, {kind} identities"}
     if path != "/":
         request["Path"] = path
@@ -132,9 +173,9 @@ def create_role_request(name: str, identity_pool_id: str, kind: str, *, permissi
     return request
 
 
-def repair_trust_request(name: str, identity_pool_id: str, kind: str) -> dict:
+def repair_trust_request(name: str, identity_pool_id: str, kind: str, region: str | None = None) -> dict:
     """UpdateAssumeRolePolicy's parameters: the trust policy scoped to this pool and ``kind``."""
-    return {"RoleName": name, "PolicyDocument": json.dumps(trust_policy(identity_pool_id, kind))}
+    return {"RoleName": name, "PolicyDocument": json.dumps(trust_policy(identity_pool_id, kind, region))}
 
 
 def create_role(session, request: dict) -> str | None:
@@ -149,10 +190,42 @@ def create_role(session, request: dict) -> str | None:
 
 
 def repair_trust(session, name: str, identity_pool_id: str, kind: str) -> None:
-    """Replace the role's trust policy with the scoped one."""
+    """Replace the role's trust policy with the scoped one (and note when, for :func:`changed_recently`)."""
     iam = client(session, "iam")
     with calling(f"update the trust policy of {name}"):
         iam.update_assume_role_policy(**repair_trust_request(name, identity_pool_id, kind))
+    _record_trust_change(name)
+
+
+# IAM needs seconds, now and then a minute, to make a new role or trust usable ("changes that I make
+# are not always immediately visible", IAM user guide, Troubleshooting IAM): a refusal for an older
+# role is something else. IAM keeps no date of a trust change: this package notes its own.
+RECENT_MINUTES = 5
+
+
+def _trust_record(name: str) -> Path:
+    return Path.home() / ".wildrydes" / "trust-changes" / hashlib.sha256(name.lower().encode()).hexdigest()[:24]
+
+
+def _record_trust_change(name: str) -> None:
+    try:
+        path = _trust_record(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    except OSError:
+        pass  # a read-only home: verify then waits only for roles created lately
+
+
+def changed_recently(role: dict) -> bool:
+    """Whether ``role`` (GetRole's) was created, or re-trusted by this package, in the last few minutes."""
+    limit = time.time() - RECENT_MINUTES * 60
+    created = role.get("CreateDate")
+    if created is not None and created.timestamp() >= limit:
+        return True
+    try:
+        return _trust_record(role["RoleName"]).stat().st_mtime >= limit
+    except OSError:
+        return False
 
 
 def delete_role(session, name: str) -> bool:

@@ -170,7 +170,7 @@ def read_roster(path: str | os.PathLike) -> list[Learner]:
             continue
         # IAM role names are account-wide and ignore case: two learners of one account (profile)
         # whose pools' roles match, in any region, would share (and race for) one role.
-        role = roles.role_name(step.identity_pool_name)
+        role = roles.role_name(step.identity_pool_name, region=step.region)
         key = (values.get("profile") or None, role.lower())
         if key in role_rows:
             row, first = role_rows[key]

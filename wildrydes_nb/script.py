@@ -76,7 +76,7 @@ def shell_script(plan: Plan) -> str:
         "",
     ]
     for number, kind in enumerate(kinds, start=3):
-        lines += _role_part(number, kind)
+        lines += _role_part(number, kind, step.region)
     attach = " ".join(f"{kind}=\"${_KIND_VARIABLE[kind]}_ROLE_ARN\"" for kind in kinds)
     lines += [
         f"# {3 + len(kinds)}. Attach the role(s) to the pool: Cognito hands out credentials of the role of each kind.",
@@ -94,12 +94,13 @@ def _providers(step) -> str:
     return shlex.quote(json.dumps(desired_providers(step)))
 
 
-def _role_part(number: int, kind: str) -> list[str]:
+def _role_part(number: int, kind: str, region: str) -> list[str]:
     var = _KIND_VARIABLE[kind]
-    policy = json.dumps(roles.trust_policy("__POOL_ID__", kind), indent=2).replace("__POOL_ID__", "$POOL_ID")
+    policy = json.dumps(roles.trust_policy("__POOL_ID__", kind, region), indent=2).replace("__POOL_ID__", "$POOL_ID")
+    principal = roles.cognito_principal(region)
     return [
         f"# {number}. The {kind} role. Its trust policy says who may assume it:",
-        f"#    Principal {roles.FEDERATED_PRINCIPAL}: only Cognito identity pools, through",
+        f"#    Principal {principal}: only Cognito identity pools, through",
         "#      sts:AssumeRoleWithWebIdentity;",
         "#    aud = this pool's id: only THIS pool (without it, any pool in any account could);",
         f"#    amr = {kind}: only {kind} identities.",
@@ -114,7 +115,7 @@ def _role_part(number: int, kind: str) -> list[str]:
         "    # a few seconds to make a changed trust usable, so an unneeded rewrite costs a wait).",
         f"    TRUSTED=$(aws iam get-role --role-name \"${var}_ROLE_NAME\" --output text \\",
         "        --query 'Role.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals."
-        f"\"{roles.AUD_KEY}\"')",
+        f"\"{principal}:aud\"')",
         "    if [ \"$TRUSTED\" != \"$POOL_ID\" ]; then",
         f"        aws iam update-assume-role-policy --role-name \"${var}_ROLE_NAME\" "
         f"--policy-document \"file://${var}_TRUST_POLICY\"",

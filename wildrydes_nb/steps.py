@@ -27,7 +27,8 @@ from .aws_errors import one_line
 from .calls import recording
 from .errors import InputError, NotFoundError, NotYoursError, WildrydesError
 from .inputs import (StepInput, check_identity_pool_id, check_identity_pool_name, check_plain, check_region,
-                     check_step_input, check_user_pool_id, parse_bool, region_of, shown, text_or_none)
+                     check_step_input, check_step_region, check_user_pool_id, parse_bool, region_of, shown,
+                     text_or_none)
 
 SessionFor = Callable[[str], object]
 
@@ -130,7 +131,7 @@ def user_pool(given: Mapping[str, object], *, scratchpad=None, profile: str | No
     they say so (:class:`.user_pool.UnprovenUserPoolError`): ``new`` makes their own beside it.
     """
     found = values(given, scratchpad, profile, names=("region", "user_pool_id", "app_client_id"))
-    region = check_region(found["region"])
+    region = check_step_region(found["region"])
     user_pool_id = found["user_pool_id"] or None
     if user_pool_id:
         check_user_pool_id(user_pool_id, region)

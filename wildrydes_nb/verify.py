@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from . import checks, ownership, roles
-from .aws import CLIENT_CONFIG, client
+from .aws import CLIENT_CONFIG, client, partition_config
 from .aws_errors import calling, error_code, explain
 from .errors import WildrydesError
 from .identity_pool import RELINK_HOW, Progress, desired_providers, describe, relinks, wanted_role_kinds
@@ -91,7 +91,7 @@ def verify(session, step: StepInput, identity_pool_id: str, *, proof: bool = Tru
         read, error = attached
         if error is not None:
             raise error
-        role_arn = _check_roles(report, identity_pool_id, step, *read)
+        role_arn, just_changed = _check_roles(report, identity_pool_id, step, *read)
         if sign_in is None:
             report.add(checks.PROOF, NOT_RUN, "the sign-in proof was not asked for (it creates a test user)",
                        "Verify with the sign-in proof (the form's checkbox; wildrydes-nb verify without --no-proof; "
@@ -100,7 +100,9 @@ def verify(session, step: StepInput, identity_pool_id: str, *, proof: bool = Tru
             report.add(checks.PROOF, NOT_RUN, "the web app could not sign in with this app client: see the "
                                               "failed check above", "Fix the app client first.")
         else:
-            _prove_sign_in(report, session, step, identity_pool_id, role_arn, sign_in, progress, iam_wait)
+            # IAM's delay explains a refusal only for a role created, or re-trusted here, minutes ago.
+            _prove_sign_in(report, session, step, identity_pool_id, role_arn, sign_in, progress,
+                           iam_wait if just_changed else 0.0)
             _one_fix_for_the_provider(report)
         return report
     finally:
@@ -180,7 +182,7 @@ def _check_roles(report: Report, identity_pool_id: str, step: StepInput, attache
     """Role checks for each wanted kind, from the roles ``attached`` and those ``found`` in IAM by name;
     returns the authenticated role's ARN when it is usable."""
     rerun = "Run the identity-pool step again: it creates the role and attaches it."
-    usable = None
+    usable, just_changed = None, False
     for kind in wanted_role_kinds(step):
         arn = attached.get(kind)
         report.add(checks.role_check(kind, "attached"), PASS if arn else FAIL, arn or "no role for this kind", rerun)
@@ -198,11 +200,11 @@ def _check_roles(report: Report, identity_pool_id: str, step: StepInput, attache
         report.add(checks.role_check(kind, "trust.amr"), FAIL if {"principal", "amr"} & problems.keys() else PASS,
                    problems.get("principal") or problems.get("amr") or f"amr = {kind}", repair)
         if kind == roles.AUTHENTICATED and not problems:
-            usable = arn
+            usable, just_changed = arn, roles.changed_recently(role)
     if not step.allow_unauthenticated and attached.get(roles.UNAUTHENTICATED):
         report.add(checks.UNAUTH_ROLE_DETACHED, FAIL, attached[roles.UNAUTHENTICATED],
                    "Run the identity-pool step again: it detaches the role.")
-    return usable
+    return usable, just_changed
 
 
 class _NotProven(Exception):
@@ -287,7 +289,10 @@ class _SignIn:
         except _NotProven as why:
             self.ended = (checks.PROOF, NOT_PROVEN, why.why, why.how, None)
         except Exception as err:  # noqa: BLE001 - kept, then reported or raised in the proof's turn
-            if self.stage is not None:  # AWS refused the sign-in: a failed check
+            beyond = _beyond_the_proof(err) if self.stage is not None else None
+            if beyond is not None:  # the user pool's own rules stopped the throw-away user: not the setup
+                self.ended = (checks.PROOF, NOT_PROVEN, *beyond, None)
+            elif self.stage is not None:  # AWS refused the sign-in: a failed check
                 self.ended = (checks.PROOF_SIGN_IN, FAIL, _why(err, self.stage), _fix_for(err), self.stage)
             elif isinstance(err, WildrydesError):  # the user pool or app client, made clear
                 self.ended = (checks.PROOF, FAIL, err.problem, err.fix, None)
@@ -380,7 +385,8 @@ def _assume(report: Report, session, provider_name: str, identity_pool_id: str, 
     step_id = checks.PROOF_GET_ID
     try:
         # GetId and GetCredentialsForIdentity are unsigned: the login token is the proof.
-        unsigned = session.client("cognito-identity", config=CLIENT_CONFIG.merge(Config(signature_version=UNSIGNED)))
+        unsigned = session.client("cognito-identity", config=CLIENT_CONFIG.merge(Config(signature_version=UNSIGNED))
+                                  .merge(partition_config("cognito-identity", session.region_name)))
         logins = {provider_name: id_token}
         identity_id = unsigned.get_id(IdentityPoolId=identity_pool_id, Logins=logins)["IdentityId"]
         report.add(step_id, PASS, identity_id)
@@ -402,18 +408,26 @@ def _assume(report: Report, session, provider_name: str, identity_pool_id: str, 
         report.add(step_id, PASS if ok else FAIL, caller,
                    None if ok else f"Attach {role_arn} as the authenticated role (run the step again).")
     except _IamStillPropagating as late:
-        report.add(step_id, FAIL,
-                   f"{_why(late.error, checks.wording(step_id))} — still, after waiting {late.waited:.0f} s for IAM",
-                   "The checks above found the role and its trust right, so IAM is most likely still making "
-                   "them usable: wait a minute and verify again.")
+        if late.limit:
+            report.add(step_id, FAIL, f"{_why(late.error, checks.wording(step_id))} — still, after waiting "
+                                      f"{late.waited:.0f} s for IAM",
+                       "The checks above found the role and its trust right, so IAM is most likely still making "
+                       "them usable: wait a minute and verify again.")
+        else:  # an old role, its trust unchanged here lately: IAM's delay is not the cause
+            report.add(step_id, FAIL, f"{_why(late.error, checks.wording(step_id))} — the role was neither created "
+                                      f"nor re-trusted in the last {roles.RECENT_MINUTES} minutes, so IAM's delay "
+                                      "is not the cause",
+                       "Check the role's trust in IAM (its principal must be the one of this region's partition, "
+                       "with aud and amr conditions for this pool), and ask your account's administrator whether a "
+                       "service control policy or permissions boundary denies sts:AssumeRoleWithWebIdentity.")
     except Exception as err:  # noqa: BLE001 - each failure becomes a failed check
         report.add(step_id, FAIL, _why(err, checks.wording(step_id)), _fix_for(err))
 
 
 class _IamStillPropagating(Exception):
-    def __init__(self, error: BaseException, waited: float):
+    def __init__(self, error: BaseException, waited: float, limit: float):
         super().__init__(str(error))
-        self.error, self.waited = error, waited
+        self.error, self.waited, self.limit = error, waited, limit
 
 
 def _while_iam_propagates(call, progress: Progress, limit: float):
@@ -433,7 +447,7 @@ def _while_iam_propagates(call, progress: Progress, limit: float):
             if error_code(err) not in _IAM_NOT_READY:
                 raise
             if waited + pause > limit:
-                raise _IamStillPropagating(err, waited) from None
+                raise _IamStillPropagating(err, waited, limit) from None
         deadline = time.monotonic() + pause
         while (left := deadline - time.monotonic()) > 0:
             progress(PROOF, "waiting", f"waiting for IAM to make the new role usable: "
@@ -459,6 +473,32 @@ _FIXES = {
     "Invalid identity pool configuration. Check assigned IAM roles for this pool.":
         "Run the identity-pool step again: it attaches the role and scopes its trust to this pool.",
 }
+
+
+# Sign-in outcomes the proof cannot control: the user pool's own rules about a new user, not the
+# identity pool's setup. Codes and messages: Cognito's InitiateAuth / RespondToAuthChallenge API
+# reference (PasswordResetRequiredException, UserNotConfirmedException); the threat-protection
+# block's "Unable to login because of security reasons." and the lockout's "Password attempts
+# exceeded" are as public issue threads quote them (inferred, no AWS page words them).
+_BEYOND_THE_PROOF = {
+    "PasswordResetRequiredException": "the user pool requires a password reset before the first sign-in",
+    "UserNotConfirmedException": "the user pool left the throw-away user unconfirmed",
+}
+_BLOCKED_MESSAGES = {
+    "Unable to login because of security reasons.": "the user pool's threat protection blocked the sign-in",
+    "Password attempts exceeded": "the user pool locked the sign-in after too many attempts",
+}
+_SIGN_IN_YOURSELF = ("Sign in once in the web app with a real user (the user pool's rules are answered there), then "
+                     "verify again; the checks above already show the setup itself.")
+
+
+def _beyond_the_proof(err: BaseException) -> tuple[str, str] | None:
+    """(why, how) when AWS refused the throw-away user's sign-in for a reason of the user pool's own
+    rules: the proof then shows nothing about the setup, so it is "not proven", not failed."""
+    code = error_code(err)
+    message = getattr(err, "response", {}).get("Error", {}).get("Message", "")
+    why = _BEYOND_THE_PROOF.get(code) or (_BLOCKED_MESSAGES.get(message) if code == "NotAuthorizedException" else None)
+    return (f"{why} ({code}: {message})", _SIGN_IN_YOURSELF) if why else None
 
 
 def _fix_for(err: BaseException) -> str:

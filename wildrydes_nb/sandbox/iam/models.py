@@ -13,6 +13,17 @@ from moto.iam.models import IAMBackend, Role, iam_backends
 
 COGNITO_IDENTITY_PRINCIPAL = "cognito-identity.amazonaws.com"
 
+
+def cognito_identity_principal(region: str) -> str:
+    """The principal (and condition-key prefix) of Cognito Identity in ``region``'s partition: AWS
+    GovCloud (US) has its own, and US-East another (AWS GovCloud (US) User Guide, "Amazon Cognito
+    in AWS GovCloud (US)"). A trust naming another partition's admits nothing there."""
+    if region == "us-gov-east-1":
+        return "cognito-identity.us-gov-east-1.amazonaws.com"
+    if region.startswith("us-gov-"):
+        return "cognito-identity-us-gov.amazonaws.com"
+    return COGNITO_IDENTITY_PRINCIPAL
+
 # The clock that propagation is measured with; a test may replace it to move time on.
 clock = time.monotonic
 
@@ -109,16 +120,13 @@ def _statement_admits(statement: dict[str, Any], identity_pool_id: str, amr: lis
     # count (IAM refuses such a trust for this principal; the console's has both conditions).
     principal = statement.get("Principal")
     federated = principal.get("Federated") if isinstance(principal, dict) else None
+    cognito = cognito_identity_principal(identity_pool_id.split(":", 1)[0])
     condition = statement.get("Condition") or {}
-    audiences = _as_list(
-        condition.get("StringEquals", {}).get(f"{COGNITO_IDENTITY_PRINCIPAL}:aud")
-    )
-    amr_patterns = _as_list(
-        condition.get("ForAnyValue:StringLike", {}).get(f"{COGNITO_IDENTITY_PRINCIPAL}:amr")
-    )
+    audiences = _as_list(condition.get("StringEquals", {}).get(f"{cognito}:aud"))
+    amr_patterns = _as_list(condition.get("ForAnyValue:StringLike", {}).get(f"{cognito}:amr"))
     return (
         statement.get("Effect") == "Allow"
-        and COGNITO_IDENTITY_PRINCIPAL in _as_list(federated)
+        and cognito in _as_list(federated)
         and "sts:AssumeRoleWithWebIdentity" in _as_list(statement.get("Action"))
         and identity_pool_id in audiences
         and any(fnmatchcase(value, pattern) for value in amr for pattern in amr_patterns)

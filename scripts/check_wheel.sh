@@ -9,10 +9,14 @@ trap 'rm -rf "$work"' EXIT
 wheel="$(ls "$work"/dist/wildrydes_nb-*.whl)"
 "$python" -m zipfile -l "$wheel" | grep -q "wildrydes_nb/notebooks/02_identity_pool.ipynb" \
     || { echo "the wheel does not ship the notebooks" >&2; exit 1; }
+"$python" -m zipfile -l "$wheel" | grep -q "wildrydes_nb/policies/learner-policy.json" \
+    || { echo "the wheel does not ship the learner policy" >&2; exit 1; }
 "$python" -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet "$wheel" 2>&1 | grep -v "^WARNING: Location" || true
 cd "$work"  # not the checkout: the installed package must find its notebooks by itself
 "$work/venv/bin/wildrydes-nb" demo --out "$work/demo" > "$work/demo.log" 2>&1 \
     || { tail -20 "$work/demo.log" >&2; echo "wildrydes-nb demo failed from the installed wheel" >&2; exit 1; }
 grep -q "all checks passed" "$work/demo.log"
+"$work/venv/bin/wildrydes-nb" policy | grep -q '"iam:CreateRole"' \
+    || { echo "'wildrydes-nb policy' does not print the policy from the installed wheel" >&2; exit 1; }
 echo "wheel: installed in a fresh venv, 'wildrydes-nb demo' passed ($(du -sh "$work/venv" | cut -f1) installed)"

@@ -23,6 +23,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import urllib.request
 
 import boto3
@@ -157,14 +158,16 @@ class EnforcingSandbox:
 
     def __init__(self):
         env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(ADMIN_CALLS), "PYTHONUNBUFFERED": "1"}
+        self.errors = tempfile.TemporaryFile("w+")  # a file, not a pipe nobody reads, which could fill up
         self.process = subprocess.Popen(
             [sys.executable, "-m", "wildrydes_nb.cli", "sandbox", "--port", "0", "--iam-delay", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            stdout=subprocess.PIPE, stderr=self.errors, text=True, env=env)
         exported = {}
         while "AWS_REGION" not in exported:
             line = self.process.stdout.readline()
             if not line:
-                raise RuntimeError(f"the sandbox stopped: {self.process.stderr.read()[-2000:]}")
+                self.errors.seek(0)
+                raise RuntimeError(f"the sandbox stopped: {self.errors.read()[-2000:]}")
             if line.startswith("export "):
                 key, value = line.removeprefix("export ").strip().split("=", 1)
                 exported[key] = value
@@ -218,6 +221,7 @@ class EnforcingSandbox:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(10)
+        self.errors.close()
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+from pathlib import Path
 
 import boto3
 import pytest
@@ -81,6 +82,15 @@ def test_every_action_names_an_operation_of_its_service_or_a_permission_aws_chec
             unknown.append(action)  # a typo, or an action renamed
     assert unknown == []
     assert not policy.actions(document) & set(policy.NO_PERMISSION)
+
+
+def test_the_learners_guide_says_why_for_every_action():
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "learners.md").read_text(encoding="utf-8")
+    table = guide.split("## The IAM permissions the step needs", 1)[1].split("\n## ", 1)[0]
+    explained = {name for row in table.splitlines() if row.startswith("| `")
+                 for name in re.findall(r"`(?:[a-z-]+:)?([A-Za-z]+)`", row.split(" | ")[0])}
+    operations = {action.split(":")[1] for action in policy.actions(policy.learner_policy())}
+    assert operations - explained == set(), "actions of the policy without a row in docs/learners.md"
 
 
 def test_the_calls_said_to_need_no_permission_are_those_botocore_sends_unsigned():

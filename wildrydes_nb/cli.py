@@ -191,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help="also run the sign-in proof (it creates a throw-away test user in each learner's "
                                 "user pool, and deletes it); without it the proof is 'not run'")
 
+    p = sub.add_parser("policy", help="print the least IAM policy the identity-pool step, verify and cleanup need")
+    p.add_argument("--user-pool", action="store_true",
+                   help="also what the previous step needs: making (and cleanup deleting) the user pool with this "
+                        "package")
+
     p = sub.add_parser("demo", help="run the workbook notebooks headless against an embedded sandbox")
     p.add_argument("--out", default="runs/demo", metavar="DIR",
                    help="folder for the executed notebooks, their HTML and the scratchpad (default runs/demo)")
@@ -535,6 +540,15 @@ def cmd_batch(args) -> int:
     return 0 if all(o.status != "fail" for o in outcomes) else EXIT_FAILED
 
 
+def cmd_policy(args) -> int:
+    import json
+
+    from .policy import learner_policy
+
+    print(json.dumps(learner_policy(user_pool=args.user_pool), indent=2))
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
@@ -563,7 +577,7 @@ def _now() -> str:
 
 _COMMANDS = {"sandbox": cmd_sandbox, "user-pool": cmd_user_pool, "identity-pool": cmd_identity_pool,
              "verify": cmd_verify, "cleanup": cmd_cleanup, "scratchpad": cmd_scratchpad, "batch": cmd_batch,
-             "grade": cmd_batch,
+             "grade": cmd_batch, "policy": cmd_policy,
              "demo": cmd_demo, "lab": cmd_lab}
 
 

@@ -286,3 +286,36 @@ def test_a_member_of_the_wrong_type_is_refused_for_user_pools_too(sandbox):
         "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminGetUser",
         "Content-Type": "application/x-amz-json-1.1"})
     assert status == 400 and "Expected string at 'AdminGetUser.UserPoolId', found a list." in answer.decode()
+
+
+def test_moto_lets_through_unchecked_what_botocore_sends_unsigned():
+    """With IAM enforced (tests/test_policy.py), the web app's sign-in and credentials calls pass
+    as in AWS, where moto's own list missed them."""
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    sandbox_module.install()
+    public = ActionAuthenticatorMixin.PUBLIC_OPERATIONS
+    assert {"AWSCognitoIdentityProviderService.RespondToAuthChallenge",
+            "AWSCognitoIdentityService.GetCredentialsForIdentity"} <= set(public)
+    assert "AWSCognitoIdentityService.CreateIdentityPool" not in public
+    assert len(public) == len(set(public))  # installing twice adds nothing
+
+
+@pytest.mark.parametrize("target, code, status", [("AWSCognitoIdentityService.CreateIdentityPool",
+                                                   "AccessDeniedException", 400), (None, "AccessDenied", 403)])
+def test_a_refusal_of_a_json_request_is_answered_in_json(target, code, status):
+    from moto.core.exceptions import AccessDeniedError
+
+    from wildrydes_nb.sandbox.authorization import _authorize_in_json_where_asked_in_json
+
+    def moto_refuses(request, resource):
+        raise AccessDeniedError(user_arn="arn:aws:iam::123456789012:user/learner", action="cognito-identity:X")
+
+    request = type("Request", (), {"headers": {"X-Amz-Target": target} if target else {}})()
+    with pytest.raises(Exception) as refused:
+        _authorize_in_json_where_asked_in_json(moto_refuses)(request)
+    assert (refused.value.error_type, refused.value.code) == (code, status)
+    if target:
+        assert json.loads(refused.value.description) == {
+            "__type": code, "message": "User: arn:aws:iam::123456789012:user/learner is not authorized to "
+                                       "perform: cognito-identity:X"}

@@ -50,6 +50,7 @@ def install() -> None:
     from moto.sts.models import STSBackend
     from moto.sts.responses import TokenResponse
 
+    from . import authorization
     from .cognitoidentity.models import (
         CognitoIdentityBackendExtension,
         CognitoIdentityPoolExtension,
@@ -69,6 +70,7 @@ def install() -> None:
     _extend(STSBackend, STSBackendExtension)
     _extend(TokenResponse, TokenResponseExtension)
     moto_user_pools.jwk = SharedKeyImport(moto_user_pools.jwk)
+    authorization.install()
     _read_moto_folders_once()
     _installed = True
 

@@ -316,7 +316,8 @@ def assert_one_clear_refusal(code: int, out: str, err: str, action: str) -> None
     assert "Traceback" not in out + err
     errors = [line for line in err.splitlines() if line]
     assert len(errors) == 1 and errors[0].startswith("error: permissions: access denied while trying to ")
-    assert f"is not authorized to perform: {action}" in errors[0] and "Fix: " in errors[0]
+    assert f"AWS refused {action}" in errors[0]  # AWS's refused action, and the statement that allows it
+    assert f'"Action": "{action}"' in errors[0].split("Fix: ", 1)[1]
 
 
 @pytest.mark.slow

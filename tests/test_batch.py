@@ -369,8 +369,9 @@ def _descendants_once_started(runner, run_folder, learners, within=60):
             assert time.monotonic() < deadline, "the learners' kernels did not start"
             time.sleep(0.2)
         procs = psutil.Process(runner.pid).children(recursive=True)
-        kernels = [p for p in procs if "ipykernel" in " ".join(p.cmdline())]
-        assert len(kernels) == len(learners), [p.cmdline() for p in procs]
+        # Each learner's one child is its kernel (forked from it: headless.ForkedKernelProvisioner).
+        kernels = [kernel for learner in psutil.Process(runner.pid).children() for kernel in learner.children()]
+        assert len(kernels) == len(learners), [(p.pid, p.ppid(), p.cmdline()) for p in procs]
     except BaseException:
         _left_behind(psutil.Process(runner.pid).children(recursive=True) if runner.poll() is None else [], 0)
         runner.kill()

@@ -156,6 +156,15 @@ def new_session(**kwargs) -> boto3.Session:
     return boto3.Session(botocore_session=_core_session(kwargs.get("profile_name")), **kwargs)
 
 
+def warm_models(services) -> None:
+    """Read the service models and endpoint rules of ``services`` into this process's shared
+    loader (no AWS call): processes forked from this one then make their clients without parsing
+    them again (about 0.3 s of JSON per process)."""
+    session = new_session(region_name="us-east-1", aws_access_key_id="warm", aws_secret_access_key="warm")
+    for service in services:
+        session.client(service, endpoint_url="http://127.0.0.1:9").exceptions  # noqa: B018 - made now
+
+
 @functools.lru_cache(maxsize=None)
 def service_model(service: str):
     """botocore's model of ``service`` (read once per process)."""

@@ -87,7 +87,8 @@ def _run_notebook(learner: Learner, folder: Path, notebook: Path) -> tuple[Outco
                       # an account's IAM restrictions, only when the roster gives them
                       **{name: value for name, value in (("permissions_boundary", learner.permissions_boundary),
                                                          ("role_path", learner.role_path)) if value}},
-                     request_save_on_cell_execute=False)  # one write at the end: the run is not watched live
+                     request_save_on_cell_execute=False,  # one write at the end: the run is not watched live
+                     forked=True)  # the kernel forked from this process, which the runner warmed (_preload)
         outcome.status = "pass"
     except PapermillExecutionError as err:
         # The package's own errors are messages for the learner: their class name is not part of them.
@@ -177,12 +178,22 @@ def _what_was_left(folder: Path, learner: Learner, outcome: Outcome, mode: str) 
     return outcome
 
 
+_exporter = None  # nbconvert's HTML exporter, made (and warmed) once by the runner: its learners share it
+
+
+def _html_exporter():
+    global _exporter
+    if _exporter is None:
+        from nbconvert import HTMLExporter
+
+        _exporter = HTMLExporter()
+    return _exporter
+
+
 def _rendered_notebook(executed: Path, learner: str) -> str:
     """The executed notebook as a web page beside it (relative link), or ``""`` if it cannot be."""
     try:
-        from nbconvert import HTMLExporter
-
-        page, _ = HTMLExporter().from_filename(str(executed))
+        page, _ = _html_exporter().from_filename(str(executed))
         executed.with_suffix(".html").write_text(page, encoding="utf-8")
     except Exception:  # noqa: BLE001 - a learner's feedback must not fail for its rendering
         return ""
@@ -392,7 +403,11 @@ def _preload(verify_only: bool) -> None:
         import papermill  # noqa: F401
         import papermill.engines  # noqa: F401
 
-        from . import headless  # noqa: F401
+        from . import headless
+
+        headless.preload()  # what each learner's kernel imports: the kernels are forked from the learners
+        # The first page costs half a second more (templates compiled, lexers loaded): paid here, once.
+        _html_exporter().from_filename(str(NOTEBOOK))
 
 
 def _kill_group(proc) -> None:

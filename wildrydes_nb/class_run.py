@@ -23,8 +23,17 @@ def environment(backoff_folder: Path, snapshot: Path | None) -> dict[str, str | 
             "PYTHONSTARTUP": str(STARTUP_FILE)}
 
 
+_joined = False
+
+
 def join() -> None:
-    """Register this process's class-run hooks from its environment (nothing outside a class run)."""
+    """Register this process's class-run hooks from its environment (nothing outside a class run).
+    Once per process: a kernel forked from its learner (headless.py) has them already, and its
+    PYTHONSTARTUP asks again."""
+    global _joined
+    if _joined:
+        return
+    _joined = True
     from . import aws, backoff, listing, ownership
 
     ownership.set_maker("class set-up run")  # what it creates is the tool's work, and is graded so

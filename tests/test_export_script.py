@@ -95,3 +95,19 @@ def test_verify_json_carries_the_calls_redacted(args, session, iam_delay, capsys
     assert set(operations[1:3]) == {"DescribeIdentityPool", "GetIdentityPoolRoles"}
     assert "GetCredentialsForIdentity" in operations
     assert "eyJ" not in out and "SecretKey" not in json.dumps([c["answer"] for c in report["calls"]])
+
+
+@pytest.mark.slow
+def test_the_exported_script_honours_a_role_path_and_a_boundary(args, sandbox, session, iam_delay, tmp_path, capsys):
+    iam_delay(0)
+    session.client("iam").create_policy(PolicyName="WorkshopBoundary", PolicyDocument=(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'))
+    boundary = "arn:aws:iam::123456789012:policy/WorkshopBoundary"
+    assert cli.main(["identity-pool", "--plan", "--format", "sh", *args, "--role-path", "/workshop/",
+                     "--permissions-boundary", boundary]) == 0
+    script = tmp_path / "identity-pool.sh"
+    script.write_text(capsys.readouterr().out)
+    ran = run_script(script, sandbox)
+    assert ran.returncode == 0, ran.stderr
+    role = session.client("iam").get_role(RoleName="Cognito_wildrydes_identity_poolAuth_Role")["Role"]
+    assert role["Path"] == "/workshop/" and role["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary

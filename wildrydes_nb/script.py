@@ -76,7 +76,7 @@ def shell_script(plan: Plan) -> str:
         "",
     ]
     for number, kind in enumerate(kinds, start=3):
-        lines += _role_part(number, kind, step.region)
+        lines += _role_part(number, kind, step)
     attach = " ".join(f"{kind}=\"${_KIND_VARIABLE[kind]}_ROLE_ARN\"" for kind in kinds)
     lines += [
         f"# {3 + len(kinds)}. Attach the role(s) to the pool: Cognito hands out credentials of the role of each kind.",
@@ -94,8 +94,12 @@ def _providers(step) -> str:
     return shlex.quote(json.dumps(desired_providers(step)))
 
 
-def _role_part(number: int, kind: str, region: str) -> list[str]:
-    var = _KIND_VARIABLE[kind]
+def _role_part(number: int, kind: str, step) -> list[str]:
+    var, region = _KIND_VARIABLE[kind], step.region
+    # An account's IAM restrictions (--permissions-boundary, --role-path), as the step honours them.
+    restrictions = ([f"        --path {shlex.quote(step.role_path)} \\"] if step.role_path != "/" else []) + (
+        [f"        --permissions-boundary {shlex.quote(step.permissions_boundary)} \\"]
+        if step.permissions_boundary else [])
     policy = json.dumps(roles.trust_policy("__POOL_ID__", kind, region), indent=2).replace("__POOL_ID__", "$POOL_ID")
     principal = roles.cognito_principal(region)
     return [
@@ -128,6 +132,7 @@ def _role_part(number: int, kind: str, region: str) -> list[str]:
         f"    {var}_ROLE_ARN=$(aws iam create-role --role-name \"${var}_ROLE_NAME\" \\",
         f"        --assume-role-policy-document \"file://${var}_TRUST_POLICY\" \\",
         f"        --description \"Cognito identity pool $POOL_ID, {kind} identities\" \\",
+        *restrictions,
         "        --tags Key=managed-by,Value=wildrydes-nb \\",
         "        --query Role.Arn --output text)",
         f"    echo \"created the role ${var}_ROLE_ARN\"",

@@ -185,3 +185,15 @@ def page(browser, jupyterlab, request):
         tab.screenshot(path=ARTIFACTS / f"{request.node.name}-failed.png")
     context.close()
     jupyterlab.fresh()
+
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe-core's script, installed from tests/browser/package-lock.json by `make test-browser` (npm ci)."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: the accessibility test injects axe-core into the page. Run `make test-browser` "
+                    "(it runs `npm ci --prefix tests/browser`).", pytrace=False)
+    return AXE

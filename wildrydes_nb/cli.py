@@ -152,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-proof", dest="proof", action="store_false",
                    help="skip the sign-in proof (it creates and deletes a test user)")
 
+    p = sub.add_parser("check-pool", help="for a pool made in the console: find yours (changes nothing in AWS), "
+                                          "save its id to the scratchpad if it is linked to your user pool and app "
+                                          "client, then verify it; exit status as verify's")
+    _add_common(p)
+    p.add_argument("--no-proof", dest="proof", action="store_false",
+                   help="skip the sign-in proof (it creates and deletes a test user)")
+
     p = sub.add_parser("cleanup", help="delete the identity pool, its roles and leftover test users")
     _add_common(p, identity_pool_id=True)
     p.add_argument("--delete-user-pool", action="store_true", help="delete the user pool too")
@@ -423,6 +430,16 @@ def cmd_verify(args) -> int:
     return 0 if report.ok else EXIT_FAILED
 
 
+def cmd_check_pool(args) -> int:
+    from . import steps
+
+    found = steps.check_my_pool(_given(args), scratchpad=_scratchpad(args), profile=args.profile, proof=args.proof,
+                                progress=_waiting_printer())
+    print(found.note)
+    print(found.report.to_text())
+    return 0 if found.report.ok else EXIT_FAILED
+
+
 def _waiting_printer(every: float = 5.0):
     """A verify ``progress`` that shows waits on stderr: one live line on a terminal, else a
     line every ``every`` seconds (stdout stays the report)."""
@@ -551,7 +568,7 @@ def _now() -> str:
 
 
 _COMMANDS = {"sandbox": cmd_sandbox, "user-pool": cmd_user_pool, "identity-pool": cmd_identity_pool,
-             "verify": cmd_verify, "cleanup": cmd_cleanup, "scratchpad": cmd_scratchpad, "batch": cmd_batch,
+             "verify": cmd_verify, "check-pool": cmd_check_pool, "cleanup": cmd_cleanup, "scratchpad": cmd_scratchpad, "batch": cmd_batch,
              "grade": cmd_batch,
              "demo": cmd_demo, "lab": cmd_lab}
 

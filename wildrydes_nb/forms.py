@@ -732,11 +732,13 @@ class VerifyForm(Form):
                                       layout={"width": "auto"},
                                       description="Sign-in proof (creates a test user, then deletes it)")
         self.verify_button = self._button("Verify", self.verify, "primary")
+        # For a learner who made the pool in the console: find it, save its id, verify.
+        self.check_pool_button = self._button("Check my pool (made in the console)", self.check_my_pool)
         self.report = None
         # The checklist belongs to the identity form's values: it is cleared when they change.
         for widget in (*identity_form.fields.values(), identity_form.allow_unauthenticated, self.proof):
             widget.observe(self._inputs_changed, names="value")
-        self._layout(self.proof, widgets.HBox([self.verify_button]))
+        self._layout(self.proof, widgets.HBox([self.verify_button, self.check_pool_button]))
 
     def _inputs(self) -> dict:
         return {**self.identity_form._inputs(), "proof": self.proof.value}
@@ -744,6 +746,9 @@ class VerifyForm(Form):
     def _mark_stale(self) -> None:
         self.report = None
         super()._mark_stale()
+
+    def _progress(self, _stage, state, detail) -> None:
+        self.status.show(render.status(state, detail))
 
     @_shows_errors
     def verify(self):
@@ -754,10 +759,29 @@ class VerifyForm(Form):
         step = self.identity_form.checked_input()
         with self._sending(self._session(step.region)):
             self.report = steps.verify(self.identity_form.given(), scratchpad=self.scratchpad, profile=self.profile,
-                                       proof=self.proof.value, session_for=self._session,
-                                       progress=lambda _stage, state, detail: self.status.show(
-                                           render.status(state, detail)))
+                                       proof=self.proof.value, session_for=self._session, progress=self._progress)
         self.output.show(render.report(self.report))
+        return self._verdict(step)
+
+    @_shows_errors
+    def check_my_pool(self):
+        """Find the pool made in the console (changes nothing in AWS), save its id when it is provably the
+        learner's, then run the checklist; raise when a check does not pass."""
+        self.output.clear()
+        self.report = None
+        self._running("Looking for your identity pool…")
+        step = self.identity_form.checked_input()
+        with self._sending(self._session(step.region)):
+            found = steps.check_my_pool(self.identity_form.given(), scratchpad=self.scratchpad, profile=self.profile,
+                                        proof=self.proof.value, session_for=self._session, progress=self._progress)
+        self.report = found.report
+        shown = render.report(self.report)
+        note = render.status("done" if found.saved else "warning", found.note)
+        self.output.show(render.Rendered(f"<p>{note.html}</p>{shown.html}", f"{note.text}\n{shown.text}"))
+        return self._verdict(step)
+
+    def _verdict(self, step):
+        """The status line for :attr:`report`; raises when a check failed."""
         if not self.report.ok:
             failed = [c for c in self.report.checks if c.status == FAIL]
             raise VerificationError(f"{len(failed)} verification check(s) did not pass: "

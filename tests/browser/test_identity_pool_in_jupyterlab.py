@@ -316,3 +316,25 @@ def test_the_forms_fit_a_laptops_width_and_two_notebooks_side_by_side(page, jupy
             assert overflow <= 1, (width, overflow)  # no sideways scrolling: everything wraps
         snap(identity, artifacts, f"identity-pool-form-{width}px")
         snap(check, artifacts, f"verify-checklist-{width}px")
+
+
+def test_a_pool_made_in_the_console_is_found_saved_and_verified_by_check_my_pool(page, jupyterlab, expect, artifacts,
+                                                                               session, console_account):
+    # After 01 the scratchpad holds the user pool and app client; the pool was made in today's console.
+    Scratchpad(jupyterlab.scratchpad).update(region=REGION, user_pool_id=console_account.user_pool_id,
+                                             app_client_id=console_account.app_client_id)
+    _identity, check = open_and_run_all(page, jupyterlab, expect)
+    check.get_by_role("checkbox", name="Sign-in proof (creates a test user, then deletes it)").uncheck()
+    check.get_by_role("button", name="Check my pool (made in the console)").click()
+    expect(check).to_contain_text(f"Found your identity pool {console_account.identity_pool_id}",
+                                  timeout=ACTION_TIMEOUT)
+    expect(check).to_contain_text(re.compile(r"All \d+ checks passed"))
+    expect(check.get_by_text("✘")).to_have_count(0)
+    # Saved: the views below follow the scratchpad, with no cell run again.
+    id_view = page.locator(".jp-OutputArea-output").filter(has_text="Copy it as shown")
+    expect(id_view.locator("code")).to_have_text(console_account.identity_pool_id, timeout=ACTION_TIMEOUT)
+    assert Scratchpad(jupyterlab.scratchpad).get("identity_pool_id") == console_account.identity_pool_id
+    snap(check, artifacts, "check-my-pool-console")
+    # Nothing was changed in AWS: the console's role is still the one attached.
+    roles = session.client("cognito-identity").get_identity_pool_roles(IdentityPoolId=console_account.identity_pool_id)
+    assert roles["Roles"] == {"authenticated": console_account.authenticated_role_arn}

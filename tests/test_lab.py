@@ -75,16 +75,22 @@ def test_the_learners_copy_is_never_overwritten_and_a_newer_version_is_named(tmp
         lab.prepare_working_copy(shipped, shipped)
 
 
-def test_a_saved_form_is_stored_as_a_note_on_how_to_bring_it_back():
+def test_a_saved_form_keeps_its_view_and_a_note_on_how_to_bring_it_back():
     view = {"output_type": "display_data", "metadata": {},
             "data": {lab.WIDGET_VIEW: {"model_id": "abc"}, "text/plain": "Create the identity pool (a form)"}}
     text = {"output_type": "stream", "name": "stdout", "text": "kept"}
     model = {"type": "notebook", "content": {"metadata": {"widgets": {"state": {}}},
-                                             "cells": [{"cell_type": "code", "outputs": [view, text]}]}}
+                                             "cells": [{"cell_type": "code", "outputs": [view, text]},
+                                                       {"cell_type": "markdown", "source": "prose"}]}}
     lab.pre_save_hook(model=model, path="02_identity_pool.ipynb", contents_manager=None)
     outputs = model["content"]["cells"][0]["outputs"]
-    assert lab.WIDGET_VIEW not in outputs[0]["data"] and outputs[0]["data"]["text/plain"] == lab.RESTORE_NOTE
-    assert outputs[1] == text and "widgets" not in model["content"]["metadata"]
+    # The view (drawn again while its kernel runs), then the note (shown when it cannot be).
+    assert outputs[0]["data"] == {lab.WIDGET_VIEW: {"model_id": "abc"}}
+    assert outputs[1]["data"] == {"text/plain": lab.RESTORE_NOTE, "text/html": lab.NOTE_HTML}
+    assert outputs[2] == text and "widgets" not in model["content"]["metadata"]
+    assert "outputs" not in model["content"]["cells"][1]
+    lab.pre_save_hook(model=model, path="02_identity_pool.ipynb")  # an autosave later: still one note
+    assert model["content"]["cells"][0]["outputs"] == outputs
     lab.pre_save_hook(model={"type": "file", "content": "x"}, path="a.txt")  # other files untouched
 
 

@@ -115,7 +115,8 @@ class LiveView:
         self._redraw()
 
     def _redraw(self, _change=None) -> None:
-        self.view.show(self._live(self.state.values))
+        live = self._live(self.state.values)
+        self.view.show(render.Rendered(live.html + render.STOPPED_HTML, live.text))
 
     @property
     def text(self) -> str:
@@ -188,7 +189,7 @@ class Form:
         display(self)
 
     def _layout(self, *rows: widgets.Widget) -> None:
-        self._rows = [widgets.HTML(f"<h3>{self.title}</h3>"), *rows]
+        self._rows = [widgets.HTML(f"<h3>{self.title}</h3>{render.STOPPED_HTML}"), *rows]
         self.widget = widgets.VBox([*self._rows, *self.views])
 
     def add_view(self, view: widgets.Widget) -> None:

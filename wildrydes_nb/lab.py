@@ -29,6 +29,20 @@ WORKBOOK_ENV_VAR = "WILDRYDES_WORKBOOK"
 MANIFEST = ".wildrydes-workbook.json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 RESTORE_NOTE = "The form was here: run the notebook's cells (Run → Run All Cells) to bring it back."
+# The note is an output of its own, after the form's view, marked so that a later save replaces it.
+NOTE_MARK = {"wildrydes-nb": "restore-note"}
+# While the kernel that made the form still runs (a reload of the page), ipywidgets 8 draws the form
+# again from the kernel, and the note hides itself. Without that kernel, ipywidgets cannot draw it
+# ("Error displaying widget: model not found"): that message hides itself, and the note shows.
+# JupyterLab and Jupyter Notebook 7 share these classes; styles apply in a trusted notebook (one the
+# learner saved). Elsewhere (an export, GitHub) the view is not drawn and the note shows.
+# A drawn view is a ".jupyter-widgets" element in the output; one not drawn (yet) is the output
+# itself holding only ipywidgets' words ("Loading widget...", "... model not found"), no element.
+_NOTE_STYLE = (".jp-OutputArea:has(> .jp-OutputArea-child > .jp-OutputArea-output > .jupyter-widgets) "
+               ".wildrydes-restore-note{display:none}"
+               ".jp-OutputArea:has(.wildrydes-restore-note) .jp-OutputArea-output:not(:has(*)){display:none}")
+NOTE_HTML = (f"<style>{_NOTE_STYLE}</style>"
+             f'<p class="wildrydes-restore-note"><i>{RESTORE_NOTE}</i></p>')
 # Settings JupyterLab applies over the learner's own: no pop-up asking to fetch news online.
 LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
                                                                  "checkForUpdates": False}}
@@ -131,18 +145,30 @@ def _unpaired(notebook: bytes) -> bytes:
 
 
 def pre_save_hook(model: dict, path: str = "", contents_manager=None, **_) -> None:
-    """JupyterLab's pre-save hook: store a note instead of each form's widget view.
+    """JupyterLab's pre-save hook: store a note after each form's widget view.
 
-    A widget lives in the kernel: a saved view of it cannot come back when the notebook is
-    reopened (JupyterLab then says "model not found"). The note says how to bring it back.
+    A widget lives in its kernel. Reopened while that kernel runs (a reload), the view is drawn
+    again from it; reopened without it, the view cannot come back, and the note says how to bring
+    it back (:data:`NOTE_HTML`). No widget state is saved: a form drawn from it would look alive
+    and do nothing.
     """
     if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
         return
+    note = {"output_type": "display_data", "metadata": dict(NOTE_MARK),
+            "data": {"text/plain": RESTORE_NOTE, "text/html": NOTE_HTML}}
     for cell in model["content"].get("cells", []):
+        outputs = []
         for output in cell.get("outputs", []):
+            if output.get("metadata") == NOTE_MARK:
+                continue  # a note of an earlier save: made anew below
             data = output.get("data", {})
             if WIDGET_VIEW in data:
-                output["data"] = {"text/plain": RESTORE_NOTE, "text/html": f"<p><i>{RESTORE_NOTE}</i></p>"}
+                # The view only: its text fallback would say the same as the note, twice.
+                outputs += [{**output, "data": {WIDGET_VIEW: data[WIDGET_VIEW]}}, dict(note)]
+            else:
+                outputs.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = outputs
     model["content"].get("metadata", {}).pop("widgets", None)
 
 

@@ -64,6 +64,15 @@ def _table(rows: list[tuple[str, str]]) -> str:
     return f"<table>{body}</table>"
 
 
+STOPPED = ("The kernel behind this stopped or restarted: it is no longer live, and its buttons do nothing. "
+           "Run the notebook's cells again (Run → Run All Cells) to bring it back.")
+# ipywidgets 8 marks every view whose kernel went away (a restart) "jupyter-widgets-disconnected";
+# only then is this note shown. An HTML widget applies a <style> it holds (a <script> never runs).
+STOPPED_HTML = ('<style>.wildrydes-stopped{display:none}.jupyter-widgets-disconnected .wildrydes-stopped'
+                '{display:block}</style><p class="wildrydes-stopped" role="alert">'
+                f'{_mark("warning")} {_e(STOPPED)}</p>')
+
+
 def status(state: str, message: str) -> Rendered:
     """One status line: a mark for ``state`` (running, done, failed, ...) and a message."""
     return Rendered(f"{_mark(state)} {_e(message)}", scrub(f"[{state}] {message}"))

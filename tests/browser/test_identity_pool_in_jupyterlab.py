@@ -188,27 +188,64 @@ def test_try_it_yourself_says_what_aws_answered_for_a_pool_deleted_since_it_was_
     viewport(page, page.get_by_role("heading", name="Try it yourself"), artifacts, "try-it-yourself-pool-gone")
 
 
-def test_saving_writes_the_learners_copy_and_reopening_says_how_to_bring_the_form_back(
+def test_saving_writes_the_learners_copy_a_reload_brings_the_forms_back_and_a_restart_says_so(
         page, jupyterlab, expect, artifacts, workshop_account):
     import subprocess
 
-    from wildrydes_nb import NOTEBOOKS_DIR, lab
+    from wildrydes_nb import NOTEBOOKS_DIR, lab, render
 
+    Scratchpad(jupyterlab.scratchpad).update(**workshop_account.scratchpad_values())
     open_and_run_all(page, jupyterlab, expect)
+    expect(page.get_by_text("Identity Pool ID: ")).to_have_count(0)  # no pool yet: the live views drew
     page.keyboard.press("Control+s")
     saved = jupyterlab.root / NOTEBOOK
     expect(page.locator(".jp-mod-dirty")).to_have_count(0, timeout=ACTION_TIMEOUT)  # JupyterLab says saved
     text = saved.read_text()
-    assert lab.RESTORE_NOTE in text and lab.WIDGET_VIEW not in text
+    assert text.count(lab.RESTORE_NOTE) >= 5 and lab.WIDGET_VIEW in text  # 2 forms and 3 live views
     # The checkout's notebooks are untouched.
     status = subprocess.run(["git", "status", "--porcelain", "--", str(NOTEBOOKS_DIR)], capture_output=True,
                             text=True, cwd=NOTEBOOKS_DIR, check=True).stdout
     assert status == ""
+
+    # A reload while the kernel runs: the forms come back from it, live, and the notes stay hidden.
     page.reload()
-    note = page.get_by_text(lab.RESTORE_NOTE).first
-    expect(note).to_be_visible(timeout=RUN_TIMEOUT)
-    expect(page.get_by_text("Error displaying widget")).to_have_count(0)
-    note.scroll_into_view_if_needed()
+    identity = form_output(page, "Create the identity pool")
+    expect(identity).to_be_visible(timeout=RUN_TIMEOUT)
+    expect(form_output(page, "Verify the identity pool")).to_be_visible(timeout=RUN_TIMEOUT)
+    expect(page.get_by_text(lab.RESTORE_NOTE)).to_have_count(5)
+    for note in page.get_by_text(lab.RESTORE_NOTE).all():
+        expect(note).to_be_hidden()
+    identity.get_by_role("button", name="Preview").click()
+    expect(identity).to_contain_text("Preview ready", timeout=ACTION_TIMEOUT)  # the kernel answered
+    stopped = page.get_by_text(render.STOPPED)
+    for note in stopped.all():
+        expect(note).to_be_hidden()
+    identity.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "reloaded-with-the-kernel-running.png")
+
+    # A kernel restart: every form and live view says it is no longer live.
+    page.get_by_role("menuitem", name="Kernel", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Restart Kernel…")).click()
+    page.locator(".jp-Dialog .jp-mod-accept", has_text="Restart").click()
+    expect(identity.get_by_text(render.STOPPED)).to_be_visible(timeout=RUN_TIMEOUT)
+    expect(stopped).to_have_count(5)
+    for note in stopped.all():
+        expect(note).to_be_visible()
+    identity.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "after-a-kernel-restart.png")
+
+    # Reopened without the kernel that made the forms: the saved note, not "model not found".
+    page.reload()
+    notes = page.get_by_text(lab.RESTORE_NOTE)
+    expect(notes.first).to_be_visible(timeout=RUN_TIMEOUT)
+    expect(notes).to_have_count(5)
+    for note in notes.all():
+        expect(note).to_be_visible()
+    for words in ("Loading widget", "Error displaying widget"):  # ipywidgets' own words are hidden
+        for shown in page.get_by_text(words).all():
+            expect(shown).to_be_hidden()
+    expect(page.locator("h3", has_text="Create the identity pool")).to_have_count(0)
+    notes.first.scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "reopened-after-save.png")
 
 

@@ -34,7 +34,7 @@ from IPython.display import display
 
 from . import account, apply, calls, cleanup, identity_pool, inputs, render, resolve, state, steps, user_pool
 from .aws import make_session
-from .errors import InputError, RelinkError, VerificationError, WildrydesError
+from .errors import InputError, NoFrontEndError, RelinkError, VerificationError, WildrydesError
 from .fields import FIELDS, LABELS
 from .redaction import looks_secret
 from .report import CHANGES_MIME, FAIL, NOT_PROVEN, NOT_RUN
@@ -52,6 +52,24 @@ _BUTTON_COLOURS = {"warning": render.AMBER}
 
 UNAUTHENTICATED_WARNING = ("The workshop leaves this off: with it on, anyone who opens the web app, signed in or "
                            "not, gets AWS credentials from this pool (through an unauthenticated role).")
+
+
+def clickable() -> bool:
+    """Whether the cell running now was sent by a front-end in which a learner can click.
+
+    Jupyter's messaging protocol has every execute_request say whether its sender can answer
+    input() (``allow_stdin``). JupyterLab, Jupyter Notebook 7 and VS Code send True: someone is
+    there. nbclient (under nbconvert --execute and papermill) and nbval send False: no one is
+    there to type, or to click a button. Outside a kernel (plain Python, IPython) no one clicks either.
+    """
+    try:
+        from IPython import get_ipython
+
+        kernel = getattr(get_ipython(), "kernel", None)
+        request = kernel.get_parent() if kernel is not None else None
+    except Exception:  # noqa: BLE001 - an unknown shell: no front-end we know of
+        return False
+    return bool(((request or {}).get("content") or {}).get("allow_stdin"))
 
 
 def _resolve(given: dict, saved: dict, profile: str | None, names: tuple[str, ...]) -> resolve.Resolved:
@@ -179,14 +197,25 @@ class Form:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         # What a reader without widgets sees (a headless run's output, an export): it says that a
         # form submits nothing by itself.
-        bundle["text/plain"] = (f"{self.title} (a form: open the notebook in JupyterLab to use it; without a click "
-                                "it submits nothing, and a headless run submits it only with auto_submit=True)")
+        bundle["text/plain"] = (f"{self.title} (a form: run the notebook's cells in JupyterLab or Jupyter Notebook "
+                                "to use it; without a click it submits nothing, and a headless run submits it only "
+                                "with auto_submit=True)")
         return bundle
 
-    def show(self) -> None:
-        """Display the form in the notebook; from now on it follows changes other notebooks make."""
+    def show(self, auto_submit: bool = False) -> None:
+        """Display the form in the notebook; from now on it follows changes other notebooks make.
+
+        Where no one can click it (:func:`clickable`) and ``auto_submit`` is not given, the run
+        would create and check nothing yet pass: that is a :class:`NoFrontEndError`, which fails it.
+        """
         self.state.watch()
         display(self)
+        if not inputs.parse_bool(auto_submit, "auto_submit") and not clickable():
+            raise NoFrontEndError(
+                f"'{self.title}' is a form, and this run has no front-end to click it in (nbconvert --execute, "
+                "papermill, nbval): it would create and check nothing.",
+                fix="Run the notebook with auto_submit=True (papermill -p auto_submit True; for nbconvert, set "
+                    "auto_submit = True in the parameters cell), or open it in JupyterLab and run its cells.")
 
     def _layout(self, *rows: widgets.Widget) -> None:
         self._rows = [widgets.HTML(f"<h3>{self.title}</h3>{render.STOPPED_HTML}"), *rows]

@@ -113,7 +113,7 @@ def prepare_working_copy(folder: Path | None = None, shipped: Path | None = None
                 # Missing, or an empty or broken file no copy of ours left (a full disk): copied anew,
                 # through a temporary file, so that a failed write never leaves a broken notebook.
                 tmp = target.with_name(f".{target.name}.tmp")
-                tmp.write_bytes(_unpaired(original))
+                tmp.write_bytes(original)
                 tmp.replace(target)
                 manifest[name] = digest
                 copy.copied.append(name)
@@ -134,14 +134,6 @@ def _readable_notebook(path: Path) -> bool:
         return isinstance(json.loads(path.read_text(encoding="utf-8")).get("cells"), list)
     except (OSError, ValueError, AttributeError):
         return False
-
-
-def _unpaired(notebook: bytes) -> bytes:
-    # The shipped notebooks are paired with their Markdown sources; a learner's copy is not, so
-    # saving it writes only the notebook.
-    nb = json.loads(notebook)
-    nb.get("metadata", {}).pop("jupytext", None)
-    return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def pre_save_hook(model: dict, path: str = "", contents_manager=None, **_) -> None:

@@ -21,7 +21,7 @@ class FakeLab:
     def __init__(self, command):
         self.command = command
         self.environ = dict(os.environ)
-        settings = [a.split("=", 1)[1] for a in command if a.startswith("--LabApp.app_settings_dir=")]
+        settings = [a.split("=", 1)[1] for a in command if ".app_settings_dir=" in a]
         self.overrides = json.loads((Path(settings[0]) / "overrides.json").read_text()) if settings else None
         FakeLab.runs.append(self)
 
@@ -53,6 +53,22 @@ def test_lab_opens_the_learners_working_copy_with_this_python(fake_lab, tmp_path
     assert run.overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
     assert run.environ["PYTHONSTARTUP"] == str(lab.KERNEL_STARTUP)
     assert {p.name: p.read_bytes() for p in lab.notebooks_dir().iterdir()} == shipped_before
+
+
+def test_lab_opens_notebook_7_on_the_same_working_copy_with_the_same_save_hook(fake_lab, tmp_path, monkeypatch,
+                                                                              capsys):
+    from wildrydes_nb.cli import EXIT_INPUT, main
+
+    assert main(["lab", "--notebook", "--port", "8898"]) == 0
+    (run,) = fake_lab.runs
+    assert run.command[:3] == [sys.executable, "-m", "notebook"]
+    assert f"--ServerApp.root_dir={tmp_path / 'workbook'}" in run.command
+    assert "--ContentsManager.pre_save_hook=wildrydes_nb.lab.pre_save_hook" in run.command
+    assert any(a.startswith("--JupyterNotebookApp.app_settings_dir=") for a in run.command)
+    assert run.overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    monkeypatch.setattr(lab.importlib_util, "find_spec", lambda name: None)  # not installed: one clear line
+    assert main(["lab", "--notebook"]) == EXIT_INPUT
+    assert "notebook is not installed" in capsys.readouterr().err and len(fake_lab.runs) == 1
 
 
 def test_the_learners_copy_is_never_overwritten_and_a_newer_version_is_named(tmp_path):

@@ -206,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--working-copy", metavar="DIR",
                    help="your own folder of the workbook's notebooks, made from notebooks/ when missing, "
                         "never overwritten (default: $WILDRYDES_WORKBOOK or ~/wildrydes-workbook)")
+    p.add_argument("--notebook", dest="front_end", action="store_const", const="notebook", default="jupyterlab",
+                   help="open Jupyter Notebook 7 instead of JupyterLab (pip install 'notebook>=7')")
     _add_iam_delay(p)
     p.add_argument("lab_args", nargs=argparse.REMAINDER,
                    help="after '--': arguments for JupyterLab as they are (e.g. -- --allow-root --no-browser)")
@@ -558,7 +560,8 @@ def cmd_lab(args) -> int:
             socket.create_server(("127.0.0.1", args.port)).close()
         except OSError as error:
             raise _port_error(args.port, error, "JupyterLab") from error
-    return run_lab(args.sandbox, args.port, extra, iam_delay=args.iam_delay, working_copy=args.working_copy)
+    return run_lab(args.sandbox, args.port, extra, iam_delay=args.iam_delay, working_copy=args.working_copy,
+                   front_end=args.front_end)
 
 
 def _now() -> str:

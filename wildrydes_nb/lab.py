@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util as importlib_util
 import json
 import os
 import signal
@@ -164,17 +165,23 @@ def pre_save_hook(model: dict, path: str = "", contents_manager=None, **_) -> No
     model["content"].get("metadata", {}).pop("widgets", None)
 
 
-def lab_command(notebook_dir: Path, port: int | None = None, lab_args: Sequence[str] = (),
-                settings_dir: Path | None = None) -> list[str]:
-    """The JupyterLab command line; kernels it starts run this same Python.
+# The front-ends `wildrydes-nb lab` opens: the module that runs it, and its application's name.
+FRONT_ENDS = {"jupyterlab": ("jupyterlab", "LabApp"), "notebook": ("notebook", "JupyterNotebookApp")}
 
-    ``settings_dir`` holds an ``overrides.json`` of settings JupyterLab applies over the
+
+def lab_command(notebook_dir: Path, port: int | None = None, lab_args: Sequence[str] = (),
+                settings_dir: Path | None = None, front_end: str = "jupyterlab") -> list[str]:
+    """The JupyterLab (or, with ``front_end="notebook"``, Jupyter Notebook 7) command line; kernels
+    it starts run this same Python.
+
+    ``settings_dir`` holds an ``overrides.json`` of settings the front-end applies over the
     learner's own (:func:`write_lab_overrides`).
     """
-    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={notebook_dir}",
+    module, app = FRONT_ENDS[front_end]
+    command = [sys.executable, "-m", module, f"--ServerApp.root_dir={notebook_dir}",
                f"--ContentsManager.pre_save_hook={__name__}.pre_save_hook"]
     if settings_dir:
-        command.append(f"--LabApp.app_settings_dir={settings_dir}")
+        command.append(f"--{app}.app_settings_dir={settings_dir}")
     if port:
         command += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
     return command + list(lab_args)
@@ -210,8 +217,10 @@ def _wait(command: list[str]) -> int:
 
 
 def run_lab(sandbox: bool, port: int | None = None, lab_args: Sequence[str] = (), *,
-            iam_delay: float = 0.0, working_copy: Path | None = None) -> int:
+            iam_delay: float = 0.0, working_copy: Path | None = None, front_end: str = "jupyterlab") -> int:
     """Run JupyterLab on the learner's working copy until it stops; returns its exit status.
+
+    ``front_end="notebook"`` runs Jupyter Notebook 7 instead, set up the same way.
 
     The working copy (:func:`prepare_working_copy`) is ``working_copy``, else
     ``$WILDRYDES_WORKBOOK``, else ``~/wildrydes-workbook``. With ``sandbox`` a local AWS
@@ -222,6 +231,9 @@ def run_lab(sandbox: bool, port: int | None = None, lab_args: Sequence[str] = ()
     IAM role unusable, as AWS does. ``lab_args`` go to JupyterLab as they are (e.g.
     ``--no-browser``).
     """
+    if importlib_util.find_spec(FRONT_ENDS[front_end][0]) is None:
+        raise WildrydesError(f"{front_end} is not installed in this Python ({sys.executable}).",
+                             fix="pip install 'notebook>=7,<8' (or the project's extra: pip install -e '.[notebook]').")
     copy = prepare_working_copy(working_copy)
     print(copy.summary(), flush=True)
     with contextlib.ExitStack() as stack:
@@ -239,4 +251,4 @@ def run_lab(sandbox: bool, port: int | None = None, lab_args: Sequence[str] = ()
                 stack.enter_context(patched_environ({SCRATCHPAD_ENV_VAR: str(Path(folder) / "scratchpad.json")}))
             print(f"Local AWS sandbox on {box.endpoint_url} for this JupyterLab session "
                   f"(scratchpad {os.environ[SCRATCHPAD_ENV_VAR]}).", flush=True)
-        return _wait(lab_command(copy.folder, port, lab_args, settings))
+        return _wait(lab_command(copy.folder, port, lab_args, settings, front_end))

@@ -1,5 +1,5 @@
 """A learner who made the identity pool in today's console: "Check my pool" (steps.check_my_pool,
-the form's button, `wildrydes-nb check-pool`) finds it by the one rule, changes nothing in AWS, saves
+the form's button, `wildrydes-nb check-pool`) finds it by the one rule, changes nothing in the pool or IAM, saves
 its id only when it is linked to the learner's user pool and app client, and verifies it."""
 
 import pytest

@@ -152,9 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-proof", dest="proof", action="store_false",
                    help="skip the sign-in proof (it creates and deletes a test user)")
 
-    p = sub.add_parser("check-pool", help="for a pool made in the console: find yours (changes nothing in AWS), "
-                                          "save its id to the scratchpad if it is linked to your user pool and app "
-                                          "client, then verify it; exit status as verify's")
+    p = sub.add_parser("check-pool", help="for a pool made in the console: find yours (changes nothing in the pool "
+                                          "or IAM), save its id to the scratchpad if it is linked to your user pool "
+                                          "and app client, then verify it; exit status as verify's")
     _add_common(p)
     p.add_argument("--no-proof", dest="proof", action="store_false",
                    help="skip the sign-in proof (it creates and deletes a test user)")
@@ -571,7 +571,8 @@ def _now() -> str:
 
 
 _COMMANDS = {"sandbox": cmd_sandbox, "user-pool": cmd_user_pool, "identity-pool": cmd_identity_pool,
-             "verify": cmd_verify, "check-pool": cmd_check_pool, "cleanup": cmd_cleanup, "scratchpad": cmd_scratchpad, "batch": cmd_batch,
+             "verify": cmd_verify, "check-pool": cmd_check_pool, "cleanup": cmd_cleanup, "scratchpad": cmd_scratchpad,
+             "batch": cmd_batch,
              "grade": cmd_batch,
              "demo": cmd_demo, "lab": cmd_lab}
 

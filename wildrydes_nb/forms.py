@@ -795,7 +795,7 @@ class VerifyForm(Form):
 
     @_shows_errors
     def check_my_pool(self):
-        """Find the pool made in the console (changes nothing in AWS), save its id when it is provably the
+        """Find the pool made in the console (changes nothing in the pool or IAM), save its id when it is provably the
         learner's, then run the checklist; raise when a check does not pass."""
         self.output.clear()
         self.report = None

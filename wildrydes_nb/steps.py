@@ -240,7 +240,8 @@ def check_my_pool(given: Mapping[str, object], *, scratchpad=None, profile: str 
                   progress=None, session_for: SessionFor | None = None) -> PoolCheck:
     """Find the learner's identity pool made elsewhere (today's console), save its id, verify it.
 
-    Nothing in AWS is changed. The pool is the one :func:`which_identity_pool` means (the
+    Nothing is changed in the pool or IAM (the sign-in proof, when asked, makes a test user and
+    deletes it, as :func:`verify` does). The pool is the one :func:`which_identity_pool` means (the
     scratchpad's id; else a pool of the step's name linked to, or made for, the learner's user
     pool; never one of that name alone). Its ids are saved to the scratchpad only when the pool is
     linked to the learner's user pool and app client: a pool linked elsewhere is checked, not adopted.

@@ -34,7 +34,8 @@ def axe_violations(page, axe, form) -> list[str]:
         const result = await axe.run(node, {runOnly: {type: 'tag', values: tags}});
         return {checked: result.passes.reduce((n, rule) => n + rule.nodes.length, 0),
                 violations: result.violations.filter(v => ['serious', 'critical'].includes(v.impact))
-                  .flatMap(v => v.nodes.map(n => `${v.id} (${v.impact}): ${n.html.slice(0, 120)} :: ${n.failureSummary}`))};
+                  .flatMap(v => v.nodes.map(n => `${v.id} (${v.impact}): ${n.html.slice(0, 120)} :: `
+                                                  + n.failureSummary))};
     }""", WCAG_A_AA)
     assert found["checked"] > 20, found  # axe really looked at the form
     return found["violations"]

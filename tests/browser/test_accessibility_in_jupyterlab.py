@@ -131,3 +131,32 @@ def test_the_whole_step_can_be_done_with_the_keyboard_alone(page, jupyterlab, ex
     expect(check).to_contain_text(re.compile(r"All \d+ checks passed"), timeout=ACTION_TIMEOUT)
     expect(check).to_contain_text(pool_id)
     check.screenshot(path=artifacts / "verify-by-keyboard.png")
+
+
+def run_all_of(page, jupyterlab, expect, notebook: str, title: str):
+    """Open ``notebook``, run all its cells, and return the output of its form titled ``title``."""
+    page.goto(jupyterlab.url(f"lab/tree/{notebook}"))
+    kernel_status = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\(ipykernel\) \| "))
+    expect(kernel_status).to_have_text(re.compile(r"\| Idle$"), timeout=RUN_TIMEOUT)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    form = form_output(page, title)
+    expect(form).to_be_visible(timeout=RUN_TIMEOUT)
+    return form
+
+
+def test_the_start_and_user_pool_forms_pass_axe_core(page, jupyterlab, expect, session, axe):
+    start = run_all_of(page, jupyterlab, expect, "00_start_here.ipynb", "Where this workbook talks to AWS")
+    start.get_by_role("button", name="Check credentials").click()
+    expect(start).to_contain_text("Credentials work", timeout=ACTION_TIMEOUT)
+    assert axe_violations(page, axe, start) == []  # the profile list, the region, the caller's table
+
+    # Someone else's WildRydes pool: the form lists it and offers its warning button.
+    idp = session.client("cognito-idp")
+    idp.create_user_pool_client(UserPoolId=idp.create_user_pool(PoolName="WildRydes")["UserPool"]["Id"],
+                                ClientName="someone-elses-web-app")
+    form = run_all_of(page, jupyterlab, expect, "01_user_pool.ipynb", "The user pool and app client")
+    form.get_by_role("button", name="Create or reuse WildRydes").click()
+    expect(form.get_by_role("button", name="None of them is mine: create my own")).to_be_visible(
+        timeout=ACTION_TIMEOUT)
+    assert axe_violations(page, axe, form) == []

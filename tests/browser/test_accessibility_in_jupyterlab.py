@@ -72,13 +72,8 @@ def test_the_forms_pass_axe_cores_wcag_2_a_and_aa_rules(page, jupyterlab, expect
 def test_cleanup_forms_delete_button_passes_axe_core(page, jupyterlab, expect, session, user_pool, axe):
     ensure(session, check_step_input(REGION, user_pool.user_pool_id, user_pool.app_client_id),
            scratchpad=Scratchpad(jupyterlab.scratchpad))
-    page.goto(jupyterlab.url("lab/tree/99_cleanup.ipynb"))
-    kernel_status = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\(ipykernel\) \| "))
-    expect(kernel_status).to_have_text(re.compile(r"\| Idle$"), timeout=RUN_TIMEOUT)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    form = form_output(page, "Clean up")
-    form.get_by_role("button", name="Show what will be deleted").click(timeout=RUN_TIMEOUT)
+    form = run_all_of(page, jupyterlab, expect, "99_cleanup.ipynb", "Clean up")
+    form.get_by_role("button", name="Show what will be deleted").click()
     expect(form.get_by_role("button", name="Delete these")).to_be_enabled(timeout=ACTION_TIMEOUT)
     assert axe_violations(page, axe, form) == []
 

@@ -1,15 +1,17 @@
 """Write the workbook's notebooks (notebooks/*.ipynb) from their text sources (notebooks/*.md).
 
-Each notebook's source is a MyST Markdown file paired with it by jupytext: prose is reviewed and
-edited as Markdown, code cells are ```{code-cell}``` blocks. Edit the .md (or the notebook in a
-JupyterLab opened on notebooks/ itself, where jupytext saves both files), then run:
+Each notebook's source is a MyST Markdown file: prose is reviewed and edited as Markdown, code
+cells are ```{code-cell}``` blocks. Edit the .md (or the notebook in a JupyterLab opened on
+notebooks/ itself, where jupytext pairs the two by notebooks/jupytext.toml and saves both), then run:
 
     .venv/bin/python scripts/build_notebooks.py          # write notebooks/*.ipynb, without outputs
     .venv/bin/python scripts/build_notebooks.py --check  # exit 1 if a notebook is not what this writes
     .venv/bin/python scripts/regen_expected.py           # then refresh the tests' expected outputs
 
 A notebook edited and saved in JupyterLab without jupytext: `jupytext --sync notebooks/NAME.ipynb`
-brings the change into its .md first.
+(run in the checkout, where notebooks/jupytext.toml pairs it) brings the change into its .md first.
+
+The shipped notebooks carry no pairing of their own: a copy saved elsewhere writes no Markdown twin.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ sys.path.insert(0, str(ROOT))
 from wildrydes_nb import NOTEBOOKS_DIR, WORKBOOK  # noqa: E402 - the checkout's package
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-PAIRING = {"formats": "ipynb,md:myst"}
 
 
 def source(name: str) -> Path:
@@ -37,8 +38,7 @@ def source(name: str) -> Path:
 def build(name: str) -> nbformat.NotebookNode:
     """The notebook ``name`` as it is shipped: no outputs, stable cell ids, the python3 kernel."""
     nb = jupytext.read(source(name))
-    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"},
-                   "jupytext": dict(PAIRING)}
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
     for number, cell in enumerate(nb.cells, 1):
         cell.id = f"cell-{number:02d}"
         cell.metadata = {"tags": cell.metadata["tags"]} if cell.metadata.get("tags") else {}

@@ -66,7 +66,8 @@ def test_delete_user_pool_false_as_text_keeps_the_user_pool(notebooks, tmp_path,
 
 def test_auto_submit_false_as_text_creates_nothing(notebooks, tmp_path, session, user_pool):
     run, _ = _identity_pool_run(notebooks, tmp_path, user_pool, "-p", "auto_submit", " no ")
-    assert run.exit_code == 0, run.output
+    # Read as False: headless, no one can click the form, so the run fails saying so (and makes nothing).
+    assert run.exit_code != 0 and "NoFrontEndError" in str(run.exception), run.output
     assert find_identity_pools(session, "wildrydes_identity_pool") == []
     assert not [r for r in session.client("iam").list_roles()["Roles"] if r["RoleName"].startswith("Cognito_")]
 

@@ -21,7 +21,7 @@ class FakeLab:
     def __init__(self, command):
         self.command = command
         self.environ = dict(os.environ)
-        settings = [a.split("=", 1)[1] for a in command if a.startswith("--LabApp.app_settings_dir=")]
+        settings = [a.split("=", 1)[1] for a in command if ".app_settings_dir=" in a]
         self.overrides = json.loads((Path(settings[0]) / "overrides.json").read_text()) if settings else None
         FakeLab.runs.append(self)
 
@@ -55,6 +55,22 @@ def test_lab_opens_the_learners_working_copy_with_this_python(fake_lab, tmp_path
     assert {p.name: p.read_bytes() for p in lab.notebooks_dir().iterdir()} == shipped_before
 
 
+def test_lab_opens_notebook_7_on_the_same_working_copy_with_the_same_save_hook(fake_lab, tmp_path, monkeypatch,
+                                                                              capsys):
+    from wildrydes_nb.cli import EXIT_INPUT, main
+
+    assert main(["lab", "--notebook", "--port", "8898"]) == 0
+    (run,) = fake_lab.runs
+    assert run.command[:3] == [sys.executable, "-m", "notebook"]
+    assert f"--ServerApp.root_dir={tmp_path / 'workbook'}" in run.command
+    assert "--ContentsManager.pre_save_hook=wildrydes_nb.lab.pre_save_hook" in run.command
+    assert any(a.startswith("--JupyterNotebookApp.app_settings_dir=") for a in run.command)
+    assert run.overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    monkeypatch.setattr(lab.importlib_util, "find_spec", lambda name: None)  # not installed: one clear line
+    assert main(["lab", "--notebook"]) == EXIT_INPUT
+    assert "notebook is not installed" in capsys.readouterr().err and len(fake_lab.runs) == 1
+
+
 def test_the_learners_copy_is_never_overwritten_and_a_newer_version_is_named(tmp_path):
     shipped = tmp_path / "shipped"
     shipped.mkdir()
@@ -75,16 +91,22 @@ def test_the_learners_copy_is_never_overwritten_and_a_newer_version_is_named(tmp
         lab.prepare_working_copy(shipped, shipped)
 
 
-def test_a_saved_form_is_stored_as_a_note_on_how_to_bring_it_back():
+def test_a_saved_form_keeps_its_view_and_a_note_on_how_to_bring_it_back():
     view = {"output_type": "display_data", "metadata": {},
             "data": {lab.WIDGET_VIEW: {"model_id": "abc"}, "text/plain": "Create the identity pool (a form)"}}
     text = {"output_type": "stream", "name": "stdout", "text": "kept"}
     model = {"type": "notebook", "content": {"metadata": {"widgets": {"state": {}}},
-                                             "cells": [{"cell_type": "code", "outputs": [view, text]}]}}
+                                             "cells": [{"cell_type": "code", "outputs": [view, text]},
+                                                       {"cell_type": "markdown", "source": "prose"}]}}
     lab.pre_save_hook(model=model, path="02_identity_pool.ipynb", contents_manager=None)
     outputs = model["content"]["cells"][0]["outputs"]
-    assert lab.WIDGET_VIEW not in outputs[0]["data"] and outputs[0]["data"]["text/plain"] == lab.RESTORE_NOTE
-    assert outputs[1] == text and "widgets" not in model["content"]["metadata"]
+    # The view (drawn again while its kernel runs), then the note (shown when it cannot be).
+    assert outputs[0]["data"] == {lab.WIDGET_VIEW: {"model_id": "abc"}}
+    assert outputs[1]["data"] == {"text/plain": lab.RESTORE_NOTE, "text/html": lab.NOTE_HTML}
+    assert outputs[2] == text and "widgets" not in model["content"]["metadata"]
+    assert "outputs" not in model["content"]["cells"][1]
+    lab.pre_save_hook(model=model, path="02_identity_pool.ipynb")  # an autosave later: still one note
+    assert model["content"]["cells"][0]["outputs"] == outputs
     lab.pre_save_hook(model={"type": "file", "content": "x"}, path="a.txt")  # other files untouched
 
 

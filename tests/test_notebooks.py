@@ -48,13 +48,23 @@ def test_shipped_notebooks_are_what_the_builder_writes():
 
 
 @pytest.mark.parametrize("name", workbook.NOTEBOOKS)
-def test_each_notebook_is_paired_with_its_markdown_source(name):
+def test_each_notebook_is_its_markdown_source_and_carries_no_pairing_of_its_own(name):
     import jupytext
 
     text = jupytext.read(workbook.SHIPPED_DIR / f"{name}.md")
     shipped = _shipped(name)
-    assert shipped.metadata.jupytext.formats == "ipynb,md:myst"  # JupyterLab saves both files
+    # A copy saved anywhere writes no Markdown twin: the pairing is the folder's, not the notebook's.
+    assert "jupytext" not in shipped.metadata
     assert [(c.cell_type, c.source) for c in text.cells] == [(c.cell_type, c.source) for c in shipped.cells]
+
+
+def test_the_checkouts_notebooks_folder_pairs_its_notebooks_and_a_copy_elsewhere_is_not_paired(tmp_path):
+    from jupytext.config import find_jupytext_configuration_file, load_jupytext_config
+
+    config = load_jupytext_config(str(workbook.SHIPPED_DIR))
+    assert config is not None and config.formats == ["ipynb,md:myst"]  # JupyterLab on notebooks/ saves both
+    (tmp_path / "copy").mkdir()
+    assert find_jupytext_configuration_file(str(tmp_path / "copy")) is None
 
 
 @pytest.mark.parametrize("name", workbook.NOTEBOOKS)
@@ -310,3 +320,42 @@ def test_try_it_yourself_says_what_aws_answered_when_the_saved_pool_or_role_is_g
     assert f"AWS answered ResourceNotFoundException: IdentityPool '{result.identity_pool_id}' not found." in out
     assert "No identity pool: create it with the form above" in out
     assert "No role attached yet" in out and "No authenticated role: run the form above" in out
+
+
+def test_nbconvert_execute_without_auto_submit_fails_and_says_why(session, user_pool, tmp_path):
+    """As a CI job runs a notebook: `jupyter nbconvert --execute`, no parameters. No one can click
+    the form there, so the run must not pass having checked nothing."""
+    import os
+    import subprocess
+    import sys
+
+    pad = tmp_path / "scratchpad.json"
+    env = {**os.environ, "WILDRYDES_SCRATCHPAD": str(pad)}
+    run = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+                          "--output-dir", str(tmp_path), str(IDENTITY_POOL)],
+                         capture_output=True, text=True, env=env, timeout=240)
+    assert run.returncode != 0
+    assert "NoFrontEndError: 'Create the identity pool' is a form, and this run has no front-end" in run.stderr
+    assert "Fix: Run the notebook with auto_submit=True" in run.stderr
+    _nothing_created(session)
+
+
+@pytest.mark.parametrize("allow_stdin, expected", [(True, True), (False, False), (None, False)])
+def test_a_front_end_is_one_whose_requests_allow_input(monkeypatch, allow_stdin, expected):
+    import IPython
+
+    from wildrydes_nb import forms
+
+    content = {} if allow_stdin is None else {"allow_stdin": allow_stdin}
+
+    class Kernel:
+        def get_parent(self):
+            return {"header": {"msg_type": "execute_request"}, "content": content}
+
+    class Shell:
+        kernel = Kernel()
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+    assert forms.clickable() is expected
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)  # plain Python: no one clicks
+    assert forms.clickable() is False

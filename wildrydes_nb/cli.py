@@ -158,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-proof", dest="proof", action="store_false",
                    help="skip the sign-in proof (it creates and deletes a test user)")
 
+    p = sub.add_parser("check-pool", help="for a pool made in the console: find yours (changes nothing in the pool "
+                                          "or IAM), save its id to the scratchpad if it is linked to your user pool "
+                                          "and app client, then verify it; exit status as verify's")
+    _add_common(p)
+    p.add_argument("--no-proof", dest="proof", action="store_false",
+                   help="skip the sign-in proof (it creates and deletes a test user)")
+
     p = sub.add_parser("cleanup", help="delete the identity pool, its roles and leftover test users")
     _add_common(p, identity_pool_id=True)
     p.add_argument("--delete-user-pool", action="store_true", help="delete the user pool too")
@@ -210,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--working-copy", metavar="DIR",
                    help="your own folder of the workbook's notebooks, made from notebooks/ when missing, "
                         "never overwritten (default: $WILDRYDES_WORKBOOK or ~/wildrydes-workbook)")
+    p.add_argument("--notebook", dest="front_end", action="store_const", const="notebook", default="jupyterlab",
+                   help="open Jupyter Notebook 7 instead of JupyterLab (pip install 'notebook>=7')")
     _add_iam_delay(p)
     p.add_argument("lab_args", nargs=argparse.REMAINDER,
                    help="after '--': arguments for JupyterLab as they are (e.g. -- --allow-root --no-browser)")
@@ -439,6 +448,16 @@ def cmd_verify(args) -> int:
     return 0 if report.ok else EXIT_FAILED
 
 
+def cmd_check_pool(args) -> int:
+    from . import steps
+
+    found = steps.check_my_pool(_given(args), scratchpad=_scratchpad(args), profile=args.profile, proof=args.proof,
+                                progress=_waiting_printer())
+    print(found.note)
+    print(found.report.to_text())
+    return 0 if found.report.ok else EXIT_FAILED
+
+
 def _waiting_printer(every: float = 5.0):
     """A verify ``progress`` that shows waits on stderr: one live line on a terminal, else a
     line every ``every`` seconds (stdout stays the report)."""
@@ -566,7 +585,8 @@ def cmd_lab(args) -> int:
             socket.create_server(("127.0.0.1", args.port)).close()
         except OSError as error:
             raise _port_error(args.port, error, "JupyterLab") from error
-    return run_lab(args.sandbox, args.port, extra, iam_delay=args.iam_delay, working_copy=args.working_copy)
+    return run_lab(args.sandbox, args.port, extra, iam_delay=args.iam_delay, working_copy=args.working_copy,
+                   front_end=args.front_end)
 
 
 def _now() -> str:
@@ -576,8 +596,8 @@ def _now() -> str:
 
 
 _COMMANDS = {"sandbox": cmd_sandbox, "user-pool": cmd_user_pool, "identity-pool": cmd_identity_pool,
-             "verify": cmd_verify, "cleanup": cmd_cleanup, "scratchpad": cmd_scratchpad, "batch": cmd_batch,
-             "grade": cmd_batch, "policy": cmd_policy,
+             "verify": cmd_verify, "check-pool": cmd_check_pool, "cleanup": cmd_cleanup, "scratchpad": cmd_scratchpad,
+             "batch": cmd_batch, "grade": cmd_batch, "policy": cmd_policy,
              "demo": cmd_demo, "lab": cmd_lab}
 
 

@@ -43,6 +43,11 @@ class MissingValueError(InputError):
     table, :mod:`.fields`, says where each driver tells the learner to get it)."""
 
 
+class NoFrontEndError(WildrydesError):
+    """A form was shown where no one can click it (a headless run: nbconvert --execute, papermill,
+    nbval) and ``auto_submit`` was not given: the run would create and check nothing, yet pass."""
+
+
 class PrerequisiteError(WildrydesError):
     """Something the step builds on (user pool, app client) is missing or set up wrongly."""
 

@@ -34,7 +34,7 @@ from IPython.display import display
 
 from . import account, apply, calls, cleanup, identity_pool, inputs, render, resolve, state, steps, user_pool
 from .aws import make_session
-from .errors import InputError, RelinkError, VerificationError, WildrydesError
+from .errors import InputError, NoFrontEndError, RelinkError, VerificationError, WildrydesError
 from .fields import FIELDS, LABELS
 from .redaction import looks_secret
 from .report import CHANGES_MIME, FAIL, NOT_PROVEN, NOT_RUN
@@ -45,10 +45,31 @@ _STYLE = {"description_width": "170px"}
 # A field takes the width there is, up to 640 px: it fits a laptop's JupyterLab with the file
 # browser open (about 900 px) and two notebooks side by side (about 590 px) without sideways scrolling.
 _WIDE = {"width": "100%", "max_width": "640px"}
+# JupyterLab's "warning" orange under white text has a contrast of 2.7:1, below WCAG AA's 4.5:1;
+# this amber (render's) has 5.3:1. The other button styles pass as they are.
+_BUTTON_COLOURS = {"warning": render.AMBER}
 
 
 UNAUTHENTICATED_WARNING = ("The workshop leaves this off: with it on, anyone who opens the web app, signed in or "
                            "not, gets AWS credentials from this pool (through an unauthenticated role).")
+
+
+def clickable() -> bool:
+    """Whether the cell running now was sent by a front-end in which a learner can click.
+
+    Jupyter's messaging protocol has every execute_request say whether its sender can answer
+    input() (``allow_stdin``). JupyterLab, Jupyter Notebook 7 and VS Code send True: someone is
+    there. nbclient (under nbconvert --execute and papermill) and nbval send False: no one is
+    there to type, or to click a button. Outside a kernel (plain Python, IPython) no one clicks either.
+    """
+    try:
+        from IPython import get_ipython
+
+        kernel = getattr(get_ipython(), "kernel", None)
+        request = kernel.get_parent() if kernel is not None else None
+    except Exception:  # noqa: BLE001 - an unknown shell: no front-end we know of
+        return False
+    return bool(((request or {}).get("content") or {}).get("allow_stdin"))
 
 
 def _resolve(given: dict, saved: dict, profile: str | None, names: tuple[str, ...]) -> resolve.Resolved:
@@ -112,7 +133,8 @@ class LiveView:
         self._redraw()
 
     def _redraw(self, _change=None) -> None:
-        self.view.show(self._live(self.state.values))
+        live = self._live(self.state.values)
+        self.view.show(render.Rendered(live.html + render.STOPPED_HTML, live.text))
 
     @property
     def text(self) -> str:
@@ -175,17 +197,28 @@ class Form:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         # What a reader without widgets sees (a headless run's output, an export): it says that a
         # form submits nothing by itself.
-        bundle["text/plain"] = (f"{self.title} (a form: open the notebook in JupyterLab to use it; without a click "
-                                "it submits nothing, and a headless run submits it only with auto_submit=True)")
+        bundle["text/plain"] = (f"{self.title} (a form: run the notebook's cells in JupyterLab or Jupyter Notebook "
+                                "to use it; without a click it submits nothing, and a headless run submits it only "
+                                "with auto_submit=True)")
         return bundle
 
-    def show(self) -> None:
-        """Display the form in the notebook; from now on it follows changes other notebooks make."""
+    def show(self, auto_submit: bool = False) -> None:
+        """Display the form in the notebook; from now on it follows changes other notebooks make.
+
+        Where no one can click it (:func:`clickable`) and ``auto_submit`` is not given, the run
+        would create and check nothing yet pass: that is a :class:`NoFrontEndError`, which fails it.
+        """
         self.state.watch()
         display(self)
+        if not inputs.parse_bool(auto_submit, "auto_submit") and not clickable():
+            raise NoFrontEndError(
+                f"'{self.title}' is a form, and this run has no front-end to click it in (nbconvert --execute, "
+                "papermill, nbval): it would create and check nothing.",
+                fix="Run the notebook with auto_submit=True (papermill -p auto_submit True; for nbconvert, set "
+                    "auto_submit = True in the parameters cell), or open it in JupyterLab and run its cells.")
 
     def _layout(self, *rows: widgets.Widget) -> None:
-        self._rows = [widgets.HTML(f"<h3>{self.title}</h3>"), *rows]
+        self._rows = [widgets.HTML(f"<h3>{self.title}</h3>{render.STOPPED_HTML}"), *rows]
         self.widget = widgets.VBox([*self._rows, *self.views])
 
     def add_view(self, view: widgets.Widget) -> None:
@@ -203,6 +236,8 @@ class Form:
     def _button(self, description: str, action, style: str = "") -> widgets.Button:
         button = widgets.Button(description=description, button_style=style,
                                 layout={"width": "auto"})
+        if style in _BUTTON_COLOURS:
+            button.style.button_color = _BUTTON_COLOURS[style]
         button.on_click(lambda _button: self._start(action))
         self._buttons.append(button)
         return button
@@ -736,11 +771,13 @@ class VerifyForm(Form):
                                       layout={"width": "auto"},
                                       description="Sign-in proof (creates a test user, then deletes it)")
         self.verify_button = self._button("Verify", self.verify, "primary")
+        # For a learner who made the pool in the console: find it, save its id, verify.
+        self.check_pool_button = self._button("Check my pool (made in the console)", self.check_my_pool)
         self.report = None
         # The checklist belongs to the identity form's values: it is cleared when they change.
         for widget in (*identity_form.fields.values(), identity_form.allow_unauthenticated, self.proof):
             widget.observe(self._inputs_changed, names="value")
-        self._layout(self.proof, widgets.HBox([self.verify_button]))
+        self._layout(self.proof, widgets.HBox([self.verify_button, self.check_pool_button]))
 
     def _inputs(self) -> dict:
         return {**self.identity_form._inputs(), "proof": self.proof.value}
@@ -748,6 +785,9 @@ class VerifyForm(Form):
     def _mark_stale(self) -> None:
         self.report = None
         super()._mark_stale()
+
+    def _progress(self, _stage, state, detail) -> None:
+        self.status.show(render.status(state, detail))
 
     @_shows_errors
     def verify(self):
@@ -758,10 +798,29 @@ class VerifyForm(Form):
         step = self.identity_form.checked_input()
         with self._sending(self._session(step.region)):
             self.report = steps.verify(self.identity_form.given(), scratchpad=self.scratchpad, profile=self.profile,
-                                       proof=self.proof.value, session_for=self._session,
-                                       progress=lambda _stage, state, detail: self.status.show(
-                                           render.status(state, detail)))
+                                       proof=self.proof.value, session_for=self._session, progress=self._progress)
         self.output.show(render.report(self.report))
+        return self._verdict(step)
+
+    @_shows_errors
+    def check_my_pool(self):
+        """Find the pool made in the console (changes nothing in the pool or IAM), save its id when it is provably the
+        learner's, then run the checklist; raise when a check does not pass."""
+        self.output.clear()
+        self.report = None
+        self._running("Looking for your identity pool…")
+        step = self.identity_form.checked_input()
+        with self._sending(self._session(step.region)):
+            found = steps.check_my_pool(self.identity_form.given(), scratchpad=self.scratchpad, profile=self.profile,
+                                        proof=self.proof.value, session_for=self._session, progress=self._progress)
+        self.report = found.report
+        shown = render.report(self.report)
+        note = render.status("done" if found.saved else "warning", found.note)
+        self.output.show(render.Rendered(f"<p>{note.html}</p>{shown.html}", f"{note.text}\n{shown.text}"))
+        return self._verdict(step)
+
+    def _verdict(self, step):
+        """The status line for :attr:`report`; raises when a check failed."""
         if not self.report.ok:
             failed = [c for c in self.report.checks if c.status == FAIL]
             raise VerificationError(f"{len(failed)} verification check(s) did not pass: "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util as importlib_util
 import json
 import os
 import signal
@@ -29,6 +30,20 @@ WORKBOOK_ENV_VAR = "WILDRYDES_WORKBOOK"
 MANIFEST = ".wildrydes-workbook.json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 RESTORE_NOTE = "The form was here: run the notebook's cells (Run → Run All Cells) to bring it back."
+# The note is an output of its own, after the form's view, marked so that a later save replaces it.
+NOTE_MARK = {"wildrydes-nb": "restore-note"}
+# While the kernel that made the form still runs (a reload of the page), ipywidgets 8 draws the form
+# again from the kernel, and the note hides itself. Without that kernel, ipywidgets cannot draw it
+# ("Error displaying widget: model not found"): that message hides itself, and the note shows.
+# JupyterLab and Jupyter Notebook 7 share these classes; styles apply in a trusted notebook (one the
+# learner saved). Elsewhere (an export, GitHub) the view is not drawn and the note shows.
+# A drawn view is a ".jupyter-widgets" element in the output; one not drawn (yet) is the output
+# itself holding only ipywidgets' words ("Loading widget...", "... model not found"), no element.
+_NOTE_STYLE = (".jp-OutputArea:has(> .jp-OutputArea-child > .jp-OutputArea-output > .jupyter-widgets) "
+               ".wildrydes-restore-note{display:none}"
+               ".jp-OutputArea:has(.wildrydes-restore-note) .jp-OutputArea-output:not(:has(*)){display:none}")
+NOTE_HTML = (f"<style>{_NOTE_STYLE}</style>"
+             f'<p class="wildrydes-restore-note"><i>{RESTORE_NOTE}</i></p>')
 # Settings JupyterLab applies over the learner's own: no pop-up asking to fetch news online.
 LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
                                                                  "checkForUpdates": False}}
@@ -99,7 +114,7 @@ def prepare_working_copy(folder: Path | None = None, shipped: Path | None = None
                 # Missing, or an empty or broken file no copy of ours left (a full disk): copied anew,
                 # through a temporary file, so that a failed write never leaves a broken notebook.
                 tmp = target.with_name(f".{target.name}.tmp")
-                tmp.write_bytes(_unpaired(original))
+                tmp.write_bytes(original)
                 tmp.replace(target)
                 manifest[name] = digest
                 copy.copied.append(name)
@@ -122,41 +137,51 @@ def _readable_notebook(path: Path) -> bool:
         return False
 
 
-def _unpaired(notebook: bytes) -> bytes:
-    # The shipped notebooks are paired with their Markdown sources; a learner's copy is not, so
-    # saving it writes only the notebook.
-    nb = json.loads(notebook)
-    nb.get("metadata", {}).pop("jupytext", None)
-    return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-
-
 def pre_save_hook(model: dict, path: str = "", contents_manager=None, **_) -> None:
-    """JupyterLab's pre-save hook: store a note instead of each form's widget view.
+    """JupyterLab's pre-save hook: store a note after each form's widget view.
 
-    A widget lives in the kernel: a saved view of it cannot come back when the notebook is
-    reopened (JupyterLab then says "model not found"). The note says how to bring it back.
+    A widget lives in its kernel. Reopened while that kernel runs (a reload), the view is drawn
+    again from it; reopened without it, the view cannot come back, and the note says how to bring
+    it back (:data:`NOTE_HTML`). No widget state is saved: a form drawn from it would look alive
+    and do nothing.
     """
     if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
         return
+    note = {"output_type": "display_data", "metadata": dict(NOTE_MARK),
+            "data": {"text/plain": RESTORE_NOTE, "text/html": NOTE_HTML}}
     for cell in model["content"].get("cells", []):
+        outputs = []
         for output in cell.get("outputs", []):
+            if output.get("metadata") == NOTE_MARK:
+                continue  # a note of an earlier save: made anew below
             data = output.get("data", {})
             if WIDGET_VIEW in data:
-                output["data"] = {"text/plain": RESTORE_NOTE, "text/html": f"<p><i>{RESTORE_NOTE}</i></p>"}
+                # The view only: its text fallback would say the same as the note, twice.
+                outputs += [{**output, "data": {WIDGET_VIEW: data[WIDGET_VIEW]}}, dict(note)]
+            else:
+                outputs.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = outputs
     model["content"].get("metadata", {}).pop("widgets", None)
 
 
-def lab_command(notebook_dir: Path, port: int | None = None, lab_args: Sequence[str] = (),
-                settings_dir: Path | None = None) -> list[str]:
-    """The JupyterLab command line; kernels it starts run this same Python.
+# The front-ends `wildrydes-nb lab` opens: the module that runs it, and its application's name.
+FRONT_ENDS = {"jupyterlab": ("jupyterlab", "LabApp"), "notebook": ("notebook", "JupyterNotebookApp")}
 
-    ``settings_dir`` holds an ``overrides.json`` of settings JupyterLab applies over the
+
+def lab_command(notebook_dir: Path, port: int | None = None, lab_args: Sequence[str] = (),
+                settings_dir: Path | None = None, front_end: str = "jupyterlab") -> list[str]:
+    """The JupyterLab (or, with ``front_end="notebook"``, Jupyter Notebook 7) command line; kernels
+    it starts run this same Python.
+
+    ``settings_dir`` holds an ``overrides.json`` of settings the front-end applies over the
     learner's own (:func:`write_lab_overrides`).
     """
-    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={notebook_dir}",
+    module, app = FRONT_ENDS[front_end]
+    command = [sys.executable, "-m", module, f"--ServerApp.root_dir={notebook_dir}",
                f"--ContentsManager.pre_save_hook={__name__}.pre_save_hook"]
     if settings_dir:
-        command.append(f"--LabApp.app_settings_dir={settings_dir}")
+        command.append(f"--{app}.app_settings_dir={settings_dir}")
     if port:
         command += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
     return command + list(lab_args)
@@ -192,8 +217,10 @@ def _wait(command: list[str]) -> int:
 
 
 def run_lab(sandbox: bool, port: int | None = None, lab_args: Sequence[str] = (), *,
-            iam_delay: float = 0.0, working_copy: Path | None = None) -> int:
+            iam_delay: float = 0.0, working_copy: Path | None = None, front_end: str = "jupyterlab") -> int:
     """Run JupyterLab on the learner's working copy until it stops; returns its exit status.
+
+    ``front_end="notebook"`` runs Jupyter Notebook 7 instead, set up the same way.
 
     The working copy (:func:`prepare_working_copy`) is ``working_copy``, else
     ``$WILDRYDES_WORKBOOK``, else ``~/wildrydes-workbook``. With ``sandbox`` a local AWS
@@ -204,6 +231,9 @@ def run_lab(sandbox: bool, port: int | None = None, lab_args: Sequence[str] = ()
     IAM role unusable, as AWS does. ``lab_args`` go to JupyterLab as they are (e.g.
     ``--no-browser``).
     """
+    if importlib_util.find_spec(FRONT_ENDS[front_end][0]) is None:
+        raise WildrydesError(f"{front_end} is not installed in this Python ({sys.executable}).",
+                             fix="pip install 'notebook>=7,<8' (or the project's extra: pip install -e '.[notebook]').")
     copy = prepare_working_copy(working_copy)
     print(copy.summary(), flush=True)
     with contextlib.ExitStack() as stack:
@@ -221,4 +251,4 @@ def run_lab(sandbox: bool, port: int | None = None, lab_args: Sequence[str] = ()
                 stack.enter_context(patched_environ({SCRATCHPAD_ENV_VAR: str(Path(folder) / "scratchpad.json")}))
             print(f"Local AWS sandbox on {box.endpoint_url} for this JupyterLab session "
                   f"(scratchpad {os.environ[SCRATCHPAD_ENV_VAR]}).", flush=True)
-        return _wait(lab_command(copy.folder, port, lab_args, settings))
+        return _wait(lab_command(copy.folder, port, lab_args, settings, front_end))

@@ -17,10 +17,11 @@ from .fields import FIELDS, KEPT, LABELS
 from .redaction import scrub
 from .report import FAIL, INTERRUPTED, NOT_PROVEN, NOT_RUN, PASS, SET_UP
 
-_AMBER = "#9a6700"
-_COLORS = {PASS: "#1a7f37", FAIL: "#cf222e", NOT_PROVEN: _AMBER, NOT_RUN: "#6e7781",
+AMBER = "#9a6700"  # 5.3:1 on white, as the green and red: each passes WCAG AA
+_COLORS = {PASS: "#1a7f37", FAIL: "#cf222e", NOT_PROVEN: AMBER, NOT_RUN: "#6e7781",
            "done": "#1a7f37", "failed": "#cf222e", "skipped": "#6e7781",
-           "running": _AMBER, "waiting": _AMBER, "pending": "#6e7781", "warning": _AMBER, "stale": "#6e7781"}
+           "running": AMBER, "waiting": AMBER, "pending": "#6e7781", "warning": AMBER, "stale": "#6e7781"}
+# A state is never told by colour alone: a mark beside it, and the mark's word for a screen reader.
 _MARKS = {PASS: "✔", FAIL: "✘", NOT_PROVEN: "?", NOT_RUN: "–",
           "done": "✔", "failed": "✘", "skipped": "–", "running": "…", "waiting": "…", "pending": "·",
           "warning": "⚠", "stale": "↻"}
@@ -52,13 +53,24 @@ def _e(text) -> str:
 
 
 def _mark(state: str) -> str:
-    return f'<span style="color:{_COLORS.get(state, "inherit")};font-weight:bold">{_MARKS.get(state, "?")}</span>'
+    said = {PASS: "passed", FAIL: "failed"}.get(state, state)
+    return (f'<span role="img" aria-label="{_e(said)}" style="color:{_COLORS.get(state, "inherit")};'
+            f'font-weight:bold">{_MARKS.get(state, "?")}</span>')
 
 
 def _table(rows: list[tuple[str, str]]) -> str:
     body = "".join(f'<tr><th style="text-align:left;padding-right:1em">{k}</th>'
                    f'<td style="text-align:left;overflow-wrap:anywhere">{v}</td></tr>' for k, v in rows)
     return f"<table>{body}</table>"
+
+
+STOPPED = ("The kernel behind this stopped or restarted: it is no longer live, and its buttons do nothing. "
+           "Run the notebook's cells again (Run → Run All Cells) to bring it back.")
+# ipywidgets 8 marks every view whose kernel went away (a restart) "jupyter-widgets-disconnected";
+# only then is this note shown. An HTML widget applies a <style> it holds (a <script> never runs).
+STOPPED_HTML = ('<style>.wildrydes-stopped{display:none}.jupyter-widgets-disconnected .wildrydes-stopped'
+                '{display:block}</style><p class="wildrydes-stopped" role="alert">'
+                f'{_mark("warning")} {_e(STOPPED)}</p>')
 
 
 def status(state: str, message: str) -> Rendered:
@@ -246,7 +258,7 @@ def user_pool(user_pool_id: str, app_client_id: str, note: str = "") -> Rendered
 def _target_warning(target) -> str:
     if not target.warning:
         return ""
-    return f'<br><span style="color:{_AMBER}">{_mark("warning")} Warning: {_e(target.warning)}</span>'
+    return f'<br><span style="color:{AMBER}">{_mark("warning")} Warning: {_e(target.warning)}</span>'
 
 
 def targets(found: list, title: str) -> Rendered:

@@ -14,6 +14,7 @@ blank: not given; they then come from the scratchpad, the AWS configuration or t
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from . import DEFAULT_APP_CLIENT_NAME, DEFAULT_USER_POOL_NAME
@@ -244,6 +245,60 @@ def verify(given: Mapping[str, object], *, scratchpad=None, profile: str | None 
             report = _verify(session, step, pool_id, proof=parse_bool(proof, "proof"), progress=progress)
     report.calls = log.to_list()
     return report
+
+
+@dataclass
+class PoolCheck:
+    """What :func:`check_my_pool` found: the pool, whether its id was saved to the scratchpad and
+    why (or why not), and the checklist."""
+
+    identity_pool_id: str
+    saved: bool
+    note: str
+    report: object
+
+
+@_in_one_line
+def check_my_pool(given: Mapping[str, object], *, scratchpad=None, profile: str | None = None, proof: bool = True,
+                  progress=None, session_for: SessionFor | None = None) -> PoolCheck:
+    """Find the learner's identity pool made elsewhere (today's console), save its id, verify it.
+
+    Nothing is changed in the pool or IAM (the sign-in proof, when asked, makes a test user and
+    deletes it, as :func:`verify` does). The pool is the one :func:`which_identity_pool` means (the
+    scratchpad's id; else a pool of the step's name linked to, or made for, the learner's user
+    pool; never one of that name alone). Its ids are saved to the scratchpad only when the pool is
+    linked to the learner's user pool and app client: a pool linked elsewhere is checked, not adopted.
+    """
+    from .verify import verify as _verify
+
+    step, found = step_input(given, scratchpad, profile)
+    session = _sessions(profile, session_for)(step.region)
+    with recording(session) as log:
+        pool_id = which_identity_pool(session, step, found, scratchpad)
+        pool = ownership.describe_pools(session, [pool_id])[pool_id]
+        linked = pool is not None and any(
+            p.get("ProviderName") == step.provider_name and p.get("ClientId") == step.app_client_id
+            for p in pool.get("CognitoIdentityProviders") or [])
+        if linked and scratchpad is not None:
+            roles = _identity_pool.attached_roles(session, pool_id).get("Roles") or {}
+            scratchpad.update(region=step.region, user_pool_id=step.user_pool_id, app_client_id=step.app_client_id,
+                              identity_pool_name=step.identity_pool_name, identity_pool_id=pool_id,
+                              identity_pool_user_pool_id=step.user_pool_id,
+                              identity_pool_app_client_id=step.app_client_id,
+                              authenticated_role_arn=roles.get("authenticated"),
+                              unauthenticated_role_arn=roles.get("unauthenticated"))
+        report = _verify(session, step, pool_id, proof=parse_bool(proof, "proof"), progress=progress)
+    report.calls = log.to_list()
+    if pool is None:
+        note = f"Your scratchpad names the identity pool {pool_id}, which is gone: nothing was saved."
+    elif linked:
+        note = (f"Found your identity pool {pool_id}, linked to your user pool {step.user_pool_id} and app client "
+                f"{step.app_client_id}" + (": its ids are saved to the scratchpad." if scratchpad is not None
+                                             else "."))
+    else:
+        note = (f"Found the identity pool {pool_id}, but it is not linked to your user pool {step.user_pool_id} and "
+                f"app client {step.app_client_id}, so its id was not saved: the checklist says what to fix.")
+    return PoolCheck(pool_id, linked and scratchpad is not None, note, report)
 
 
 @_in_one_line

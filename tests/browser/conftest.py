@@ -36,7 +36,8 @@ START_TIMEOUT = 60  # seconds for JupyterLab to answer
 class JupyterLab:
     """A JupyterLab server in a subprocess, and what a test needs to know about it."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, front_end: str = "jupyterlab"):
+        self.front_end = front_end  # or "notebook": Jupyter Notebook 7, started the same way
         self.root = folder / "notebooks"
         self.scratchpad = folder / "scratchpad.json"
         self.token = secrets.token_hex(16)
@@ -62,9 +63,10 @@ class JupyterLab:
         if os.geteuid() == 0:
             args.append("--allow-root")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.log = ARTIFACTS / "jupyterlab.log"
+        self.log = ARTIFACTS / f"{self.front_end}.log"
         with self.log.open("w") as log:
-            self._process = subprocess.Popen(lab.lab_command(self.root, self.port, args, overrides), env=env,
+            command = lab.lab_command(self.root, self.port, args, overrides, self.front_end)
+            self._process = subprocess.Popen(command, env=env,
                                              stdout=log, stderr=subprocess.STDOUT)
         self._wait_until_up()
 
@@ -165,6 +167,17 @@ def jupyterlab(sandbox, tmp_path_factory):
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def notebook7(sandbox, tmp_path_factory):
+    """Jupyter Notebook 7 on a copy of the notebooks, as `wildrydes-nb lab --notebook` starts it."""
+    server = JupyterLab(tmp_path_factory.mktemp("notebook7"), front_end="notebook")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     report = yield
@@ -185,3 +198,15 @@ def page(browser, jupyterlab, request):
         tab.screenshot(path=ARTIFACTS / f"{request.node.name}-failed.png")
     context.close()
     jupyterlab.fresh()
+
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe-core's script, installed from tests/browser/package-lock.json by `make test-browser` (npm ci)."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: the accessibility test injects axe-core into the page. Run `make test-browser` "
+                    "(it runs `npm ci --prefix tests/browser`).", pytrace=False)
+    return AXE

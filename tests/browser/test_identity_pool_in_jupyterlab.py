@@ -188,27 +188,64 @@ def test_try_it_yourself_says_what_aws_answered_for_a_pool_deleted_since_it_was_
     viewport(page, page.get_by_role("heading", name="Try it yourself"), artifacts, "try-it-yourself-pool-gone")
 
 
-def test_saving_writes_the_learners_copy_and_reopening_says_how_to_bring_the_form_back(
+def test_saving_writes_the_learners_copy_a_reload_brings_the_forms_back_and_a_restart_says_so(
         page, jupyterlab, expect, artifacts, workshop_account):
     import subprocess
 
-    from wildrydes_nb import NOTEBOOKS_DIR, lab
+    from wildrydes_nb import NOTEBOOKS_DIR, lab, render
 
+    Scratchpad(jupyterlab.scratchpad).update(**workshop_account.scratchpad_values())
     open_and_run_all(page, jupyterlab, expect)
+    expect(page.get_by_text("Identity Pool ID: ")).to_have_count(0)  # no pool yet: the live views drew
     page.keyboard.press("Control+s")
     saved = jupyterlab.root / NOTEBOOK
     expect(page.locator(".jp-mod-dirty")).to_have_count(0, timeout=ACTION_TIMEOUT)  # JupyterLab says saved
     text = saved.read_text()
-    assert lab.RESTORE_NOTE in text and lab.WIDGET_VIEW not in text
+    assert text.count(lab.RESTORE_NOTE) >= 5 and lab.WIDGET_VIEW in text  # 2 forms and 3 live views
     # The checkout's notebooks are untouched.
     status = subprocess.run(["git", "status", "--porcelain", "--", str(NOTEBOOKS_DIR)], capture_output=True,
                             text=True, cwd=NOTEBOOKS_DIR, check=True).stdout
     assert status == ""
+
+    # A reload while the kernel runs: the forms come back from it, live, and the notes stay hidden.
     page.reload()
-    note = page.get_by_text(lab.RESTORE_NOTE).first
-    expect(note).to_be_visible(timeout=RUN_TIMEOUT)
-    expect(page.get_by_text("Error displaying widget")).to_have_count(0)
-    note.scroll_into_view_if_needed()
+    identity = form_output(page, "Create the identity pool")
+    expect(identity).to_be_visible(timeout=RUN_TIMEOUT)
+    expect(form_output(page, "Verify the identity pool")).to_be_visible(timeout=RUN_TIMEOUT)
+    expect(page.get_by_text(lab.RESTORE_NOTE)).to_have_count(5)
+    for note in page.get_by_text(lab.RESTORE_NOTE).all():
+        expect(note).to_be_hidden()
+    identity.get_by_role("button", name="Preview").click()
+    expect(identity).to_contain_text("Preview ready", timeout=ACTION_TIMEOUT)  # the kernel answered
+    stopped = page.get_by_text(render.STOPPED)
+    for note in stopped.all():
+        expect(note).to_be_hidden()
+    identity.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "reloaded-with-the-kernel-running.png")
+
+    # A kernel restart: every form and live view says it is no longer live.
+    page.get_by_role("menuitem", name="Kernel", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Restart Kernel…")).click()
+    page.locator(".jp-Dialog .jp-mod-accept", has_text="Restart").click()
+    expect(identity.get_by_text(render.STOPPED)).to_be_visible(timeout=RUN_TIMEOUT)
+    expect(stopped).to_have_count(5)
+    for note in stopped.all():
+        expect(note).to_be_visible()
+    identity.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "after-a-kernel-restart.png")
+
+    # Reopened without the kernel that made the forms: the saved note, not "model not found".
+    page.reload()
+    notes = page.get_by_text(lab.RESTORE_NOTE)
+    expect(notes.first).to_be_visible(timeout=RUN_TIMEOUT)
+    expect(notes).to_have_count(5)
+    for note in notes.all():
+        expect(note).to_be_visible()
+    for words in ("Loading widget", "Error displaying widget"):  # ipywidgets' own words are hidden
+        for shown in page.get_by_text(words).all():
+            expect(shown).to_be_hidden()
+    expect(page.locator("h3", has_text="Create the identity pool")).to_have_count(0)
+    notes.first.scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "reopened-after-save.png")
 
 
@@ -316,3 +353,25 @@ def test_the_forms_fit_a_laptops_width_and_two_notebooks_side_by_side(page, jupy
             assert overflow <= 1, (width, overflow)  # no sideways scrolling: everything wraps
         snap(identity, artifacts, f"identity-pool-form-{width}px")
         snap(check, artifacts, f"verify-checklist-{width}px")
+
+
+def test_a_pool_made_in_the_console_is_found_saved_and_verified_by_check_my_pool(page, jupyterlab, expect, artifacts,
+                                                                               session, console_account):
+    # After 01 the scratchpad holds the user pool and app client; the pool was made in today's console.
+    Scratchpad(jupyterlab.scratchpad).update(region=REGION, user_pool_id=console_account.user_pool_id,
+                                             app_client_id=console_account.app_client_id)
+    _identity, check = open_and_run_all(page, jupyterlab, expect)
+    check.get_by_role("checkbox", name="Sign-in proof (creates a test user, then deletes it)").uncheck()
+    check.get_by_role("button", name="Check my pool (made in the console)").click()
+    expect(check).to_contain_text(f"Found your identity pool {console_account.identity_pool_id}",
+                                  timeout=ACTION_TIMEOUT)
+    expect(check).to_contain_text(re.compile(r"All \d+ checks passed"))
+    expect(check.get_by_text("✘")).to_have_count(0)
+    # Saved: the views below follow the scratchpad, with no cell run again.
+    id_view = page.locator(".jp-OutputArea-output").filter(has_text="Copy it as shown")
+    expect(id_view.locator("code")).to_have_text(console_account.identity_pool_id, timeout=ACTION_TIMEOUT)
+    assert Scratchpad(jupyterlab.scratchpad).get("identity_pool_id") == console_account.identity_pool_id
+    snap(check, artifacts, "check-my-pool-console")
+    # Nothing was changed in AWS: the console's role is still the one attached.
+    roles = session.client("cognito-identity").get_identity_pool_roles(IdentityPoolId=console_account.identity_pool_id)
+    assert roles["Roles"] == {"authenticated": console_account.authenticated_role_arn}

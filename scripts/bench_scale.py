@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -58,14 +59,40 @@ def make_roster(folder: Path, count: int, tag: str) -> Path:
 
 
 def measured(command: list[str], **kwargs) -> dict:
-    """Run ``command``; its wall time, the CPU of it and every descendant it reaped, the largest RSS."""
+    """Run ``command``; its wall time, the CPU of it and every descendant it reaped, the largest RSS
+    of one process, and the peak of the whole tree's memory (its processes' USS summed, sampled
+    every second: forked learners and kernels share their parent's pages, which RSS counts again)."""
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+    peak = {"tree_mb": 0.0}
+    done = threading.Event()
+    sampler = threading.Thread(target=_sample_tree, args=(child.pid, peak, done), daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
-            "status": child.returncode, "stderr": child.stderr.read().decode(errors="replace")[-2000:]}
+            "tree_mb": peak["tree_mb"], "status": child.returncode,
+            "stderr": child.stderr.read().decode(errors="replace")[-2000:]}
+
+
+def _sample_tree(pid: int, peak: dict, done: threading.Event) -> None:
+    import psutil
+
+    while not done.wait(1.0):
+        try:
+            root = psutil.Process(pid)
+            total = 0
+            for proc in [root, *root.children(recursive=True)]:
+                try:
+                    total += proc.memory_full_info().uss
+                except (psutil.Error, OSError):
+                    pass
+        except psutil.Error:
+            return
+        peak["tree_mb"] = max(peak["tree_mb"], total / 2**20)
 
 
 def batch(roster: Path, out: Path, workers: int) -> dict:
@@ -75,6 +102,8 @@ def batch(roster: Path, out: Path, workers: int) -> dict:
     summary = json.loads(found.read_text()) if found and found.exists() else {"learners": []}
     run["passed"] = sum(1 for row in summary["learners"] if row.get("status") in ("set up", "pass"))
     run["statuses"] = sorted({row.get("status") for row in summary["learners"]})
+    run["why"] = sorted({(row.get("message") or "")[:160] for row in summary["learners"]
+                         if row.get("status") not in ("set up", "pass")})[:3]
     return run
 
 
@@ -109,10 +138,15 @@ def serial_papermill(roster: Path, out: Path, notebook: Path) -> dict:
     return run
 
 
-def show(name: str, learners: int, run: dict) -> None:
+def show(name: str, learners: int, run: dict, workers: int) -> None:
     per_minute = learners / run["wall"] * 60
     print(f"{name:<34} {learners:>8} {run['passed']:>7} {run['wall']:>8.1f} {per_minute:>9.1f} "
-          f"{run['cpu'] / learners:>9.2f} {run['peak_mb']:>8.0f}")
+          f"{run['cpu'] / learners:>9.2f} {run['peak_mb']:>8.0f} {run['tree_mb']:>8.0f} "
+          f"{run['tree_mb'] / workers:>9.0f}")
+    if run.get("statuses") and run["passed"] < learners:
+        print(f"   statuses: {', '.join(run['statuses'])}")
+        for why in run.get("why", []):
+            print(f"   - {why}")
     if run["status"] != 0 and run["stderr"].strip():
         print("   " + run["stderr"].strip().splitlines()[-1])
 
@@ -133,19 +167,21 @@ def main() -> None:
         print(f"sandbox {env['AWS_ENDPOINT_URL']} (IAM delay {args.iam_delay:g} s), {os.cpu_count()} cores, "
               f"{args.workers} workers")
         print(f"{'run':<34} {'learners':>8} {'passed':>7} {'wall s':>8} {'per min':>9} {'CPU s/l':>9} "
-              f"{'peak MB':>8}")
+              f"{'peak MB':>8} {'tree MB':>8} {'MB/worker':>9}")
         show("wildrydes-nb batch", args.learners,
-             batch(make_roster(folder, args.learners, "c"), folder / "class", args.workers))
+             batch(make_roster(folder, args.learners, "c"), folder / "class", args.workers), args.workers)
         if args.compare:
             show("wildrydes-nb batch", args.compare,
-                 batch(make_roster(folder, args.compare, "b"), folder / "again", args.workers))
+                 batch(make_roster(folder, args.compare, "b"), folder / "again", args.workers), args.workers)
             show(f"xargs -P {args.workers} papermill", args.compare,
-                 xargs_papermill(make_roster(folder, args.compare, "x"), folder / "xargs", NOTEBOOK, args.workers))
+                 xargs_papermill(make_roster(folder, args.compare, "x"), folder / "xargs", NOTEBOOK, args.workers),
+                 args.workers)
             few = max(2, args.compare // 4)
             show("serial papermill loop", few, serial_papermill(make_roster(folder, few, "s"), folder / "serial",
-                                                                 NOTEBOOK))
-        print("CPU s/l: CPU seconds per learner, the runner and every learner and kernel counted, the sandbox not; "
-              "peak MB: the largest resident set of one process")
+                                                                 NOTEBOOK), 1)
+        print("CPU s/l: CPU seconds per learner, the runner and every learner and kernel counted, the sandbox not. "
+              "peak MB: the largest resident set of one process. tree MB: the peak of the run's processes' "
+              "unique memory (USS) summed; MB/worker: that over the workers")
     finally:
         sandbox.terminate()
         sandbox.wait()

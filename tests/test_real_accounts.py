@@ -240,7 +240,8 @@ def test_the_form_takes_a_role_path_and_refuses_a_bad_boundary_under_its_field(s
 
     form = IdentityPoolForm(Scratchpad(tmp_path / "pad.json"), region=REGION, user_pool_id=user_pool.user_pool_id,
                             app_client_id=user_pool.app_client_id, role_path="/workshop/")
-    assert form.restrictions.selected_index == 0  # given as a parameter: shown open
+    assert form.restricted.value and form.restrictions.layout.display == ""  # given as a parameter: shown
+    assert IdentityPoolForm(Scratchpad(tmp_path / "pad2.json")).restrictions.layout.display == "none"
     form.fields["permissions_boundary"].value = "not-an-arn"
     assert "not the ARN of an IAM managed policy" in form.messages["permissions_boundary"].value
     form.fields["permissions_boundary"].value = ""

@@ -609,10 +609,14 @@ class IdentityPoolForm(FieldsForm):
         for name, value in (("permissions_boundary", permissions_boundary), ("role_path", role_path)):
             self.fields[name] = self._text(name, inputs.text_or_none(value, name) or "")
             self.messages[name] = View()
-        self.restrictions = widgets.Accordion(
-            children=[widgets.VBox(self._field_rows(self.RESTRICTIONS))],
-            titles=("If your account restricts IAM: permissions boundary and role path (optional)",),
-            selected_index=0 if permissions_boundary or role_path else None, layout=_WIDE)
+        # Shown on the learner's word (a checkbox: a label every reader reads), or when given.
+        self.restricted = widgets.Checkbox(value=bool(permissions_boundary or role_path), indent=False,
+                                           description="My account restricts IAM (a permissions boundary or a "
+                                                       "role path is required)", layout=_WIDE)
+        self.restrictions = widgets.VBox(self._field_rows(self.RESTRICTIONS))
+        self.restricted.observe(self._show_restrictions, names="value")
+        self._watch(self.restricted)
+        self._show_restrictions()
         # relink=True (a notebook parameter) is the learner's word given ahead, as --relink is.
         self.relink_given = inputs.parse_bool(relink, "relink")
         allow = inputs.parse_bool(allow_unauthenticated, "allow_unauthenticated")  # a text "false" is false
@@ -632,12 +636,18 @@ class IdentityPoolForm(FieldsForm):
         self.result: apply.Result | None = None
         self._check_live()
         self._layout(*self._field_rows(), self.allow_unauthenticated, self.messages["allow_unauthenticated"],
-                     self.restrictions, widgets.HBox([self.preview_button, self.create_button]), self.relink_note,
+                     self.restricted, self.restrictions, widgets.HBox([self.preview_button, self.create_button]),
+                     self.relink_note,
                      widgets.HBox([self.relink_button]), *self.stages.values())
 
+    def _show_restrictions(self, _change=None) -> None:
+        self.restrictions.layout.display = "" if self.restricted.value else "none"
+
     def values(self) -> dict:
-        """The form's current values, by the keyword names of :func:`inputs.check_step_input`."""
-        return {**super().values(), "allow_unauthenticated": self.allow_unauthenticated.value}
+        """The form's current values, by the keyword names of :func:`inputs.check_step_input` (the
+        IAM restrictions only while their box is ticked: unticked, the roles are made as the console makes them)."""
+        shown = {} if self.restricted.value else {name: "" for name in self.RESTRICTIONS}
+        return {**super().values(), **shown, "allow_unauthenticated": self.allow_unauthenticated.value}
 
     def _inputs(self) -> dict:
         return {**super()._inputs(), "allow_unauthenticated": self.allow_unauthenticated.value}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import socket
@@ -390,15 +391,27 @@ def tampered(token: str) -> str:
     return with_claims(token, sub="00000000-0000-0000-0000-000000000000")
 
 
+def unsigned(token: str) -> str:
+    """The same claims under an `alg: none` header, with no signature."""
+    _, payload, _ = token.split(".")
+    header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
+    return f"{header}.{payload}."
+
+
+# A JWT whose signature fails: "Couldn't verify signed token." (../shared/workshop/aws-facts.md);
+# something that is no JWT at all keeps the message of a value that is not a token (inferred).
 @pytest.mark.parametrize(
-    "spoil", [lambda token: "not-a-jwt", forged, tampered], ids=["garbage", "forged", "tampered"]
+    ("spoil", "reason"),
+    [(lambda token: "not-a-jwt", "Not a valid OpenId Connect identity token."),
+     (forged, "Couldn't verify signed token."),
+     (tampered, "Couldn't verify signed token."),
+     (unsigned, "Couldn't verify signed token.")],
+    ids=["garbage", "forged", "tampered", "alg-none"],
 )
 def test_get_id_refuses_a_token_that_is_not_a_valid_id_token(
-    aws: Clients, workshop: Workshop, spoil: Any
+    aws: Clients, workshop: Workshop, spoil: Any, reason: str
 ) -> None:
-    with raises_aws_error(
-        "NotAuthorizedException", "Invalid login token. Not a valid OpenId Connect identity token."
-    ):
+    with raises_aws_error("NotAuthorizedException", f"Invalid login token. {reason}"):
         aws("cognito-identity").get_id(
             IdentityPoolId=workshop.identity_pool_id,
             Logins={workshop.provider: spoil(workshop.id_token)},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -551,10 +552,14 @@ def _verify_login_token(
     pool: CognitoIdentityPool, provider: str, token: str
 ) -> dict[str, Any]:
     """The claims of a user pool ID token given under `provider`, once it passes the checks."""
+    if not _is_compact_jwt(token):
+        raise InvalidLoginTokenError("Not a valid OpenId Connect identity token.")
     try:
         claims = jwt.decode(token, MOTO_USER_POOL_KEYS, algorithms=["RS256"]).claims
     except (JoseError, ValueError):
-        raise InvalidLoginTokenError("Not a valid OpenId Connect identity token.")
+        # A JWT whose signature is not the user pool's: changed after signing, signed by
+        # another key, or not signed at all (alg none).
+        raise InvalidLoginTokenError("Couldn't verify signed token.")
     now = int(time.time())
     if claims.get("exp", 0) <= now:
         raise InvalidLoginTokenError(f"Token expired: {now} >= {claims.get('exp')}")
@@ -570,6 +575,20 @@ def _verify_login_token(
     ):
         raise UnsupportedProviderError()
     return claims
+
+
+def _is_compact_jwt(token: str) -> bool:
+    """Whether a token reads as a JWT: three base64url parts, the first two JSON objects."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return False
+    try:
+        return all(
+            isinstance(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))), dict)
+            for part in parts[:2]
+        )
+    except ValueError:
+        return False
 
 
 def _epoch(moment: datetime) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import secrets
@@ -27,6 +26,7 @@ from moto.utilities.paginator import Paginator
 from moto.utilities.utils import load_resource
 
 from ..iam.models import is_propagating, trust_admits_cognito
+from ..tokens import unverified_parts
 from .exceptions import (
     AmbiguousRoleMappingDeniedError,
     ClassicFlowDisabledError,
@@ -552,7 +552,7 @@ def _verify_login_token(
     pool: CognitoIdentityPool, provider: str, token: str
 ) -> dict[str, Any]:
     """The claims of a user pool ID token given under `provider`, once it passes the checks."""
-    if not _is_compact_jwt(token):
+    if unverified_parts(token) is None:
         raise InvalidLoginTokenError("Not a valid OpenId Connect identity token.")
     try:
         claims = jwt.decode(token, MOTO_USER_POOL_KEYS, algorithms=["RS256"]).claims
@@ -575,20 +575,6 @@ def _verify_login_token(
     ):
         raise UnsupportedProviderError()
     return claims
-
-
-def _is_compact_jwt(token: str) -> bool:
-    """Whether a token reads as a JWT: three base64url parts, the first two JSON objects."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return False
-    try:
-        return all(
-            isinstance(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))), dict)
-            for part in parts[:2]
-        )
-    except ValueError:
-        return False
 
 
 def _epoch(moment: datetime) -> float:

@@ -117,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "throttled as AWS throttles it")
     p.add_argument("--workshop", action="store_true",
                    help="start with the user pool and app client that the workshop's console steps make "
-                        "(username sign-in with aliases, SRP-only client, deletion protection on)")
+                        "(username sign-in with aliases, SRP-only client hiding user existence errors, deletion "
+                        "protection on)")
     p.add_argument("--console-identity-pool", action="store_true",
                    help="with --workshop: also the identity pool as today's console makes it "
                         "(its own role name, with a policy)")

@@ -139,6 +139,88 @@ def js_style_sign_in(idp: Any, user_pool_id: str, app_client_id: str, username: 
     )
 
 
+# --- user existence errors (AWS guide, "Managing user existence error responses") -----------
+
+
+def hiding_pool(idp: Any, hide: bool = True) -> tuple[str, str]:
+    """The workshop's pool, its client hiding user existence as the console makes it (or LEGACY)."""
+    user_pool_id, app_client_id = create_pool(idp)
+    idp.update_user_pool_client(UserPoolId=user_pool_id, ClientId=app_client_id, ExplicitAuthFlows=WORKSHOP_FLOWS,
+                                PreventUserExistenceErrors="ENABLED" if hide else "LEGACY")
+    add_user(idp, user_pool_id)
+    return user_pool_id, app_client_id
+
+
+UNKNOWN = ("UserNotFoundException", "Username/client id combination not found.")
+
+
+@pytest.mark.parametrize("sign_in", [srp_sign_in, js_style_sign_in], ids=["pycognito", "cognito-identity-js"])
+def test_a_hiding_client_answers_an_unknown_user_as_a_wrong_password(idp: Any, sign_in: Any) -> None:
+    user_pool_id, app_client_id = hiding_pool(idp)
+
+    with raises_aws_error(*INCORRECT):
+        sign_in(idp, user_pool_id, app_client_id, "nobody")
+
+
+def test_a_hiding_client_simulates_the_same_srp_challenge_for_the_same_unknown_name(idp: Any) -> None:
+    user_pool_id, app_client_id = hiding_pool(idp)
+    client = AWSSRP(username="nobody", password=PASSWORD, pool_id=user_pool_id, client_id=app_client_id, client=idp)
+
+    first, second = (idp.initiate_auth(ClientId=app_client_id, AuthFlow="USER_SRP_AUTH",
+                                       AuthParameters=client.get_auth_params())["ChallengeParameters"]
+                     for _ in range(2))
+
+    assert first["SALT"] == second["SALT"] and first["USER_ID_FOR_SRP"] == second["USER_ID_FOR_SRP"]
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", first["USER_ID_FOR_SRP"])
+    assert first["SRP_B"] != second["SRP_B"]
+
+
+def test_a_hiding_client_answers_an_unknown_user_of_password_auth_as_a_wrong_password(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp, ["ALLOW_USER_PASSWORD_AUTH"])
+    idp.update_user_pool_client(UserPoolId=user_pool_id, ClientId=app_client_id,
+                                ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"], PreventUserExistenceErrors="ENABLED")
+
+    with raises_aws_error(*INCORRECT):
+        idp.initiate_auth(ClientId=app_client_id, AuthFlow="USER_PASSWORD_AUTH",
+                          AuthParameters={"USERNAME": "nobody", "PASSWORD": PASSWORD})
+
+
+def test_a_legacy_client_says_the_user_does_not_exist(idp: Any) -> None:
+    user_pool_id, app_client_id = hiding_pool(idp, hide=False)
+
+    with raises_aws_error("UserNotFoundException", "User does not exist."):
+        js_style_sign_in(idp, user_pool_id, app_client_id, "nobody")
+
+
+def test_a_hiding_client_pretends_to_send_a_recovery_code_to_an_unknown_user(idp: Any) -> None:
+    user_pool_id, app_client_id = hiding_pool(idp)
+
+    answer = idp.forgot_password(ClientId=app_client_id, Username="nobody")
+
+    assert set(answer["CodeDeliveryDetails"]) == {"Destination", "DeliveryMedium", "AttributeName"}
+
+
+@pytest.mark.parametrize(
+    ("call", "hidden"),
+    [(lambda idp, client: idp.forgot_password(ClientId=client, Username="nobody"), None),
+     (lambda idp, client: idp.confirm_forgot_password(ClientId=client, Username="nobody", ConfirmationCode="123456",
+                                                      Password=PASSWORD),
+      ("CodeMismatchException", "Invalid verification code provided, please try again.")),
+     (lambda idp, client: idp.confirm_sign_up(ClientId=client, Username="nobody", ConfirmationCode="123456"),
+      ("ExpiredCodeException", "Invalid code provided, please request a code again."))],
+    ids=["forgot-password", "confirm-forgot-password", "confirm-sign-up"],
+)
+def test_recovery_and_confirmation_for_an_unknown_user(idp: Any, call: Any, hidden: tuple[str, str] | None) -> None:
+    _, legacy_client = hiding_pool(idp, hide=False)
+    _, hiding_client = hiding_pool(idp)
+
+    with raises_aws_error(*UNKNOWN):
+        call(idp, legacy_client)
+    if hidden is not None:
+        with raises_aws_error(*hidden):
+            call(idp, hiding_client)
+
+
 # --- sign-in names ----------------------------------------------------------------------------
 
 

@@ -69,3 +69,24 @@ class DeletionProtectionError(JsonRESTError):
             "The user pool cannot be deleted because deletion protection is activated. "
             "Deletion protection must be inactivated first.",
         )
+
+
+class UnknownUserError(JsonRESTError):
+    """A confirmation or recovery call for a user the pool does not have (existence errors shown)."""
+
+    def __init__(self) -> None:
+        super().__init__("UserNotFoundException", "Username/client id combination not found.")
+
+
+class CodeMismatchError(JsonRESTError):
+    """A confirmation code that is not the one sent (or a user that does not exist, hidden)."""
+
+    def __init__(self) -> None:
+        super().__init__("CodeMismatchException", "Invalid verification code provided, please try again.")
+
+
+class ExpiredCodeError(JsonRESTError):
+    """ConfirmSignUp for a user that does not exist, when existence errors are hidden."""
+
+    def __init__(self) -> None:
+        super().__init__("ExpiredCodeException", "Invalid code provided, please request a code again.")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
 import threading
+import uuid
 from typing import Any
 
 from moto.cognitoidp.exceptions import UserNotFoundError
@@ -18,14 +21,17 @@ from moto.cognitoidp.utils import validate_username_format
 
 from .exceptions import (
     AuthFlowNotEnabledError,
+    CodeMismatchError,
     DeletionProtectionError,
     EmailUsernameInAliasPoolError,
+    ExpiredCodeError,
     IncorrectPasswordError,
     InvalidSessionError,
     MissingParameterError,
+    UnknownUserError,
     UsernameFormatError,
 )
-from .srp import PasswordVerifierChallenge
+from .srp import SALT_BYTES, PasswordVerifierChallenge
 
 # Both the current and the legacy name of the flag let a client use USER_PASSWORD_AUTH.
 USER_PASSWORD_AUTH_FLAGS = {"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"}
@@ -47,6 +53,8 @@ _moto_admin_create_user = CognitoIdpBackend.admin_create_user
 _moto_sign_up = CognitoIdpBackend.sign_up
 _moto_confirm_sign_up = CognitoIdpBackend.confirm_sign_up
 _moto_delete_user_pool = CognitoIdpBackend.delete_user_pool
+_moto_forgot_password = CognitoIdpBackend.forgot_password
+_moto_confirm_forgot_password = CognitoIdpBackend.confirm_forgot_password
 _moto_get_user = CognitoIdpUserPool._get_user
 _moto_update_extended_config = CognitoIdpUserPool.update_extended_config
 
@@ -167,8 +175,10 @@ class CognitoIdpBackendExtension:
         number and the user has one, else by email; confirming marks that attribute
         verified, so it then works as a sign-in alias (moto confirms and verifies nothing).
         """
-        answer = _moto_confirm_sign_up(self, client_id, username)
         found = self._find_client(client_id)
+        if found is not None and found[0]._get_user(username) is None:
+            raise ExpiredCodeError() if _hides_users(found[1]) else UnknownUserError()
+        answer = _moto_confirm_sign_up(self, client_id, username)
         if found is not None:
             user_pool = found[0]
             user = user_pool._get_user(username)
@@ -177,6 +187,21 @@ class CognitoIdpBackendExtension:
             if sent_to:
                 user.update_attributes([{"Name": f"{sent_to[0]}_verified", "Value": "true"}])
         return answer
+
+    def forgot_password(self, client_id: str, username: str) -> tuple[str | None, dict[str, Any]]:
+        """Send a recovery code; for a user the pool does not have, say so only when the app
+        client shows user existence errors (LEGACY), else pretend a code went out, as AWS does."""
+        found = self._find_client(client_id)
+        if found is not None and found[0]._get_user(username) is None and not _hides_users(found[1]):
+            raise UnknownUserError()
+        return _moto_forgot_password(self, client_id, username)
+
+    def confirm_forgot_password(self, client_id: str, username: str, password: str, confirmation_code: str) -> None:
+        """Set a new password with the recovery code; an unknown user is a wrong code when hidden."""
+        found = self._find_client(client_id)
+        if found is not None and found[0]._get_user(username) is None:
+            raise CodeMismatchError() if _hides_users(found[1]) else UnknownUserError()
+        _moto_confirm_forgot_password(self, client_id, username, password, confirmation_code)
 
     def initiate_auth(
         self, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
@@ -195,8 +220,13 @@ class CognitoIdpBackendExtension:
         for name in REQUIRED_AUTH_PARAMETERS.get(auth_flow, ()):
             if not auth_parameters.get(name):
                 raise MissingParameterError(name)
+        hidden = _hides_users(client) and user_pool._get_user(auth_parameters.get("USERNAME") or "") is None
         if auth_flow == "USER_SRP_AUTH":
+            if hidden:
+                return self._simulated_password_verifier(user_pool, auth_parameters)
             return self._start_password_verifier(client_id, auth_parameters)
+        if hidden and auth_flow == "USER_PASSWORD_AUTH":
+            raise IncorrectPasswordError()
         if auth_flow == "USER_PASSWORD_AUTH":
             auth_parameters = {
                 **auth_parameters,
@@ -213,7 +243,7 @@ class CognitoIdpBackendExtension:
     ) -> dict[str, Any]:
         """Answer a challenge; a PASSWORD_VERIFIER answer must prove the password."""
         if challenge_name == "PASSWORD_VERIFIER":
-            challenge_responses = self._check_password_claim(challenge_responses)
+            challenge_responses = self._check_password_claim(client_id, challenge_responses)
         return _moto_respond_to_auth_challenge(
             self, session, client_id, challenge_name, challenge_responses
         )
@@ -249,7 +279,24 @@ class CognitoIdpBackendExtension:
             "ChallengeParameters": challenge.challenge_parameters(user.username),
         }
 
-    def _check_password_claim(self, challenge_responses: dict[str, str]) -> dict[str, str]:
+    def _simulated_password_verifier(
+        self, user_pool: CognitoIdpUserPool, auth_parameters: dict[str, str]
+    ) -> dict[str, Any]:
+        """The challenge AWS answers for a user that does not exist when existence errors are
+        hidden: a salt and a UUID user id that are the same each time for this name and pool."""
+        username = auth_parameters["USERNAME"]
+        digest = hmac.new(self.__dict__.setdefault("_simulated_user_key", secrets.token_bytes(32)),
+                          f"{user_pool.id}\0{username}".encode("utf-8"), hashlib.sha256).digest()
+        user_id = str(uuid.UUID(bytes=digest[:16], version=4))
+        challenge = PasswordVerifierChallenge.start(
+            user_pool.id, user_id, secrets.token_urlsafe(32), auth_parameters["SRP_A"],
+            salt=int.from_bytes(digest[16:16 + SALT_BYTES], "big"))
+        self.sessions[challenge.secret_block] = (user_id, user_pool)
+        self.srp_challenges[challenge.secret_block] = challenge
+        return {"ChallengeName": "PASSWORD_VERIFIER", "Session": challenge.secret_block,
+                "ChallengeParameters": challenge.challenge_parameters(user_id)}
+
+    def _check_password_claim(self, client_id: str, challenge_responses: dict[str, str]) -> dict[str, str]:
         """The responses for moto, with USERNAME the user's username, once the claim is proven."""
         secret_block = challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK")
         # Each challenge is answered once: right or wrong, it is gone afterwards.
@@ -260,7 +307,8 @@ class CognitoIdpBackendExtension:
         user = user_pool._get_user(challenge_responses.get("USERNAME") or "")
         if user is None or user.username != challenge.user_id_for_srp:
             del self.sessions[challenge.secret_block]
-            if user is None:
+            found = self._find_client(client_id)
+            if user is None and not (found is not None and _hides_users(found[1])):
                 raise UserNotFoundError("User does not exist.")
             raise IncorrectPasswordError()
         if not challenge.claim_is_valid(
@@ -270,6 +318,11 @@ class CognitoIdpBackendExtension:
             del self.sessions[challenge.secret_block]
             raise IncorrectPasswordError()
         return {**challenge_responses, "USERNAME": user.username}
+
+
+def _hides_users(client: CognitoIdpUserPoolClient) -> bool:
+    """Whether the app client hides that a user does not exist (PreventUserExistenceErrors)."""
+    return client.extended_config.get("PreventUserExistenceErrors") == "ENABLED"
 
 
 def _flow_enabled(client: CognitoIdpUserPoolClient, auth_flow: str) -> bool:

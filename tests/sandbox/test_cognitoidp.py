@@ -139,6 +139,47 @@ def js_style_sign_in(idp: Any, user_pool_id: str, app_client_id: str, username: 
     )
 
 
+# --- ID token claims -------------------------------------------------------------------------
+
+ID_TOKEN_CLAIMS = {"sub", "email", "email_verified", "cognito:username", "aud", "event_id", "token_use",
+                   "auth_time", "iss", "exp", "iat", "jti", "origin_jti"}
+
+
+def test_an_id_token_carries_the_claims_aws_puts_in_it(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id)
+
+    claims = id_token_claims(js_style_sign_in(idp, user_pool_id, app_client_id, USERNAME))
+
+    assert set(claims) == ID_TOKEN_CLAIMS
+    assert claims["email"] == EMAIL and claims["email_verified"] is True
+    assert claims["token_use"] == "id" and claims["cognito:username"] == USERNAME
+    assert re.fullmatch(r"[0-9a-f-]{36}", claims["event_id"]) and claims["origin_jti"] != claims["jti"]
+
+
+def test_an_id_token_carries_the_phone_number_when_set(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id, email_verified="false")
+    idp.admin_update_user_attributes(UserPoolId=user_pool_id, Username=USERNAME,
+                                     UserAttributes=[{"Name": "phone_number", "Value": "+15555550100"}])
+
+    claims = id_token_claims(srp_sign_in(idp, user_pool_id, app_client_id, USERNAME))
+
+    assert set(claims) == ID_TOKEN_CLAIMS | {"phone_number", "phone_number_verified"}
+    assert claims["email_verified"] is False and claims["phone_number_verified"] is False
+
+
+def test_an_id_token_carries_only_what_the_app_client_may_read(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    idp.update_user_pool_client(UserPoolId=user_pool_id, ClientId=app_client_id, ExplicitAuthFlows=WORKSHOP_FLOWS,
+                                ReadAttributes=["name"])
+    add_user(idp, user_pool_id)
+
+    claims = id_token_claims(srp_sign_in(idp, user_pool_id, app_client_id, USERNAME))
+
+    assert "email" not in claims and "email_verified" not in claims
+
+
 # --- user existence errors (AWS guide, "Managing user existence error responses") -----------
 
 

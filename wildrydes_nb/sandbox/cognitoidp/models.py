@@ -70,6 +70,29 @@ class CognitoIdpUserPoolExtension:
         _moto_update_extended_config(self, extended_config)
         self.extended_config.setdefault("DeletionProtection", "INACTIVE")
 
+    def create_id_token(self, client_id: str, username: str, origin_jti: str) -> tuple[str, int]:
+        """An ID token with the claims AWS puts in one: the user's attributes that the app client
+        may read (all, when it names no ReadAttributes), `email_verified` and
+        `phone_number_verified` as booleans, `event_id` and `origin_jti` (moto adds `sub`,
+        `cognito:username`, `aud`, `token_use`, `auth_time`, `iat`, `exp` and `jti`)."""
+        user = self._get_user(username)
+        client = self.clients.get(client_id)
+        readable = set(client.get_readable_fields()) if client is not None else set()
+        claims: dict[str, Any] = {}
+        for attribute in user.attributes:
+            name = attribute["Name"]
+            if name != "sub" and (not readable or name in readable):
+                claims[name] = attribute["Value"]
+        for contact in VERIFIED_ALIASES:
+            if contact in claims and (not readable or f"{contact}_verified" in readable):
+                claims[f"{contact}_verified"] = str(claims.get(f"{contact}_verified", "")).lower() == "true"
+        if user.groups:
+            claims["cognito:groups"] = [group.group_name for group in user.groups]
+        claims.update(origin_jti=origin_jti, event_id=str(uuid.uuid4()))
+        id_token, expires_in = self.create_jwt(client_id, username, "id", extra_data=claims)
+        self.id_tokens[id_token] = (client_id, username)
+        return id_token, expires_in
+
     def _get_user(self, username: str) -> CognitoIdpUser | None:
         """Find a user by username, by UsernameAttributes, or by a verified alias (AliasAttributes)."""
         user = _moto_get_user(self, username)

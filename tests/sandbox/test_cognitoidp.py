@@ -139,6 +139,32 @@ def js_style_sign_in(idp: Any, user_pool_id: str, app_client_id: str, username: 
     )
 
 
+# --- ids --------------------------------------------------------------------------------------
+
+
+def test_ids_are_shaped_as_aws_makes_them(idp: Any) -> None:
+    pools = [create_pool(idp) for _ in range(3)]
+
+    for user_pool_id, app_client_id in pools:
+        assert re.fullmatch(r"us-east-2_[0-9A-Za-z]{9}", user_pool_id)
+        assert re.fullmatch(r"[0-9a-z]{26}", app_client_id)
+        described = idp.describe_user_pool(UserPoolId=user_pool_id)["UserPool"]
+        assert described["Id"] == user_pool_id and described["Arn"].endswith(f":userpool/{user_pool_id}")
+        assert idp.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=app_client_id)[
+            "UserPoolClient"]["ClientId"] == app_client_id
+    assert len({pool for pool, _ in pools}) == len({client for _, client in pools}) == 3
+
+
+def test_the_issuer_names_the_aws_shaped_pool_id(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id)
+
+    claims = id_token_claims(srp_sign_in(idp, user_pool_id, app_client_id, USERNAME))
+
+    assert claims["iss"] == f"https://cognito-idp.us-east-2.amazonaws.com/{user_pool_id}"
+    assert claims["aud"] == app_client_id
+
+
 # --- ID token claims -------------------------------------------------------------------------
 
 ID_TOKEN_CLAIMS = {"sub", "email", "email_verified", "cognito:username", "aud", "event_id", "token_use",

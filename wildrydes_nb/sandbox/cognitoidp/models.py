@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import string
 import threading
 import uuid
 from typing import Any
@@ -18,6 +19,11 @@ from moto.cognitoidp.models import (
     CognitoIdpUserPoolClient,
 )
 from moto.cognitoidp.utils import validate_username_format
+from moto.moto_api._internal import mock_random
+from moto.settings import (
+    get_cognito_idp_user_pool_client_id_strategy,
+    get_cognito_idp_user_pool_id_strategy,
+)
 
 from .exceptions import (
     AuthFlowNotEnabledError,
@@ -45,6 +51,11 @@ REQUIRED_AUTH_PARAMETERS = {
 # Aliases that sign a user in only once verified; preferred_username needs no verification.
 VERIFIED_ALIASES = {"email", "phone_number"}
 
+# Ids as AWS makes them: a user pool's is its region, "_" and 9 letters and digits
+# (us-east-2_teEUQbkUh); an app client's 26 lower-case letters and digits.
+USER_POOL_ID_SUFFIX = (string.ascii_letters + string.digits, 9)
+APP_CLIENT_ID = (string.ascii_lowercase + string.digits, 26)
+
 # Taken when this module is first imported, which install() does before it copies the
 # extensions onto moto's classes, so these stay moto's own methods.
 _moto_initiate_auth = CognitoIdpBackend.initiate_auth
@@ -53,6 +64,8 @@ _moto_admin_create_user = CognitoIdpBackend.admin_create_user
 _moto_sign_up = CognitoIdpBackend.sign_up
 _moto_confirm_sign_up = CognitoIdpBackend.confirm_sign_up
 _moto_delete_user_pool = CognitoIdpBackend.delete_user_pool
+_moto_create_user_pool = CognitoIdpBackend.create_user_pool
+_moto_create_user_pool_client = CognitoIdpBackend.create_user_pool_client
 _moto_forgot_password = CognitoIdpBackend.forgot_password
 _moto_confirm_forgot_password = CognitoIdpBackend.confirm_forgot_password
 _moto_get_user = CognitoIdpUserPool._get_user
@@ -154,6 +167,29 @@ class CognitoIdpBackendExtension:
         # Created on first use in the instance dict: moto's reset() empties that dict, so
         # /moto-api/reset clears it, and backends built before install() get it too.
         return self.__dict__.setdefault("_srp_challenges", {})
+
+    def create_user_pool(self, name: str, extended_config: dict[str, Any]) -> CognitoIdpUserPool:
+        """Create a pool whose id is shaped as AWS's (moto's hash strategy, when set, keeps its own)."""
+        user_pool = _moto_create_user_pool(self, name, extended_config)
+        if get_cognito_idp_user_pool_id_strategy() is None:
+            del self.user_pools[user_pool.id]
+            user_pool.id = _new_id(self.user_pools, f"{self.region_name}_", *USER_POOL_ID_SUFFIX)
+            user_pool.arn = f"{user_pool.arn.rsplit('/', 1)[0]}/{user_pool.id}"
+            self.user_pools[user_pool.id] = user_pool
+        return user_pool
+
+    def create_user_pool_client(
+        self, user_pool_id: str, generate_secret: bool, extended_config: dict[str, str]
+    ) -> CognitoIdpUserPoolClient:
+        """Create an app client whose id is shaped as AWS's (moto's hash strategy keeps its own)."""
+        client = _moto_create_user_pool_client(self, user_pool_id, generate_secret, extended_config)
+        if get_cognito_idp_user_pool_client_id_strategy() is None:
+            clients = self.user_pools[user_pool_id].clients
+            del clients[client.id]
+            taken = {other for pool in self.user_pools.values() for other in pool.clients}
+            client.id = _new_id(taken, "", *APP_CLIENT_ID)
+            clients[client.id] = client
+        return client
 
     def delete_user_pool(self, user_pool_id: str) -> None:
         """Delete the pool, unless its deletion protection is active."""
@@ -341,6 +377,14 @@ class CognitoIdpBackendExtension:
             del self.sessions[challenge.secret_block]
             raise IncorrectPasswordError()
         return {**challenge_responses, "USERNAME": user.username}
+
+
+def _new_id(taken: Any, prefix: str, alphabet: str, length: int) -> str:
+    """A random id not in `taken`, drawn with moto's random (so moto's seed makes it repeatable)."""
+    while True:
+        candidate = prefix + "".join(mock_random.choice(alphabet) for _ in range(length))
+        if candidate not in taken:
+            return candidate
 
 
 def _hides_users(client: CognitoIdpUserPoolClient) -> bool:

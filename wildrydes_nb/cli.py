@@ -105,7 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create and verify the Wild Rydes Cognito identity pool, against AWS or a local sandbox.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("sandbox", help="serve a local AWS endpoint (moto) on loopback")
+    p = sub.add_parser("sandbox", help="serve a local AWS endpoint (moto) on loopback; 'sandbox codes' prints the "
+                                       "confirmation codes it sent")
+    p.add_argument("action", nargs="?", choices=["codes"],
+                   help="codes: print the sign-up codes the running sandbox (--endpoint-url, default "
+                        "$AWS_ENDPOINT_URL) sent, as a mailbox would show them")
+    p.add_argument("--endpoint-url", help="with 'codes': the sandbox's URL (default: $AWS_ENDPOINT_URL)")
     p.add_argument("--port", type=_port, default=0, help="port to listen on (default: any free port)")
     p.add_argument("--region", default="us-east-2",
                    help="region to print in the environment: one where AWS offers Cognito")
@@ -265,6 +270,8 @@ def _serve(box, scratchpad=None) -> None:
 
 
 def cmd_sandbox(args) -> int:
+    if args.action == "codes":
+        return cmd_sandbox_codes(args)
     import tempfile
     from pathlib import Path
 
@@ -283,6 +290,32 @@ def cmd_sandbox(args) -> int:
         if args.workshop or args.console_identity_pool:
             _seed_workshop(box, pad, console_identity_pool=args.console_identity_pool)
         _serve(box, pad.path)
+    return 0
+
+
+def cmd_sandbox_codes(args) -> int:
+    """Print the confirmation codes a running sandbox sent, newest last."""
+    from .errors import UnsafeEndpointError
+    from .sandbox.outbox import read_codes
+
+    endpoint = args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    fix = ("Give the URL that 'wildrydes-nb sandbox' printed (its AWS_ENDPOINT_URL) with --endpoint-url, "
+           "or export it.")
+    if not endpoint:
+        raise UnsafeEndpointError("no sandbox to ask: no --endpoint-url and no AWS_ENDPOINT_URL.",
+                                  field="--endpoint-url", fix=fix)
+    try:
+        codes = read_codes(endpoint)
+    except ValueError as error:
+        raise UnsafeEndpointError(f"{error}.", field="--endpoint-url", fix=fix) from None
+    except OSError as error:
+        raise UnsafeEndpointError(f"no sandbox answered at {endpoint} ({error}).", field="--endpoint-url",
+                                  fix="Start one with 'wildrydes-nb sandbox', or give its URL.") from None
+    if not codes:
+        print("No confirmation codes waiting: none was sent, or each was used.")
+    for sent in codes:
+        print(f"{sent['code']}  for {sent['username']} in {sent['user_pool_id']} "
+              f"(sent by {sent['delivery_medium']} to {sent['sent_to']})")
     return 0
 
 

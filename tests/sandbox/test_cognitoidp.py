@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import re
+import urllib.request
 from typing import Any
 
 import pytest
@@ -363,28 +364,84 @@ def attributes_of(idp: Any, user_pool_id: str, username: str) -> dict[str, str]:
     return {a["Name"]: a["Value"] for a in user["UserAttributes"]}
 
 
+def codes_sent(idp: Any) -> list[dict[str, Any]]:
+    """What the sandbox's outbox holds, read over plain HTTP as `wildrydes-nb sandbox codes` does."""
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+            f"{idp.meta.endpoint_url}/wildrydes-sandbox/codes", timeout=30) as answer:
+        return json.loads(answer.read())["codes"]
+
+
+def code_for(idp: Any, username: str) -> str:
+    return next(sent["code"] for sent in codes_sent(idp) if sent["username"] == username)
+
+
+WRONG_CODE = ("CodeMismatchException", "Invalid verification code provided, please try again.")
+
+
+def test_sign_up_with_an_email_sends_the_code_by_email_to_the_masked_address(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)  # the workshop's: email auto-verified
+
+    answer = idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
+                         UserAttributes=[{"Name": "email", "Value": EMAIL}])
+
+    assert answer["UserConfirmed"] is False
+    assert answer["CodeDeliveryDetails"] == {"Destination": "a***@e***", "DeliveryMedium": "EMAIL",
+                                             "AttributeName": "email"}
+    [sent] = codes_sent(idp)
+    assert sent["user_pool_id"] == user_pool_id and sent["username"] == USERNAME and sent["sent_to"] == EMAIL
+    assert sent["delivery_medium"] == "EMAIL" and re.fullmatch(r"\d{6}", sent["code"])
+
+
+def test_a_wrong_code_does_not_confirm(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
+                UserAttributes=[{"Name": "email", "Value": EMAIL}])
+    wrong = f"{(int(code_for(idp, USERNAME)) + 1) % 1_000_000:06d}"
+
+    with raises_aws_error(*WRONG_CODE):
+        idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode=wrong)
+
+    assert idp.admin_get_user(UserPoolId=user_pool_id, Username=USERNAME)["UserStatus"] == "UNCONFIRMED"
+    assert "email_verified" not in attributes_of(idp, user_pool_id, USERNAME)
+
+
 def test_a_user_who_confirms_sign_up_signs_in_by_the_email_the_code_went_to(idp: Any) -> None:
     user_pool_id, app_client_id = create_pool(idp)  # the workshop's: email auto-verified
     idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
                 UserAttributes=[{"Name": "email", "Value": EMAIL}])
     assert "email_verified" not in attributes_of(idp, user_pool_id, USERNAME)
 
-    idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode="123456")
+    idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode=code_for(idp, USERNAME))
 
     assert attributes_of(idp, user_pool_id, USERNAME)["email_verified"] == "true"
     assert id_token_claims(srp_sign_in(idp, user_pool_id, app_client_id, EMAIL))["cognito:username"] == USERNAME
+    assert codes_sent(idp) == []  # a code is used once
 
 
 def test_a_pool_that_auto_verifies_the_phone_too_sends_the_code_by_sms_and_verifies_that(idp: Any) -> None:
     user_pool_id, app_client_id = create_pool(
         idp, AliasAttributes=["email", "phone_number"], AutoVerifiedAttributes=["email", "phone_number"])
-    idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
-                UserAttributes=[{"Name": "email", "Value": EMAIL}, {"Name": "phone_number", "Value": "+15555550100"}])
+    answer = idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
+                         UserAttributes=[{"Name": "email", "Value": EMAIL},
+                                         {"Name": "phone_number", "Value": "+15555550100"}])
+    assert answer["CodeDeliveryDetails"] == {"Destination": "+*******0100", "DeliveryMedium": "SMS",
+                                             "AttributeName": "phone_number"}
 
-    idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode="123456")
+    idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode=code_for(idp, USERNAME))
 
     attributes = attributes_of(idp, user_pool_id, USERNAME)
     assert attributes["phone_number_verified"] == "true" and "email_verified" not in attributes
+
+
+def test_a_pool_that_verifies_nothing_sends_no_code_and_confirms_none(idp: Any) -> None:
+    _, app_client_id = create_pool(idp, AliasAttributes=["email"])
+
+    answer = idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
+                         UserAttributes=[{"Name": "email", "Value": EMAIL}])
+
+    assert "CodeDeliveryDetails" not in answer and codes_sent(idp) == []
+    with raises_aws_error(*WRONG_CODE):
+        idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode="123456")
 
 
 @pytest.mark.parametrize("email_verified", [None, "false"], ids=["not-set", "false"])

@@ -197,6 +197,33 @@ def sandbox_command(*argv):
                           text=True, timeout=60, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
+def test_sandbox_codes_prints_the_code_a_sign_up_was_sent(session, sandbox):
+    sandbox.reset()
+    idp = session.client("cognito-idp")
+    user_pool_id = idp.create_user_pool(PoolName="WildRydes", AliasAttributes=["email"],
+                                        AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(UserPoolId=user_pool_id, ClientName="web")["UserPoolClient"]["ClientId"]
+    idp.sign_up(ClientId=client_id, Username="alice|example|com", Password="Wild-Rydes-1234",
+                UserAttributes=[{"Name": "email", "Value": "alice@example.com"}])
+
+    done = sandbox_command("codes", "--endpoint-url", sandbox.endpoint_url)
+
+    assert done.returncode == 0, done.stderr
+    code, rest = done.stdout.strip().split("  ", 1)
+    assert code.isdigit() and len(code) == 6
+    assert rest == f"for alice|example|com in {user_pool_id} (sent by EMAIL to alice@example.com)"
+    idp.confirm_sign_up(ClientId=client_id, Username="alice|example|com", ConfirmationCode=code)
+    assert sandbox_command("codes", "--endpoint-url", sandbox.endpoint_url).stdout.startswith("No confirmation codes")
+
+
+@pytest.mark.parametrize("endpoint", ["http://example.com", "http://127.0.0.1:9"], ids=["not-loopback", "nothing"])
+def test_sandbox_codes_says_plainly_where_no_sandbox_answers(endpoint):
+    done = sandbox_command("codes", "--endpoint-url", endpoint)
+
+    assert done.returncode == EXIT_INPUT and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: --endpoint-url: ") and len(done.stderr.splitlines()) == 1
+
+
 @pytest.mark.parametrize("port", ["99999", "65536", "-1", "٥٠٠٠"])
 def test_sandbox_refuses_a_port_out_of_range(port, capsys):
     with pytest.raises(SystemExit) as stopped:

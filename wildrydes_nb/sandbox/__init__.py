@@ -46,6 +46,7 @@ def install() -> None:
     from moto.cognitoidentity.responses import CognitoIdentityResponse
     from moto.cognitoidp import models as moto_user_pools
     from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
+    from moto.cognitoidp.responses import CognitoIdpResponse
     from moto.iam.models import IAMBackend
     from moto.sts.models import STSBackend
     from moto.sts.responses import TokenResponse
@@ -56,6 +57,7 @@ def install() -> None:
     )
     from .cognitoidentity.responses import CognitoIdentityResponseExtension
     from .cognitoidp.models import CognitoIdpBackendExtension, CognitoIdpUserPoolExtension, SharedKeyImport
+    from .cognitoidp.responses import CognitoIdpResponseExtension
     from .iam.models import IAMBackendExtension
     from .sts.models import STSBackendExtension
     from .sts.responses import TokenResponseExtension
@@ -65,6 +67,7 @@ def install() -> None:
     _extend(CognitoIdentityResponse, CognitoIdentityResponseExtension)
     _extend(CognitoIdpBackend, CognitoIdpBackendExtension)
     _extend(CognitoIdpUserPool, CognitoIdpUserPoolExtension)
+    _extend(CognitoIdpResponse, CognitoIdpResponseExtension)
     _extend(IAMBackend, IAMBackendExtension)
     _extend(STSBackend, STSBackendExtension)
     _extend(TokenResponse, TokenResponseExtension)

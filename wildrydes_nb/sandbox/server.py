@@ -6,7 +6,7 @@ import logging
 import socket
 import threading
 
-from . import guard, network, serialization
+from . import guard, network, outbox, serialization
 
 
 class Server:
@@ -30,7 +30,9 @@ class Server:
         with socket.create_server((host, port), family=family) as listener:
             # The guard first: a refused request meets neither the network's delay nor a quota.
             # Then a malformed request is refused as AWS refuses it, before moto reads it.
-            app = guard.Guard(serialization.Serialization(network.wrap(DomainDispatcherApplication(create_backend_app))))
+            # The outbox (sign-up codes) is the sandbox's own page, behind the guard too.
+            app = guard.Guard(outbox.Outbox(serialization.Serialization(
+                network.wrap(DomainDispatcherApplication(create_backend_app)))))
             # werkzeug serves a copy of the listening socket; this one is closed on leaving.
             self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler,
                                        fd=listener.fileno())

@@ -37,6 +37,7 @@ from .exceptions import (
     UnknownUserError,
     UsernameFormatError,
 )
+from .codes import SentCode
 from .srp import SALT_BYTES, PasswordVerifierChallenge
 
 # Both the current and the legacy name of the flag let a client use USER_PASSWORD_AUTH.
@@ -214,6 +215,11 @@ class CognitoIdpBackendExtension:
             self, user_pool_id, username, message_action, temporary_password, attributes
         )
 
+    @property
+    def sent_codes(self) -> dict[tuple[str, str], SentCode]:
+        """The sign-up codes sent and not yet used, by user pool id and username."""
+        return self.__dict__.setdefault("_sent_codes", {})
+
     def sign_up(
         self,
         client_id: str,
@@ -221,30 +227,42 @@ class CognitoIdpBackendExtension:
         password: str,
         attributes: list[dict[str, str]],
     ) -> tuple[CognitoIdpUser, Any]:
-        """Register a user, refusing a username the pool's sign-in settings do not allow."""
+        """Register a user, refusing a username the pool's sign-in settings do not allow, and send
+        the confirmation code where the pool verifies (`code_destination`), kept in `sent_codes`."""
         found = self._find_client(client_id)
         if found is not None:
             _check_new_username(found[0], username)
-        return _moto_sign_up(self, client_id, username, password, attributes)
+        user, details = _moto_sign_up(self, client_id, username, password, attributes)
+        if found is None:
+            return user, details
+        attribute = code_destination(found[0], user)
+        if attribute is None:
+            return user, None  # nothing to verify: Cognito sends no code
+        sent = SentCode(found[0].id, user.username, attribute, user.attribute_lookup[attribute])
+        self.sent_codes[(found[0].id, user.username)] = sent
+        return user, sent.delivery_details()
 
-    def confirm_sign_up(self, client_id: str, username: str) -> str:
+    def confirm_sign_up(self, client_id: str, username: str, confirmation_code: str | None = None) -> str:
         """Confirm a registration with the code Cognito sent, which verifies where it went.
 
-        A pool that auto-verifies sends the code by SMS when it auto-verifies the phone
-        number and the user has one, else by email; confirming marks that attribute
-        verified, so it then works as a sign-in alias (moto confirms and verifies nothing).
+        A code other than the one sent is refused (moto confirms any). Confirming marks the
+        attribute the code went to verified, so it then works as a sign-in alias (moto verifies
+        nothing). `confirmation_code` None is moto's own call, which checks no code.
         """
         found = self._find_client(client_id)
         if found is not None and found[0]._get_user(username) is None:
             raise ExpiredCodeError() if _hides_users(found[1]) else UnknownUserError()
-        answer = _moto_confirm_sign_up(self, client_id, username)
+        sent = None
         if found is not None:
-            user_pool = found[0]
-            user = user_pool._get_user(username)
-            auto_verified = user_pool.extended_config.get("AutoVerifiedAttributes") or []
-            sent_to = [a for a in ("phone_number", "email") if a in auto_verified and user.attribute_lookup.get(a)]
-            if sent_to:
-                user.update_attributes([{"Name": f"{sent_to[0]}_verified", "Value": "true"}])
+            user = found[0]._get_user(username)
+            sent = self.sent_codes.get((found[0].id, user.username))
+            if confirmation_code is not None and (
+                    sent is None or not hmac.compare_digest(sent.code.encode(), confirmation_code.encode())):
+                raise CodeMismatchError()
+        answer = _moto_confirm_sign_up(self, client_id, username)
+        if sent is not None:
+            del self.sent_codes[(sent.user_pool_id, sent.username)]
+            user.update_attributes([{"Name": f"{sent.attribute}_verified", "Value": "true"}])
         return answer
 
     def forgot_password(self, client_id: str, username: str) -> tuple[str | None, dict[str, Any]]:
@@ -402,6 +420,13 @@ def _flow_enabled(client: CognitoIdpUserPoolClient, auth_flow: str) -> bool:
             return True
         return flows <= LEGACY_FLAGS and "CUSTOM_AUTH_FLOW_ONLY" not in flows
     return True
+
+
+def code_destination(user_pool: CognitoIdpUserPool, user: CognitoIdpUser) -> str | None:
+    """Where Cognito sends a sign-up code: the phone number when the pool auto-verifies it and the
+    user has one, else the email when it auto-verifies that and the user has one, else nowhere."""
+    auto_verified = user_pool.extended_config.get("AutoVerifiedAttributes") or []
+    return next((a for a in ("phone_number", "email") if a in auto_verified and user.attribute_lookup.get(a)), None)
 
 
 def _check_new_username(user_pool: CognitoIdpUserPool, username: str) -> None:

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import boto3
 import pytest
@@ -313,3 +314,55 @@ def test_a_member_of_the_wrong_type_is_refused_for_user_pools_too(sandbox):
         "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminGetUser",
         "Content-Type": "application/x-amz-json-1.1"})
     assert status == 400 and "Expected string at 'AdminGetUser.UserPoolId', found a list." in answer.decode()
+
+
+# --- The query protocol (IAM, STS): malformed requests are AWS's 4xx, never a 500 ------------------
+
+IAM = b"Version=2010-05-08&"
+STS = b"Version=2011-06-15&"
+NAN_DURATION = b"Action=AssumeRoleWithWebIdentity&RoleArn=arn:aws:iam::123456789012:role/r&RoleSessionName=s" \
+               b"&WebIdentityToken=a.b.c&DurationSeconds=NaN"
+
+
+@pytest.mark.parametrize("body, status, code, message", [
+    (IAM + b"Action=ListRoles&MaxItems=abc", 400, "ValidationError", "Value 'abc' at 'MaxItems' is not a whole number."),
+    (IAM + b"Action=ListRoles&MaxItems=NaN", 400, "ValidationError", "Value 'NaN' at 'MaxItems' is not a whole number."),
+    (IAM + b"Action=ListRoles&MaxItems=99999999999", 400, "ValidationError",
+     "Value '99999999999' at 'MaxItems' is out of range."),
+    (IAM + b"Action=ListRoles&MaxItems=0", 400, "ValidationError", "1 validation error detected: Value '0' at "
+     "'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"),
+    (IAM + b"Action=ListRoles&Marker=zzz", 400, "ValidationError",
+     "The marker is not one that an earlier page of this listing returned."),
+    (IAM + b"Action=CreateRole&RoleName=r", 400, "ValidationError", "1 validation error detected: Value null at "
+     "'assumeRolePolicyDocument' failed to satisfy constraint: Member must not be null"),
+    (IAM + b"Action=TagRole&RoleName=r&Tags.member.1.Key=a&Tags.member.99999999999.Value=b", 400,
+     "ValidationError", "'Tags.member.99999999999' is not an item number from 1 to 1000."),
+    (IAM + b"Action=TagRole&RoleName=r&Tags.member.1.Key=a", 400, "ValidationError", "1 validation error detected: "
+     "Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null"),
+    (IAM + b"Action=NoSuchThing", 400, "InvalidAction", "Could not find operation NoSuchThing for version 2010-05-08"),
+    (IAM + b"RoleName=r", 400, "MissingAction", "The request is missing an action or a required parameter."),
+    (IAM + b"Action=GetRole&RoleName=\xff\xfe", 404, "MalformedQueryString", "The query string contains a syntax error."),
+    (STS + NAN_DURATION, 400, "ValidationError", "Value 'NaN' at 'DurationSeconds' is not a whole number."),
+    (STS + b"Action=AssumeRoleWithWebIdentity&RoleArn=arn:aws:iam::123456789012:role/r&RoleSessionName=ss", 400,
+     "ValidationError", "1 validation error detected: Value null at 'webIdentityToken' failed to satisfy constraint: "
+     "Member must not be null"),
+], ids=["letters", "nan", "huge", "below-range", "foreign-marker", "missing-member", "huge-index", "item-missing-member",
+        "unknown-action", "no-action", "not-utf8", "sts-nan", "sts-missing-token"])
+def test_a_malformed_query_request_is_answered_as_aws_does_not_with_a_500(sandbox, body, status, code, message):
+    answer_status, headers, answer = send(sandbox, "POST", "/", body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+
+    assert answer_status == status and headers["content-type"].startswith("text/xml")
+    error = ElementTree.fromstring(answer).find("{*}Error")
+    assert (error.findtext("{*}Code"), error.findtext("{*}Message")) == (code, message)
+
+
+def test_boto3_reads_a_query_refusal_as_the_aws_error(session):
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    iam = session.client("iam", config=Config(parameter_validation=False, retries={"max_attempts": 1}))
+    with pytest.raises(ClientError) as refused:
+        iam.list_roles(MaxItems=0)
+    assert refused.value.response["Error"]["Code"] == "ValidationError"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400

@@ -81,6 +81,17 @@ def _count(text: str) -> int:
     raise argparse.ArgumentTypeError(f"{shown(text)} is not a number of learners at once: give 1 or more, e.g. 4")
 
 
+def _region_port(text: str) -> tuple[str, int]:
+    """A ``--region-port`` value: ``REGION`` or ``REGION=PORT`` (PORT as ``--port``; none: any free port)."""
+    region, _, port = text.partition("=")
+    try:
+        from .sandbox import check_region
+
+        return check_region(region), _port(port) if port else 0
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{error}: give REGION or REGION=PORT, e.g. us-west-2=4567") from None
+
+
 def _milliseconds(text: str) -> float:
     """A number of milliseconds, 0 or more (finite)."""
     try:
@@ -120,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quotas", action="store_true",
                    help="enforce AWS's request-rate quotas for Cognito and IAM: a request over its rate is "
                         "throttled as AWS throttles it")
+    p.add_argument("--region-port", type=_region_port, action="append", default=[], metavar="REGION[=PORT]",
+                   help="also serve REGION on a port of its own (repeatable): there every call is for that region, "
+                        "unsigned ones (GetId, InitiateAuth) too, as at its AWS endpoint")
     p.add_argument("--workshop", action="store_true",
                    help="start with the user pool and app client that the workshop's console steps make "
                         "(username sign-in with aliases, SRP-only client hiding user existence errors, deletion "
@@ -261,6 +275,8 @@ def _serve(box, scratchpad=None) -> None:
     env = {**box.env(), **({ENV_VAR: str(scratchpad)} if scratchpad else {})}
     for key, value in env.items():
         print(f"export {key}={value}")
+    for region, url in box.region_endpoints.items():
+        print(f"# {region} on a port of its own (every call there is for {region}): {url}")
     sys.stdout.flush()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -281,7 +297,7 @@ def cmd_sandbox(args) -> int:
 
     try:
         box = sandbox.start(port=args.port, region=check_cognito_region(args.region), iam_delay=args.iam_delay,
-                            latency_ms=args.latency, quotas=args.quotas)
+                            latency_ms=args.latency, quotas=args.quotas, region_ports=dict(args.region_port))
     except OSError as error:
         raise _port_error(args.port, error) from error
     # Its own scratchpad: ids of a throw-away sandbox must not overwrite a real account's.

@@ -366,3 +366,28 @@ def test_boto3_reads_a_query_refusal_as_the_aws_error(session):
         iam.list_roles(MaxItems=0)
     assert refused.value.response["Error"]["Code"] == "ValidationError"
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@pytest.mark.parametrize("value, message", [
+    ("xx-fake-9", "'xx-fake-9' is not a region where AWS offers Cognito Identity: give REGION or REGION=PORT, "
+                  "e.g. us-west-2=4567"),
+    ("us-west-2=99999", "'99999' is not a port: give a number from 1 to 65535, or 0 for any free port"),
+], ids=["region", "port"])
+def test_sandbox_refuses_a_region_port_it_cannot_serve(value, message, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["sandbox", "--region-port", value])
+    assert capsys.readouterr().err.splitlines()[-1] == f"wildrydes-nb sandbox: error: argument --region-port: {message}"
+
+
+def test_sandbox_prints_the_port_of_each_region_it_was_asked_for():
+    process = subprocess.Popen([sys.executable, "-m", "wildrydes_nb.cli", "sandbox", "--region-port", "us-west-2"],
+                               stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        lines = [process.stdout.readline() for _ in range(8)]
+        [line] = [line for line in lines if line.startswith("# us-west-2")]
+        west = boto3.client("cognito-identity", region_name="us-west-2", endpoint_url=line.rsplit(" ", 1)[1].strip(),
+                            aws_access_key_id="t", aws_secret_access_key="t")
+        assert west.list_identity_pools(MaxResults=1)["IdentityPools"] == []
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -92,6 +92,16 @@ def _region_port(text: str) -> tuple[str, int]:
         raise argparse.ArgumentTypeError(f"{error}: give REGION or REGION=PORT, e.g. us-west-2=4567") from None
 
 
+def _origin(text: str) -> str:
+    """An ``--allow-origin`` value: a web page's origin, scheme://host[:port]."""
+    from .sandbox.guard import check_origin
+
+    try:
+        return check_origin(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _milliseconds(text: str) -> float:
     """A number of milliseconds, 0 or more (finite)."""
     try:
@@ -134,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region-port", type=_region_port, action="append", default=[], metavar="REGION[=PORT]",
                    help="also serve REGION on a port of its own (repeatable): there every call is for that region, "
                         "unsigned ones (GetId, InitiateAuth) too, as at its AWS endpoint")
+    p.add_argument("--allow-origin", type=_origin, action="append", default=[], metavar="ORIGIN",
+                   help="let the web page of this origin (e.g. http://localhost:8080, your copy of the workshop's "
+                        "web app) call the Cognito APIs, as AWS's endpoints allow a browser to (repeatable; none by "
+                        "default); nothing else of the sandbox is opened to it")
     p.add_argument("--workshop", action="store_true",
                    help="start with the user pool and app client that the workshop's console steps make "
                         "(username sign-in with aliases, SRP-only client hiding user existence errors, deletion "
@@ -297,7 +311,8 @@ def cmd_sandbox(args) -> int:
 
     try:
         box = sandbox.start(port=args.port, region=check_cognito_region(args.region), iam_delay=args.iam_delay,
-                            latency_ms=args.latency, quotas=args.quotas, region_ports=dict(args.region_port))
+                            latency_ms=args.latency, quotas=args.quotas, region_ports=dict(args.region_port),
+                            allow_origins=args.allow_origin)
     except OSError as error:
         raise _port_error(args.port, error) from error
     # Its own scratchpad: ids of a throw-away sandbox must not overwrite a real account's.

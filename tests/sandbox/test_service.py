@@ -391,3 +391,81 @@ def test_sandbox_prints_the_port_of_each_region_it_was_asked_for():
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+# --- An allowed origin (--allow-origin): the Cognito APIs as AWS's endpoints open them, nothing more --------
+
+APP = "http://localhost:8080"
+
+
+@pytest.fixture
+def allowing(session, sandbox):
+    """A second server on the same state, allowing the web app's origin."""
+    sandbox.reset()
+    with sandbox_module.start(allow_origins=[APP]) as box:
+        yield box
+
+
+def from_the_app(**headers):
+    return {"Origin": APP, "Sec-Fetch-Site": "cross-site", "Referer": f"{APP}/index.html", **headers}
+
+
+def test_an_allowed_origin_gets_its_preflight_answered(allowing):
+    status, headers, _ = send(allowing, "OPTIONS", headers=from_the_app(**{
+        "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-amz-target"}))
+
+    assert status == 200
+    assert headers["access-control-allow-origin"] == APP and headers["access-control-allow-methods"] == "POST"
+    assert headers["access-control-allow-headers"] == "content-type,x-amz-target" and headers["vary"] == "Origin"
+
+
+def test_an_allowed_origin_calls_cognito_and_may_read_the_answer(session, allowing):
+    status, headers, body = create_pool(allowing, "from_the_web_app", **from_the_app())
+
+    assert status == 200 and json.loads(body)["IdentityPoolName"] == "from_the_web_app"
+    assert headers["access-control-allow-origin"] == APP and "x-amzn-RequestId" in headers[
+        "access-control-expose-headers"]
+    assert pool_names(session) == ["from_the_web_app"]
+
+
+@pytest.mark.parametrize("origin", ["http://localhost:8081", "https://localhost:8080", "https://evil.example"])
+def test_other_origins_stay_refused(session, allowing, origin):
+    assert_refused(create_pool(allowing, "from_a_page", **from_the_app(Origin=origin)), FROM_A_WEB_PAGE)
+    assert_refused(send(allowing, "OPTIONS", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}),
+                   FROM_A_WEB_PAGE)
+    assert pool_names(session) == []
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/moto-api/data.json"), ("POST", "/moto-api/reset"),
+                                          ("GET", "/wildrydes-sandbox/codes"), ("OPTIONS", "/moto-api/reset")],
+                         ids=["moto-data", "moto-reset", "codes", "preflight-reset"])
+def test_an_allowed_origin_gets_nothing_but_the_cognito_apis(session, allowing, method, path):
+    session.client("cognito-identity").create_identity_pool(IdentityPoolName="kept",
+                                                            AllowUnauthenticatedIdentities=False)
+
+    answer = send(allowing, method, path, headers=from_the_app(**{"Access-Control-Request-Method": "POST"}))
+
+    assert_refused(answer, FROM_A_WEB_PAGE)
+    assert b"kept" not in answer[2] and pool_names(session) == ["kept"]
+
+
+def test_an_allowed_origin_cannot_call_iam(session, allowing):
+    body = b"Action=CreateRole&Version=2010-05-08&RoleName=from_a_page&AssumeRolePolicyDocument=%7B%7D"
+
+    answer = send(allowing, "POST", "/", body=body, headers=from_the_app(**{
+        "Content-Type": "application/x-www-form-urlencoded"}))
+
+    assert_refused(answer, FROM_A_WEB_PAGE)
+    assert session.client("iam").list_roles()["Roles"] == []
+
+
+def test_an_allowed_origin_under_another_host_name_is_refused(session, allowing):
+    assert_refused(create_pool(allowing, "rebound", host="localhost.evil.example:80", **from_the_app()), FOREIGN_HOST)
+    assert pool_names(session) == []
+
+
+@pytest.mark.parametrize("value", ["localhost:8080", "http://localhost:8080/app", "ftp://localhost", "*"])
+def test_sandbox_refuses_an_allow_origin_that_is_not_an_origin(value, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["sandbox", "--allow-origin", value])
+    assert f"argument --allow-origin: '{value}' is not an origin" in capsys.readouterr().err

@@ -16,7 +16,7 @@ import contextlib
 import ipaddress
 import os
 import urllib.request
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -176,6 +176,7 @@ class Sandbox:
 def start(
     port: int = 0, host: str = "127.0.0.1", region: str = DEFAULT_REGION, iam_delay: float = 0,
     latency_ms: float = 0, quotas: bool | Mapping[str, float] = False, region_ports: Mapping[str, int] | None = None,
+    allow_origins: Iterable[str] = (),
 ) -> Sandbox:
     """Install the extensions and serve moto on `host:port` (port 0: any free port).
 
@@ -196,6 +197,9 @@ def start(
     if not 0 <= port <= 65535:
         raise ValueError(f"port {port!r} is not a TCP port: give 1 to 65535, or 0 for any free port")
     region = check_region(region)
+    from .guard import check_origin
+
+    origins = tuple(check_origin(origin) for origin in allow_origins)
     region_ports = {check_region(name): port for name, port in (region_ports or {}).items()}
     for port_asked in region_ports.values():
         if not 0 <= port_asked <= 65535:
@@ -210,7 +214,7 @@ def start(
     try:
         for name, port_asked in [(None, port), *region_ports.items()]:
             try:
-                servers.append(Server(host, port_asked, region=name))
+                servers.append(Server(host, port_asked, region=name, allowed_origins=origins))
             except OSError as error:
                 raise OSError(error.errno, f"cannot start the sandbox on {host}:{port_asked}: {error.strerror}"
                               ) from error

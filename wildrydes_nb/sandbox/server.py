@@ -17,7 +17,7 @@ class Server:
     (werkzeug, binding in the server thread, would end that thread and leave the caller waiting).
     """
 
-    def __init__(self, host: str, port: int, region: str | None = None):
+    def __init__(self, host: str, port: int, region: str | None = None, allowed_origins: tuple[str, ...] = ()):
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
@@ -34,7 +34,7 @@ class Server:
             # The outbox (sign-up codes) is the sandbox's own page, behind the guard too.
             app = outbox.Outbox(serialization.Serialization(network.wrap(DomainDispatcherApplication(create_backend_app))))
             # A port of one region marks each request with it (regions.py).
-            app = guard.Guard(regions.RegionPort(app, region))
+            app = guard.Guard(regions.RegionPort(app, region), allowed_origins)
             # werkzeug serves a copy of the listening socket; this one is closed on leaving.
             self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler,
                                        fd=listener.fileno())

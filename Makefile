@@ -45,8 +45,12 @@ $(BROWSER_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,browser]'
 	touch $(BROWSER_STAMP)
 
+# The web-app test bundles its page with Node and npm (Debian's packages, installed as Chromium is)
+# from tests/browser/webapp/package-lock.json.
 test-browser: $(BROWSER_STAMP)
 	test -x $(CHROMIUM) || ($(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium)
+	(command -v node && command -v npm) >/dev/null || ($(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y nodejs npm)
 	$(BIN)/python -m pytest --browser tests/browser -n 0
 
 # A plain install (a wheel, as pip install . or pipx makes it) ships the notebooks and runs the demo.

@@ -870,9 +870,12 @@ def test_on_another_regions_port_unsigned_calls_do_not_find_the_pool(
 
     with raises_aws_error("ResourceNotFoundException", f"IdentityPool '{workshop.identity_pool_id}' not found."):
         identity.get_id(IdentityPoolId=workshop.identity_pool_id, Logins=workshop.logins)
-    with pytest.raises(idp.exceptions.ResourceNotFoundException):
+    # As AWS says it to a web app configured for the wrong region (e.g. anomalyco/guide#82).
+    with raises_aws_error("ResourceNotFoundException", f"User pool client {workshop.app_client_id} does not exist."):
         idp.initiate_auth(ClientId=workshop.app_client_id, AuthFlow="USER_PASSWORD_AUTH",
                           AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})
+    with raises_aws_error("ResourceNotFoundException", f"User pool client {workshop.app_client_id} does not exist."):
+        idp.sign_up(ClientId=workshop.app_client_id, Username="bob", Password=PASSWORD)
 
 
 def test_on_the_pools_regions_port_the_whole_chain_works(workshop: Workshop, regional: dict[str, str]) -> None:

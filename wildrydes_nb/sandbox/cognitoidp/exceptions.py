@@ -90,3 +90,10 @@ class ExpiredCodeError(JsonRESTError):
 
     def __init__(self) -> None:
         super().__init__("ExpiredCodeException", "Invalid code provided, please request a code again.")
+
+
+class UserPoolClientNotFoundError(JsonRESTError):
+    """An app client id this region does not have (a typo, or another region's client)."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__("ResourceNotFoundException", f"User pool client {client_id} does not exist.")

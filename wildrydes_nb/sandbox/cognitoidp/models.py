@@ -36,6 +36,7 @@ from .exceptions import (
     MissingParameterError,
     UnknownUserError,
     UsernameFormatError,
+    UserPoolClientNotFoundError,
 )
 from .codes import SentCode
 from .srp import SALT_BYTES, PasswordVerifierChallenge
@@ -229,12 +230,9 @@ class CognitoIdpBackendExtension:
     ) -> tuple[CognitoIdpUser, Any]:
         """Register a user, refusing a username the pool's sign-in settings do not allow, and send
         the confirmation code where the pool verifies (`code_destination`), kept in `sent_codes`."""
-        found = self._find_client(client_id)
-        if found is not None:
-            _check_new_username(found[0], username)
-        user, details = _moto_sign_up(self, client_id, username, password, attributes)
-        if found is None:
-            return user, details
+        found = self._known_client(client_id)
+        _check_new_username(found[0], username)
+        user, _ = _moto_sign_up(self, client_id, username, password, attributes)
         attribute = code_destination(found[0], user)
         if attribute is None:
             return user, None  # nothing to verify: Cognito sends no code
@@ -249,16 +247,14 @@ class CognitoIdpBackendExtension:
         attribute the code went to verified, so it then works as a sign-in alias (moto verifies
         nothing). `confirmation_code` None is moto's own call, which checks no code.
         """
-        found = self._find_client(client_id)
-        if found is not None and found[0]._get_user(username) is None:
+        found = self._known_client(client_id)
+        user = found[0]._get_user(username)
+        if user is None:
             raise ExpiredCodeError() if _hides_users(found[1]) else UnknownUserError()
-        sent = None
-        if found is not None:
-            user = found[0]._get_user(username)
-            sent = self.sent_codes.get((found[0].id, user.username))
-            if confirmation_code is not None and (
-                    sent is None or not hmac.compare_digest(sent.code.encode(), confirmation_code.encode())):
-                raise CodeMismatchError()
+        sent = self.sent_codes.get((found[0].id, user.username))
+        if confirmation_code is not None and (
+                sent is None or not hmac.compare_digest(sent.code.encode(), confirmation_code.encode())):
+            raise CodeMismatchError()
         answer = _moto_confirm_sign_up(self, client_id, username)
         if sent is not None:
             del self.sent_codes[(sent.user_pool_id, sent.username)]
@@ -288,10 +284,7 @@ class CognitoIdpBackendExtension:
         USER_SRP_AUTH answers with a real PASSWORD_VERIFIER challenge; a user may sign in
         with a verified alias, and is then signed in under their username.
         """
-        found = self._find_client(client_id)
-        if found is None:
-            return _moto_initiate_auth(self, client_id, auth_flow, auth_parameters)
-        user_pool, client = found
+        user_pool, client = self._known_client(client_id)
         if not _flow_enabled(client, auth_flow):
             raise AuthFlowNotEnabledError(auth_flow)
         for name in REQUIRED_AUTH_PARAMETERS.get(auth_flow, ()):
@@ -333,6 +326,13 @@ class CognitoIdpBackendExtension:
             if client is not None:
                 return user_pool, client
         return None
+
+    def _known_client(self, client_id: str) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
+        """The pool and app client of `client_id` in this region, else AWS's ResourceNotFoundException."""
+        found = self._find_client(client_id)
+        if found is None:
+            raise UserPoolClientNotFoundError(client_id)
+        return found
 
     def _start_password_verifier(
         self, client_id: str, auth_parameters: dict[str, str]

@@ -721,3 +721,47 @@ def test_in_process_too_the_workshop_pool_takes_its_usernames_and_checks_the_srp
         with raises_aws_error(*INCORRECT):
             srp_sign_in(idp, user_pool_id, app_client_id, USERNAME, WRONG_PASSWORD)
         assert id_token_claims(srp_sign_in(idp, user_pool_id, app_client_id, EMAIL))["cognito:username"] == USERNAME
+
+
+# --- ResendConfirmationCode, and confirming twice ----------------------------------------------------
+
+
+def test_resend_confirmation_code_replaces_the_code(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
+                UserAttributes=[{"Name": "email", "Value": EMAIL}])
+    first = code_for(idp, USERNAME)
+
+    answer = idp.resend_confirmation_code(ClientId=app_client_id, Username=USERNAME)
+
+    assert answer["CodeDeliveryDetails"] == {"Destination": "a***@e***", "DeliveryMedium": "EMAIL",
+                                             "AttributeName": "email"}
+    [sent] = codes_sent(idp)
+    if sent["code"] != first:  # one chance in a million that the new code is the old one
+        with raises_aws_error(*WRONG_CODE):
+            idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode=first)
+    idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode=sent["code"])
+    with raises_aws_error("InvalidParameterException", "User is already confirmed."):
+        idp.resend_confirmation_code(ClientId=app_client_id, Username=USERNAME)
+    with raises_aws_error("NotAuthorizedException", "User cannot confirm because user status is not UNCONFIRMED."):
+        idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode=sent["code"])
+
+
+def test_resend_confirmation_code_for_an_unknown_user(idp: Any) -> None:
+    _, legacy_client = hiding_pool(idp, hide=False)
+    _, hiding_client = hiding_pool(idp)
+
+    with raises_aws_error(*UNKNOWN):
+        idp.resend_confirmation_code(ClientId=legacy_client, Username="nobody")
+    details = idp.resend_confirmation_code(ClientId=hiding_client, Username="nobody")["CodeDeliveryDetails"]
+    assert details["DeliveryMedium"] == "EMAIL" and codes_sent(idp) == []
+
+
+def test_a_hiding_client_answers_admin_sign_in_of_an_unknown_user_as_a_wrong_password(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp, ["ALLOW_ADMIN_USER_PASSWORD_AUTH"])
+    idp.update_user_pool_client(UserPoolId=user_pool_id, ClientId=app_client_id,
+                                ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"], PreventUserExistenceErrors="ENABLED")
+
+    with raises_aws_error(*INCORRECT):
+        idp.admin_initiate_auth(UserPoolId=user_pool_id, ClientId=app_client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                AuthParameters={"USERNAME": "nobody", "PASSWORD": PASSWORD})

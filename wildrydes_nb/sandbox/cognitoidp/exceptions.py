@@ -97,3 +97,25 @@ class UserPoolClientNotFoundError(JsonRESTError):
 
     def __init__(self, client_id: str) -> None:
         super().__init__("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
+
+
+class AlreadyConfirmedError(JsonRESTError):
+    """ResendConfirmationCode for a user who confirmed already."""
+
+    def __init__(self) -> None:
+        super().__init__("InvalidParameterException", "User is already confirmed.")
+
+
+class NoCodeDestinationError(JsonRESTError):
+    """ResendConfirmationCode where the pool verifies nothing the user has (inferred wording)."""
+
+    def __init__(self) -> None:
+        super().__init__("InvalidParameterException",
+                         "Cannot resend codes. Auto verification not turned on.")
+
+
+class NotUnconfirmedError(JsonRESTError):
+    """ConfirmSignUp for a user who is not waiting for confirmation (keboola/developer-portal#186)."""
+
+    def __init__(self) -> None:
+        super().__init__("NotAuthorizedException", "User cannot confirm because user status is not UNCONFIRMED.")

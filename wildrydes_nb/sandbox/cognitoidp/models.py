@@ -14,6 +14,7 @@ from typing import Any
 from moto.cognitoidp.exceptions import UserNotFoundError
 from moto.cognitoidp.models import (
     CognitoIdpBackend,
+    UserStatus,
     CognitoIdpUser,
     CognitoIdpUserPool,
     CognitoIdpUserPoolClient,
@@ -26,6 +27,7 @@ from moto.settings import (
 )
 
 from .exceptions import (
+    AlreadyConfirmedError,
     AuthFlowNotEnabledError,
     CodeMismatchError,
     DeletionProtectionError,
@@ -34,6 +36,8 @@ from .exceptions import (
     IncorrectPasswordError,
     InvalidSessionError,
     MissingParameterError,
+    NoCodeDestinationError,
+    NotUnconfirmedError,
     UnknownUserError,
     UsernameFormatError,
     UserPoolClientNotFoundError,
@@ -69,6 +73,7 @@ _moto_delete_user_pool = CognitoIdpBackend.delete_user_pool
 _moto_create_user_pool = CognitoIdpBackend.create_user_pool
 _moto_create_user_pool_client = CognitoIdpBackend.create_user_pool_client
 _moto_forgot_password = CognitoIdpBackend.forgot_password
+_moto_admin_initiate_auth = CognitoIdpBackend.admin_initiate_auth
 _moto_confirm_forgot_password = CognitoIdpBackend.confirm_forgot_password
 _moto_get_user = CognitoIdpUserPool._get_user
 _moto_update_extended_config = CognitoIdpUserPool.update_extended_config
@@ -251,6 +256,8 @@ class CognitoIdpBackendExtension:
         user = found[0]._get_user(username)
         if user is None:
             raise ExpiredCodeError() if _hides_users(found[1]) else UnknownUserError()
+        if confirmation_code is not None and user.status != UserStatus.UNCONFIRMED:
+            raise NotUnconfirmedError()
         sent = self.sent_codes.get((found[0].id, user.username))
         if confirmation_code is not None and (
                 sent is None or not hmac.compare_digest(sent.code.encode(), confirmation_code.encode())):
@@ -260,6 +267,42 @@ class CognitoIdpBackendExtension:
             del self.sent_codes[(sent.user_pool_id, sent.username)]
             user.update_attributes([{"Name": f"{sent.attribute}_verified", "Value": "true"}])
         return answer
+
+    def resend_confirmation_code(self, client_id: str, username: str) -> dict[str, Any]:
+        """Send a new sign-up code where the first went (it replaces the first); CodeDeliveryDetails.
+
+        An unknown user: UserNotFoundException, or, when the app client hides user existence, a
+        pretended delivery to where the pool would send it. A confirmed user has no code to get.
+        """
+        user_pool, client = self._known_client(client_id)
+        user = user_pool._get_user(username)
+        if user is None:
+            if not _hides_users(client):
+                raise UnknownUserError()
+            auto_verified = user_pool.extended_config.get("AutoVerifiedAttributes") or []
+            attribute = "phone_number" if auto_verified == ["phone_number"] else "email"
+            fake = "+10000000000" if attribute == "phone_number" else f"{username[:1] or 'x'}@example.com"
+            return {"CodeDeliveryDetails": SentCode(user_pool.id, username, attribute, fake).delivery_details()}
+        if user.status != UserStatus.UNCONFIRMED:
+            raise AlreadyConfirmedError()
+        attribute = code_destination(user_pool, user)
+        if attribute is None:
+            raise NoCodeDestinationError()
+        sent = SentCode(user_pool.id, user.username, attribute, user.attribute_lookup[attribute])
+        self.sent_codes[(user_pool.id, user.username)] = sent
+        return {"CodeDeliveryDetails": sent.delivery_details()}
+
+    def admin_initiate_auth(
+        self, user_pool_id: str, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+    ) -> dict[str, Any]:
+        """Sign in by the admin flows; an unknown user is a wrong password when the client hides users."""
+        user_pool = self.describe_user_pool(user_pool_id)
+        client = user_pool.clients.get(client_id)
+        if (client is not None and _hides_users(client)
+                and auth_flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH")
+                and user_pool._get_user((auth_parameters or {}).get("USERNAME") or "") is None):
+            raise IncorrectPasswordError()
+        return _moto_admin_initiate_auth(self, user_pool_id, client_id, auth_flow, auth_parameters)
 
     def forgot_password(self, client_id: str, username: str) -> tuple[str | None, dict[str, Any]]:
         """Send a recovery code; for a user the pool does not have, say so only when the app

@@ -40,3 +40,9 @@ class CognitoIdpResponseExtension:
         backend = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
         backend.confirm_sign_up(client_id, self._get_param("Username"), self._get_param("ConfirmationCode") or "")
         return EmptyResult()
+
+    def resend_confirmation_code(self) -> ActionResult:
+        # moto has no ResendConfirmationCode: the web app's "resend code" would fail there.
+        client_id = self._get_param("ClientId")
+        backend = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+        return ActionResult(backend.resend_confirmation_code(client_id, self._get_param("Username")))

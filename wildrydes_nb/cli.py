@@ -314,7 +314,9 @@ def cmd_sandbox(args) -> int:
                             latency_ms=args.latency, quotas=args.quotas, region_ports=dict(args.region_port),
                             allow_origins=args.allow_origin)
     except OSError as error:
-        raise _port_error(args.port, error) from error
+        region = getattr(error, "region", None)
+        raise _port_error(getattr(error, "port", args.port), error,
+                          flag=f"--region-port {region}=PORT" if region else "--port") from error
     # Its own scratchpad: ids of a throw-away sandbox must not overwrite a real account's.
     with box, tempfile.TemporaryDirectory(prefix="wildrydes-sandbox-") as folder:
         pad = Scratchpad(Path(folder) / "scratchpad.json")
@@ -350,16 +352,18 @@ def cmd_sandbox_codes(args) -> int:
     return 0
 
 
-def _port_error(port: int, error: OSError, who: str = "the sandbox"):
+def _port_error(port: int, error: OSError, who: str = "the sandbox", flag: str = "--port"):
     from .errors import PortError
 
+    leave_out = "leave --port out" if flag == "--port" else "leave =PORT out"
+    field = "port" if flag == "--port" else None  # a region's port is named in the fix
     if error.errno == errno.EADDRINUSE:
-        return PortError(f"port {port} on 127.0.0.1 is taken: another program listens there.", field="port",
-                         fix="Stop that program, choose another port with --port, or leave --port out "
+        return PortError(f"port {port} on 127.0.0.1 is taken: another program listens there.", field=field,
+                         fix=f"Stop that program, choose another port with {flag}, or {leave_out} "
                              "to take any free port.")
     why = os.strerror(error.errno) if error.errno else str(error)
     return PortError(f"{who} cannot listen on port {port} of 127.0.0.1: {why}.",
-                     field="port", fix="Choose a port from 1024 to 65535 with --port, or leave --port out "
+                     field=field, fix=f"Choose a port from 1024 to 65535 with {flag}, or {leave_out} "
                                        "to take any free port.")
 
 

@@ -469,3 +469,17 @@ def test_sandbox_refuses_an_allow_origin_that_is_not_an_origin(value, capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["sandbox", "--allow-origin", value])
     assert f"argument --allow-origin: '{value}' is not an origin" in capsys.readouterr().err
+
+
+def test_a_taken_region_port_is_one_clear_line_naming_that_flag():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        done = sandbox_command("--region-port", f"us-west-2={port}")
+
+    assert (done.returncode, done.stdout) == (EXIT_INPUT, "")
+    assert done.stderr == (f"error: port {port} on 127.0.0.1 is taken: another program listens there. "
+                           "Fix: Stop that program, choose another port with --region-port us-west-2=PORT, "
+                           "or leave =PORT out to take any free port.\n")

@@ -216,8 +216,9 @@ def start(
             try:
                 servers.append(Server(host, port_asked, region=name, allowed_origins=origins))
             except OSError as error:
-                raise OSError(error.errno, f"cannot start the sandbox on {host}:{port_asked}: {error.strerror}"
-                              ) from error
+                failure = OSError(error.errno, f"cannot start the sandbox on {host}:{port_asked}: {error.strerror}")
+                failure.port, failure.region = port_asked, name  # which port failed: --port's or a region's
+                raise failure from error
     except OSError:
         for server in servers:
             server.stop()

@@ -45,16 +45,19 @@ $(BROWSER_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,browser]'
 	touch $(BROWSER_STAMP)
 
-# axe-core, which the accessibility test injects into the page: from the npm registry, at the
-# version tests/browser/package-lock.json pins (node_modules stays out of git).
+# Node and npm (Debian's packages, installed as Chromium is): the accessibility test injects
+# axe-core, and the web-app test bundles its page, from the versions their package-lock.json pin
+# (node_modules stays out of git).
 AXE_STAMP := tests/browser/node_modules/.package-lock.json
 
 $(AXE_STAMP): tests/browser/package.json tests/browser/package-lock.json
-	command -v npm >/dev/null || ($(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y npm)
+	command -v npm >/dev/null || ($(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y nodejs npm)
 	npm ci --prefix tests/browser --no-audit --no-fund
 
 test-browser: $(BROWSER_STAMP) $(AXE_STAMP)
 	test -x $(CHROMIUM) || ($(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium)
+	(command -v node && command -v npm) >/dev/null || ($(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y nodejs npm)
 	$(BIN)/python -m pytest --browser tests/browser -n 0
 
 # A plain install (a wheel, as pip install . or pipx makes it) ships the notebooks and runs the demo.

@@ -57,6 +57,7 @@ def test_the_workshop_account_is_what_the_console_leaves(session, workshop_accou
     client = idp.describe_user_pool_client(UserPoolId=workshop_account.user_pool_id,
                                            ClientId=workshop_account.app_client_id)["UserPoolClient"]
     assert client["ExplicitAuthFlows"] == ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    assert client["PreventUserExistenceErrors"] == "ENABLED"  # the console's default
     assert "ClientSecret" not in client
 
 

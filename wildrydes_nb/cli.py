@@ -81,6 +81,27 @@ def _count(text: str) -> int:
     raise argparse.ArgumentTypeError(f"{shown(text)} is not a number of learners at once: give 1 or more, e.g. 4")
 
 
+def _region_port(text: str) -> tuple[str, int]:
+    """A ``--region-port`` value: ``REGION`` or ``REGION=PORT`` (PORT as ``--port``; none: any free port)."""
+    region, _, port = text.partition("=")
+    try:
+        from .sandbox import check_region
+
+        return check_region(region), _port(port) if port else 0
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{error}: give REGION or REGION=PORT, e.g. us-west-2=4567") from None
+
+
+def _origin(text: str) -> str:
+    """An ``--allow-origin`` value: a web page's origin, scheme://host[:port]."""
+    from .sandbox.guard import check_origin
+
+    try:
+        return check_origin(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _milliseconds(text: str) -> float:
     """A number of milliseconds, 0 or more (finite)."""
     try:
@@ -105,7 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create and verify the Wild Rydes Cognito identity pool, against AWS or a local sandbox.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("sandbox", help="serve a local AWS endpoint (moto) on loopback")
+    p = sub.add_parser("sandbox", help="serve a local AWS endpoint (moto) on loopback; 'sandbox codes' prints the "
+                                       "confirmation codes it sent")
+    p.add_argument("action", nargs="?", choices=["codes"],
+                   help="codes: print the sign-up codes the running sandbox (--endpoint-url, default "
+                        "$AWS_ENDPOINT_URL) sent, as a mailbox would show them")
+    p.add_argument("--endpoint-url", help="with 'codes': the sandbox's URL (default: $AWS_ENDPOINT_URL)")
     p.add_argument("--port", type=_port, default=0, help="port to listen on (default: any free port)")
     p.add_argument("--region", default="us-east-2",
                    help="region to print in the environment: one where AWS offers Cognito")
@@ -115,9 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quotas", action="store_true",
                    help="enforce AWS's request-rate quotas for Cognito and IAM: a request over its rate is "
                         "throttled as AWS throttles it")
+    p.add_argument("--region-port", type=_region_port, action="append", default=[], metavar="REGION[=PORT]",
+                   help="also serve REGION on a port of its own (repeatable): there every call is for that region, "
+                        "unsigned ones (GetId, InitiateAuth) too, as at its AWS endpoint")
+    p.add_argument("--allow-origin", type=_origin, action="append", default=[], metavar="ORIGIN",
+                   help="let the web page of this origin (e.g. http://localhost:8080, your copy of the workshop's "
+                        "web app) call the Cognito APIs, as AWS's endpoints allow a browser to (repeatable; none by "
+                        "default); nothing else of the sandbox is opened to it")
     p.add_argument("--workshop", action="store_true",
                    help="start with the user pool and app client that the workshop's console steps make "
-                        "(username sign-in with aliases, SRP-only client, deletion protection on)")
+                        "(username sign-in with aliases, SRP-only client hiding user existence errors, deletion "
+                        "protection on)")
     p.add_argument("--console-identity-pool", action="store_true",
                    help="with --workshop: also the identity pool as today's console makes it "
                         "(its own role name, with a policy)")
@@ -280,6 +314,8 @@ def _serve(box, scratchpad=None) -> None:
     env = {**box.env(), **({ENV_VAR: str(scratchpad)} if scratchpad else {})}
     for key, value in env.items():
         print(f"export {key}={value}")
+    for region, url in box.region_endpoints.items():
+        print(f"# {region} on a port of its own (every call there is for {region}): {url}")
     sys.stdout.flush()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -289,6 +325,8 @@ def _serve(box, scratchpad=None) -> None:
 
 
 def cmd_sandbox(args) -> int:
+    if args.action == "codes":
+        return cmd_sandbox_codes(args)
     import tempfile
     from pathlib import Path
 
@@ -298,9 +336,12 @@ def cmd_sandbox(args) -> int:
 
     try:
         box = sandbox.start(port=args.port, region=check_cognito_region(args.region), iam_delay=args.iam_delay,
-                            latency_ms=args.latency, quotas=args.quotas)
+                            latency_ms=args.latency, quotas=args.quotas, region_ports=dict(args.region_port),
+                            allow_origins=args.allow_origin)
     except OSError as error:
-        raise _port_error(args.port, error) from error
+        region = getattr(error, "region", None)
+        raise _port_error(getattr(error, "port", args.port), error,
+                          flag=f"--region-port {region}=PORT" if region else "--port") from error
     # Its own scratchpad: ids of a throw-away sandbox must not overwrite a real account's.
     with box, tempfile.TemporaryDirectory(prefix="wildrydes-sandbox-") as folder:
         pad = Scratchpad(Path(folder) / "scratchpad.json")
@@ -310,16 +351,44 @@ def cmd_sandbox(args) -> int:
     return 0
 
 
-def _port_error(port: int, error: OSError, who: str = "the sandbox"):
+def cmd_sandbox_codes(args) -> int:
+    """Print the confirmation codes a running sandbox sent, newest last."""
+    from .errors import UnsafeEndpointError
+    from .sandbox.outbox import read_codes
+
+    endpoint = args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    fix = ("Give the URL that 'wildrydes-nb sandbox' printed (its AWS_ENDPOINT_URL) with --endpoint-url, "
+           "or export it.")
+    if not endpoint:
+        raise UnsafeEndpointError("no sandbox to ask: no --endpoint-url and no AWS_ENDPOINT_URL.",
+                                  field="--endpoint-url", fix=fix)
+    try:
+        codes = read_codes(endpoint)
+    except ValueError as error:
+        raise UnsafeEndpointError(f"{error}.", field="--endpoint-url", fix=fix) from None
+    except OSError as error:
+        raise UnsafeEndpointError(f"no sandbox answered at {endpoint} ({error}).", field="--endpoint-url",
+                                  fix="Start one with 'wildrydes-nb sandbox', or give its URL.") from None
+    if not codes:
+        print("No confirmation codes waiting: none was sent, or each was used.")
+    for sent in codes:
+        print(f"{sent['code']}  for {sent['username']} in {sent['user_pool_id']} "
+              f"(sent by {sent['delivery_medium']} to {sent['sent_to']})")
+    return 0
+
+
+def _port_error(port: int, error: OSError, who: str = "the sandbox", flag: str = "--port"):
     from .errors import PortError
 
+    leave_out = "leave --port out" if flag == "--port" else "leave =PORT out"
+    field = "port" if flag == "--port" else None  # a region's port is named in the fix
     if error.errno == errno.EADDRINUSE:
-        return PortError(f"port {port} on 127.0.0.1 is taken: another program listens there.", field="port",
-                         fix="Stop that program, choose another port with --port, or leave --port out "
+        return PortError(f"port {port} on 127.0.0.1 is taken: another program listens there.", field=field,
+                         fix=f"Stop that program, choose another port with {flag}, or {leave_out} "
                              "to take any free port.")
     why = os.strerror(error.errno) if error.errno else str(error)
     return PortError(f"{who} cannot listen on port {port} of 127.0.0.1: {why}.",
-                     field="port", fix="Choose a port from 1024 to 65535 with --port, or leave --port out "
+                     field=field, fix=f"Choose a port from 1024 to 65535 with {flag}, or {leave_out} "
                                        "to take any free port.")
 
 

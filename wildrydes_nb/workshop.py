@@ -19,7 +19,10 @@ CONSOLE_USER_POOL = {"PoolName": DEFAULT_USER_POOL_NAME, "AliasAttributes": ["em
                      "AutoVerifiedAttributes": ["email"], "MfaConfiguration": "OFF",
                      "DeletionProtection": "ACTIVE"}
 CONSOLE_APP_CLIENT = {"ClientName": DEFAULT_APP_CLIENT_NAME, "GenerateSecret": False,
-                      "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}
+                      "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                      # The console selects "Prevent user existence errors" (AWS guide, "Managing user
+                      # existence error responses"); the API defaults to LEGACY.
+                      "PreventUserExistenceErrors": "ENABLED"}
 # A name a learner could type in today's console: not the old Cognito_<pool>Auth_Role.
 CONSOLE_AUTH_ROLE = "wildrydes-identity-pool-authenticated"
 # The inline policy the workshop's S3 step adds to the authenticated role.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from typing import Any, Iterator
 
@@ -341,18 +343,55 @@ def test_sts_refuses_a_role_whose_trust_does_not_admit_the_token(
         assume_role(aws("sts"), role_arn, open_id_token(aws, classic))
 
 
-def test_sts_keeps_motos_behaviour_for_tokens_of_other_issuers(aws: Any) -> None:
-    """The sandbox cannot fetch another issuer's keys, so it does not judge such tokens."""
-    token = jwt.encode(
-        {"alg": "RS256", "kid": "k"},
-        {"iss": "https://accounts.google.com", "aud": "app", "sub": "1", "exp": int(time.time()) + 60},
-        jwk.RSAKey.generate_key(2048),
-    )
-    role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/Google_Role"
+def unsigned(token: str) -> str:
+    """The same claims under an `alg: none` header, with no signature."""
+    header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
+    return f"{header}.{token.split('.')[1]}."
 
-    answer = assume_role(aws("sts"), role_arn, token)
 
-    assert answer["AssumedRoleUser"]["Arn"].endswith(":assumed-role/Google_Role/classic")
+def test_sts_refuses_an_unsigned_token_in_the_name_of_cognito_identity(aws: Any, classic: Workshop) -> None:
+    token = unsigned(open_id_token(aws, classic))
+
+    with raises_aws_error(INVALID_IDENTITY_TOKEN, status=400):
+        assume_role(aws("sts"), classic.auth_role_arn, token)
+
+
+def no_provider_for(issuer: str) -> tuple[str, str]:
+    return ("InvalidIdentityToken", f"No OpenIDConnect provider found in your account for {issuer}")
+
+
+def other_issuer_token(issuer: str, **claims: Any) -> str:
+    return unsigned(jwt.encode({"alg": "RS256"}, {"iss": issuer, "sub": "1", "exp": int(time.time()) + 60, **claims},
+                               jwk.RSAKey.generate_key(2048)))
+
+
+def test_sts_refuses_a_user_pool_id_token_on_the_cognito_role(aws: Any, classic: Workshop) -> None:
+    """STS trusts Cognito Identity's own tokens for this role; an ID token is the user pool's."""
+    issuer = jwt.decode(classic.id_token, MOTO_USER_POOL_KEYS).claims["iss"]
+
+    with raises_aws_error(no_provider_for(issuer), status=400):
+        assume_role(aws("sts"), classic.auth_role_arn, classic.id_token)
+
+
+@pytest.mark.parametrize("issuer", ["https://evil.example", "https://accounts.google.com", "<a&b>"])
+def test_sts_refuses_a_token_of_an_issuer_the_account_has_no_provider_for(
+    aws: Any, classic: Workshop, issuer: str
+) -> None:
+    token = other_issuer_token(issuer, aud=classic.identity_pool_id, amr=["authenticated"])
+
+    with raises_aws_error(no_provider_for(issuer), status=400):
+        assume_role(aws("sts"), classic.auth_role_arn, token)
+
+
+def test_sts_refuses_what_it_cannot_verify_for_a_provider_of_the_account(aws: Any) -> None:
+    """The sandbox cannot fetch another issuer's keys: it refuses rather than trust the token."""
+    provider_arn = aws("iam").create_open_id_connect_provider(
+        Url="https://accounts.google.com", ClientIDList=["app"], ThumbprintList=["a" * 40])["OpenIDConnectProviderArn"]
+    role_arn = create_role(aws, "Google_Role", json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity"}]}))
+
+    with raises_aws_error(INVALID_IDENTITY_TOKEN, status=400):
+        assume_role(aws("sts"), role_arn, other_issuer_token("https://accounts.google.com", aud="app"))
 
 
 # --- RoleMappings ------------------------------------------------------------------------------

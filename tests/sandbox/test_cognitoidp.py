@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import re
+import urllib.request
 from typing import Any
 
 import pytest
@@ -139,6 +140,155 @@ def js_style_sign_in(idp: Any, user_pool_id: str, app_client_id: str, username: 
     )
 
 
+# --- ids --------------------------------------------------------------------------------------
+
+
+def test_ids_are_shaped_as_aws_makes_them(idp: Any) -> None:
+    pools = [create_pool(idp) for _ in range(3)]
+
+    for user_pool_id, app_client_id in pools:
+        assert re.fullmatch(r"us-east-2_[0-9A-Za-z]{9}", user_pool_id)
+        assert re.fullmatch(r"[0-9a-z]{26}", app_client_id)
+        described = idp.describe_user_pool(UserPoolId=user_pool_id)["UserPool"]
+        assert described["Id"] == user_pool_id and described["Arn"].endswith(f":userpool/{user_pool_id}")
+        assert idp.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=app_client_id)[
+            "UserPoolClient"]["ClientId"] == app_client_id
+    assert len({pool for pool, _ in pools}) == len({client for _, client in pools}) == 3
+
+
+def test_the_issuer_names_the_aws_shaped_pool_id(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id)
+
+    claims = id_token_claims(srp_sign_in(idp, user_pool_id, app_client_id, USERNAME))
+
+    assert claims["iss"] == f"https://cognito-idp.us-east-2.amazonaws.com/{user_pool_id}"
+    assert claims["aud"] == app_client_id
+
+
+# --- ID token claims -------------------------------------------------------------------------
+
+ID_TOKEN_CLAIMS = {"sub", "email", "email_verified", "cognito:username", "aud", "event_id", "token_use",
+                   "auth_time", "iss", "exp", "iat", "jti", "origin_jti"}
+
+
+def test_an_id_token_carries_the_claims_aws_puts_in_it(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id)
+
+    claims = id_token_claims(js_style_sign_in(idp, user_pool_id, app_client_id, USERNAME))
+
+    assert set(claims) == ID_TOKEN_CLAIMS
+    assert claims["email"] == EMAIL and claims["email_verified"] is True
+    assert claims["token_use"] == "id" and claims["cognito:username"] == USERNAME
+    assert re.fullmatch(r"[0-9a-f-]{36}", claims["event_id"]) and claims["origin_jti"] != claims["jti"]
+
+
+def test_an_id_token_carries_the_phone_number_when_set(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    add_user(idp, user_pool_id, email_verified="false")
+    idp.admin_update_user_attributes(UserPoolId=user_pool_id, Username=USERNAME,
+                                     UserAttributes=[{"Name": "phone_number", "Value": "+15555550100"}])
+
+    claims = id_token_claims(srp_sign_in(idp, user_pool_id, app_client_id, USERNAME))
+
+    assert set(claims) == ID_TOKEN_CLAIMS | {"phone_number", "phone_number_verified"}
+    assert claims["email_verified"] is False and claims["phone_number_verified"] is False
+
+
+def test_an_id_token_carries_only_what_the_app_client_may_read(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    idp.update_user_pool_client(UserPoolId=user_pool_id, ClientId=app_client_id, ExplicitAuthFlows=WORKSHOP_FLOWS,
+                                ReadAttributes=["name"])
+    add_user(idp, user_pool_id)
+
+    claims = id_token_claims(srp_sign_in(idp, user_pool_id, app_client_id, USERNAME))
+
+    assert "email" not in claims and "email_verified" not in claims
+
+
+# --- user existence errors (AWS guide, "Managing user existence error responses") -----------
+
+
+def hiding_pool(idp: Any, hide: bool = True) -> tuple[str, str]:
+    """The workshop's pool, its client hiding user existence as the console makes it (or LEGACY)."""
+    user_pool_id, app_client_id = create_pool(idp)
+    idp.update_user_pool_client(UserPoolId=user_pool_id, ClientId=app_client_id, ExplicitAuthFlows=WORKSHOP_FLOWS,
+                                PreventUserExistenceErrors="ENABLED" if hide else "LEGACY")
+    add_user(idp, user_pool_id)
+    return user_pool_id, app_client_id
+
+
+UNKNOWN = ("UserNotFoundException", "Username/client id combination not found.")
+
+
+@pytest.mark.parametrize("sign_in", [srp_sign_in, js_style_sign_in], ids=["pycognito", "cognito-identity-js"])
+def test_a_hiding_client_answers_an_unknown_user_as_a_wrong_password(idp: Any, sign_in: Any) -> None:
+    user_pool_id, app_client_id = hiding_pool(idp)
+
+    with raises_aws_error(*INCORRECT):
+        sign_in(idp, user_pool_id, app_client_id, "nobody")
+
+
+def test_a_hiding_client_simulates_the_same_srp_challenge_for_the_same_unknown_name(idp: Any) -> None:
+    user_pool_id, app_client_id = hiding_pool(idp)
+    client = AWSSRP(username="nobody", password=PASSWORD, pool_id=user_pool_id, client_id=app_client_id, client=idp)
+
+    first, second = (idp.initiate_auth(ClientId=app_client_id, AuthFlow="USER_SRP_AUTH",
+                                       AuthParameters=client.get_auth_params())["ChallengeParameters"]
+                     for _ in range(2))
+
+    assert first["SALT"] == second["SALT"] and first["USER_ID_FOR_SRP"] == second["USER_ID_FOR_SRP"]
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", first["USER_ID_FOR_SRP"])
+    assert first["SRP_B"] != second["SRP_B"]
+
+
+def test_a_hiding_client_answers_an_unknown_user_of_password_auth_as_a_wrong_password(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp, ["ALLOW_USER_PASSWORD_AUTH"])
+    idp.update_user_pool_client(UserPoolId=user_pool_id, ClientId=app_client_id,
+                                ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"], PreventUserExistenceErrors="ENABLED")
+
+    with raises_aws_error(*INCORRECT):
+        idp.initiate_auth(ClientId=app_client_id, AuthFlow="USER_PASSWORD_AUTH",
+                          AuthParameters={"USERNAME": "nobody", "PASSWORD": PASSWORD})
+
+
+def test_a_legacy_client_says_the_user_does_not_exist(idp: Any) -> None:
+    user_pool_id, app_client_id = hiding_pool(idp, hide=False)
+
+    with raises_aws_error("UserNotFoundException", "User does not exist."):
+        js_style_sign_in(idp, user_pool_id, app_client_id, "nobody")
+
+
+def test_a_hiding_client_pretends_to_send_a_recovery_code_to_an_unknown_user(idp: Any) -> None:
+    user_pool_id, app_client_id = hiding_pool(idp)
+
+    answer = idp.forgot_password(ClientId=app_client_id, Username="nobody")
+
+    assert set(answer["CodeDeliveryDetails"]) == {"Destination", "DeliveryMedium", "AttributeName"}
+
+
+@pytest.mark.parametrize(
+    ("call", "hidden"),
+    [(lambda idp, client: idp.forgot_password(ClientId=client, Username="nobody"), None),
+     (lambda idp, client: idp.confirm_forgot_password(ClientId=client, Username="nobody", ConfirmationCode="123456",
+                                                      Password=PASSWORD),
+      ("CodeMismatchException", "Invalid verification code provided, please try again.")),
+     (lambda idp, client: idp.confirm_sign_up(ClientId=client, Username="nobody", ConfirmationCode="123456"),
+      ("ExpiredCodeException", "Invalid code provided, please request a code again."))],
+    ids=["forgot-password", "confirm-forgot-password", "confirm-sign-up"],
+)
+def test_recovery_and_confirmation_for_an_unknown_user(idp: Any, call: Any, hidden: tuple[str, str] | None) -> None:
+    _, legacy_client = hiding_pool(idp, hide=False)
+    _, hiding_client = hiding_pool(idp)
+
+    with raises_aws_error(*UNKNOWN):
+        call(idp, legacy_client)
+    if hidden is not None:
+        with raises_aws_error(*hidden):
+            call(idp, hiding_client)
+
+
 # --- sign-in names ----------------------------------------------------------------------------
 
 
@@ -214,28 +364,84 @@ def attributes_of(idp: Any, user_pool_id: str, username: str) -> dict[str, str]:
     return {a["Name"]: a["Value"] for a in user["UserAttributes"]}
 
 
+def codes_sent(idp: Any) -> list[dict[str, Any]]:
+    """What the sandbox's outbox holds, read over plain HTTP as `wildrydes-nb sandbox codes` does."""
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+            f"{idp.meta.endpoint_url}/wildrydes-sandbox/codes", timeout=30) as answer:
+        return json.loads(answer.read())["codes"]
+
+
+def code_for(idp: Any, username: str) -> str:
+    return next(sent["code"] for sent in codes_sent(idp) if sent["username"] == username)
+
+
+WRONG_CODE = ("CodeMismatchException", "Invalid verification code provided, please try again.")
+
+
+def test_sign_up_with_an_email_sends_the_code_by_email_to_the_masked_address(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)  # the workshop's: email auto-verified
+
+    answer = idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
+                         UserAttributes=[{"Name": "email", "Value": EMAIL}])
+
+    assert answer["UserConfirmed"] is False
+    assert answer["CodeDeliveryDetails"] == {"Destination": "a***@e***", "DeliveryMedium": "EMAIL",
+                                             "AttributeName": "email"}
+    [sent] = codes_sent(idp)
+    assert sent["user_pool_id"] == user_pool_id and sent["username"] == USERNAME and sent["sent_to"] == EMAIL
+    assert sent["delivery_medium"] == "EMAIL" and re.fullmatch(r"\d{6}", sent["code"])
+
+
+def test_a_wrong_code_does_not_confirm(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
+                UserAttributes=[{"Name": "email", "Value": EMAIL}])
+    wrong = f"{(int(code_for(idp, USERNAME)) + 1) % 1_000_000:06d}"
+
+    with raises_aws_error(*WRONG_CODE):
+        idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode=wrong)
+
+    assert idp.admin_get_user(UserPoolId=user_pool_id, Username=USERNAME)["UserStatus"] == "UNCONFIRMED"
+    assert "email_verified" not in attributes_of(idp, user_pool_id, USERNAME)
+
+
 def test_a_user_who_confirms_sign_up_signs_in_by_the_email_the_code_went_to(idp: Any) -> None:
     user_pool_id, app_client_id = create_pool(idp)  # the workshop's: email auto-verified
     idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
                 UserAttributes=[{"Name": "email", "Value": EMAIL}])
     assert "email_verified" not in attributes_of(idp, user_pool_id, USERNAME)
 
-    idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode="123456")
+    idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode=code_for(idp, USERNAME))
 
     assert attributes_of(idp, user_pool_id, USERNAME)["email_verified"] == "true"
     assert id_token_claims(srp_sign_in(idp, user_pool_id, app_client_id, EMAIL))["cognito:username"] == USERNAME
+    assert codes_sent(idp) == []  # a code is used once
 
 
 def test_a_pool_that_auto_verifies_the_phone_too_sends_the_code_by_sms_and_verifies_that(idp: Any) -> None:
     user_pool_id, app_client_id = create_pool(
         idp, AliasAttributes=["email", "phone_number"], AutoVerifiedAttributes=["email", "phone_number"])
-    idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
-                UserAttributes=[{"Name": "email", "Value": EMAIL}, {"Name": "phone_number", "Value": "+15555550100"}])
+    answer = idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
+                         UserAttributes=[{"Name": "email", "Value": EMAIL},
+                                         {"Name": "phone_number", "Value": "+15555550100"}])
+    assert answer["CodeDeliveryDetails"] == {"Destination": "+*******0100", "DeliveryMedium": "SMS",
+                                             "AttributeName": "phone_number"}
 
-    idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode="123456")
+    idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode=code_for(idp, USERNAME))
 
     attributes = attributes_of(idp, user_pool_id, USERNAME)
     assert attributes["phone_number_verified"] == "true" and "email_verified" not in attributes
+
+
+def test_a_pool_that_verifies_nothing_sends_no_code_and_confirms_none(idp: Any) -> None:
+    _, app_client_id = create_pool(idp, AliasAttributes=["email"])
+
+    answer = idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
+                         UserAttributes=[{"Name": "email", "Value": EMAIL}])
+
+    assert "CodeDeliveryDetails" not in answer and codes_sent(idp) == []
+    with raises_aws_error(*WRONG_CODE):
+        idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode="123456")
 
 
 @pytest.mark.parametrize("email_verified", [None, "false"], ids=["not-set", "false"])
@@ -515,3 +721,47 @@ def test_in_process_too_the_workshop_pool_takes_its_usernames_and_checks_the_srp
         with raises_aws_error(*INCORRECT):
             srp_sign_in(idp, user_pool_id, app_client_id, USERNAME, WRONG_PASSWORD)
         assert id_token_claims(srp_sign_in(idp, user_pool_id, app_client_id, EMAIL))["cognito:username"] == USERNAME
+
+
+# --- ResendConfirmationCode, and confirming twice ----------------------------------------------------
+
+
+def test_resend_confirmation_code_replaces_the_code(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp)
+    idp.sign_up(ClientId=app_client_id, Username=USERNAME, Password=PASSWORD,
+                UserAttributes=[{"Name": "email", "Value": EMAIL}])
+    first = code_for(idp, USERNAME)
+
+    answer = idp.resend_confirmation_code(ClientId=app_client_id, Username=USERNAME)
+
+    assert answer["CodeDeliveryDetails"] == {"Destination": "a***@e***", "DeliveryMedium": "EMAIL",
+                                             "AttributeName": "email"}
+    [sent] = codes_sent(idp)
+    if sent["code"] != first:  # one chance in a million that the new code is the old one
+        with raises_aws_error(*WRONG_CODE):
+            idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode=first)
+    idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode=sent["code"])
+    with raises_aws_error("InvalidParameterException", "User is already confirmed."):
+        idp.resend_confirmation_code(ClientId=app_client_id, Username=USERNAME)
+    with raises_aws_error("NotAuthorizedException", "User cannot confirm because user status is not UNCONFIRMED."):
+        idp.confirm_sign_up(ClientId=app_client_id, Username=USERNAME, ConfirmationCode=sent["code"])
+
+
+def test_resend_confirmation_code_for_an_unknown_user(idp: Any) -> None:
+    _, legacy_client = hiding_pool(idp, hide=False)
+    _, hiding_client = hiding_pool(idp)
+
+    with raises_aws_error(*UNKNOWN):
+        idp.resend_confirmation_code(ClientId=legacy_client, Username="nobody")
+    details = idp.resend_confirmation_code(ClientId=hiding_client, Username="nobody")["CodeDeliveryDetails"]
+    assert details["DeliveryMedium"] == "EMAIL" and codes_sent(idp) == []
+
+
+def test_a_hiding_client_answers_admin_sign_in_of_an_unknown_user_as_a_wrong_password(idp: Any) -> None:
+    user_pool_id, app_client_id = create_pool(idp, ["ALLOW_ADMIN_USER_PASSWORD_AUTH"])
+    idp.update_user_pool_client(UserPoolId=user_pool_id, ClientId=app_client_id,
+                                ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"], PreventUserExistenceErrors="ENABLED")
+
+    with raises_aws_error(*INCORRECT):
+        idp.admin_initiate_auth(UserPoolId=user_pool_id, ClientId=app_client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                AuthParameters={"USERNAME": "nobody", "PASSWORD": PASSWORD})

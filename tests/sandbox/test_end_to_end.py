@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import socket
@@ -20,7 +21,7 @@ from moto import mock_aws
 
 from wildrydes_nb import sandbox
 
-from sandbox_testing import (ACCOUNT_ID, AMR_KEY, AUTH_ROLE, NO_RETRIES, POOL_NAME, REGION, UNAUTH_ROLE,
+from sandbox_testing import (ACCOUNT_ID, AMR_KEY, AUTH_ROLE, NO_RETRIES, PASSWORD, POOL_NAME, REGION, UNAUTH_ROLE,
                              add_user, build_workshop, Clients, create_identity_pool, create_role,
                              create_user_pool, forged, kept_clients, provider_name, raises_aws_error,
                              sign_in, trust_policy, with_claims, Workshop)
@@ -390,15 +391,27 @@ def tampered(token: str) -> str:
     return with_claims(token, sub="00000000-0000-0000-0000-000000000000")
 
 
+def unsigned(token: str) -> str:
+    """The same claims under an `alg: none` header, with no signature."""
+    _, payload, _ = token.split(".")
+    header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
+    return f"{header}.{payload}."
+
+
+# A JWT whose signature fails: "Couldn't verify signed token." (../shared/workshop/aws-facts.md);
+# something that is no JWT at all keeps the message of a value that is not a token (inferred).
 @pytest.mark.parametrize(
-    "spoil", [lambda token: "not-a-jwt", forged, tampered], ids=["garbage", "forged", "tampered"]
+    ("spoil", "reason"),
+    [(lambda token: "not-a-jwt", "Not a valid OpenId Connect identity token."),
+     (forged, "Couldn't verify signed token."),
+     (tampered, "Couldn't verify signed token."),
+     (unsigned, "Couldn't verify signed token.")],
+    ids=["garbage", "forged", "tampered", "alg-none"],
 )
 def test_get_id_refuses_a_token_that_is_not_a_valid_id_token(
-    aws: Clients, workshop: Workshop, spoil: Any
+    aws: Clients, workshop: Workshop, spoil: Any, reason: str
 ) -> None:
-    with raises_aws_error(
-        "NotAuthorizedException", "Invalid login token. Not a valid OpenId Connect identity token."
-    ):
+    with raises_aws_error("NotAuthorizedException", f"Invalid login token. {reason}"):
         aws("cognito-identity").get_id(
             IdentityPoolId=workshop.identity_pool_id,
             Logins={workshop.provider: spoil(workshop.id_token)},
@@ -817,3 +830,71 @@ def test_start_on_a_taken_port_fails_instead_of_hanging() -> None:
 
     assert not thread.is_alive(), "start() hangs on a taken port"
     assert f"cannot start the sandbox on 127.0.0.1:{port}" in str(outcome.get("error"))
+
+
+# --- Regions: a call for another region than the pool's fails, as at that region's endpoint --------
+
+
+@pytest.fixture
+def regional(aws: Clients, workshop: Workshop) -> Iterator[dict[str, str]]:
+    """Ports of their own for the workshop's region and us-west-2, beside the session's sandbox."""
+    with sandbox.start(region_ports={REGION: 0, "us-west-2": 0}) as box:
+        yield box.region_endpoints
+
+
+def regional_client(endpoint_url: str, service: str, region: str = REGION) -> Any:
+    return boto3.client(service, region_name=region, endpoint_url=endpoint_url, config=NO_RETRIES,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def test_a_signed_call_for_another_region_does_not_find_the_pool(aws: Clients, workshop: Workshop) -> None:
+    identity = boto3.client("cognito-identity", region_name="us-west-2", endpoint_url=aws.endpoint_url,
+                            config=NO_RETRIES)
+
+    with raises_aws_error("ResourceNotFoundException", f"IdentityPool '{workshop.identity_pool_id}' not found."):
+        identity.describe_identity_pool(IdentityPoolId=workshop.identity_pool_id)
+
+
+def test_unsigned_calls_on_the_shared_port_find_the_pool_by_its_id(aws: Clients, workshop: Workshop) -> None:
+    """The documented limit: nothing in an unsigned call on the shared port names a region."""
+    west = boto3.client("cognito-identity", region_name="us-west-2", endpoint_url=aws.endpoint_url, config=NO_RETRIES)
+
+    assert west.get_id(IdentityPoolId=workshop.identity_pool_id, Logins=workshop.logins)["IdentityId"]
+
+
+def test_on_another_regions_port_unsigned_calls_do_not_find_the_pool(
+    workshop: Workshop, regional: dict[str, str]
+) -> None:
+    identity = regional_client(regional["us-west-2"], "cognito-identity", "us-west-2")
+    idp = regional_client(regional["us-west-2"], "cognito-idp", "us-west-2")
+
+    with raises_aws_error("ResourceNotFoundException", f"IdentityPool '{workshop.identity_pool_id}' not found."):
+        identity.get_id(IdentityPoolId=workshop.identity_pool_id, Logins=workshop.logins)
+    # As AWS says it to a web app configured for the wrong region (e.g. anomalyco/guide#82).
+    with raises_aws_error("ResourceNotFoundException", f"User pool client {workshop.app_client_id} does not exist."):
+        idp.initiate_auth(ClientId=workshop.app_client_id, AuthFlow="USER_PASSWORD_AUTH",
+                          AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})
+    with raises_aws_error("ResourceNotFoundException", f"User pool client {workshop.app_client_id} does not exist."):
+        idp.sign_up(ClientId=workshop.app_client_id, Username="bob", Password=PASSWORD)
+
+
+def test_on_the_pools_regions_port_the_whole_chain_works(workshop: Workshop, regional: dict[str, str]) -> None:
+    identity = regional_client(regional[REGION], "cognito-identity")
+    idp = regional_client(regional[REGION], "cognito-idp")
+    tokens = idp.initiate_auth(ClientId=workshop.app_client_id, AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD})["AuthenticationResult"]
+    logins = {workshop.provider: tokens["IdToken"]}
+
+    identity_id = identity.get_id(IdentityPoolId=workshop.identity_pool_id, Logins=logins)["IdentityId"]
+
+    assert identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)["Credentials"]["AccessKeyId"]
+
+
+def test_a_region_port_refuses_a_request_signed_for_another_region(workshop: Workshop, regional: dict[str, str]) -> None:
+    east_signed = regional_client(regional["us-west-2"], "cognito-identity", REGION)
+
+    with raises_aws_error("InvalidSignatureException", f"Credential should be scoped to a valid region, not '{REGION}'.",
+                          status=400):
+        east_signed.describe_identity_pool(IdentityPoolId=workshop.identity_pool_id)
+    # IAM is global: its calls, signed for us-east-1, are served on any region's port.
+    assert regional_client(regional["us-west-2"], "iam", "us-east-1").get_role(RoleName=AUTH_ROLE)["Role"]

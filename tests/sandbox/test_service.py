@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import boto3
 import pytest
@@ -197,6 +198,33 @@ def sandbox_command(*argv):
                           text=True, timeout=60, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
+def test_sandbox_codes_prints_the_code_a_sign_up_was_sent(session, sandbox):
+    sandbox.reset()
+    idp = session.client("cognito-idp")
+    user_pool_id = idp.create_user_pool(PoolName="WildRydes", AliasAttributes=["email"],
+                                        AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(UserPoolId=user_pool_id, ClientName="web")["UserPoolClient"]["ClientId"]
+    idp.sign_up(ClientId=client_id, Username="alice|example|com", Password="Wild-Rydes-1234",
+                UserAttributes=[{"Name": "email", "Value": "alice@example.com"}])
+
+    done = sandbox_command("codes", "--endpoint-url", sandbox.endpoint_url)
+
+    assert done.returncode == 0, done.stderr
+    code, rest = done.stdout.strip().split("  ", 1)
+    assert code.isdigit() and len(code) == 6
+    assert rest == f"for alice|example|com in {user_pool_id} (sent by EMAIL to alice@example.com)"
+    idp.confirm_sign_up(ClientId=client_id, Username="alice|example|com", ConfirmationCode=code)
+    assert sandbox_command("codes", "--endpoint-url", sandbox.endpoint_url).stdout.startswith("No confirmation codes")
+
+
+@pytest.mark.parametrize("endpoint", ["http://example.com", "http://127.0.0.1:9"], ids=["not-loopback", "nothing"])
+def test_sandbox_codes_says_plainly_where_no_sandbox_answers(endpoint):
+    done = sandbox_command("codes", "--endpoint-url", endpoint)
+
+    assert done.returncode == EXIT_INPUT and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: --endpoint-url: ") and len(done.stderr.splitlines()) == 1
+
+
 @pytest.mark.parametrize("port", ["99999", "65536", "-1", "٥٠٠٠"])
 def test_sandbox_refuses_a_port_out_of_range(port, capsys):
     with pytest.raises(SystemExit) as stopped:
@@ -319,3 +347,172 @@ def test_a_refusal_of_a_json_request_is_answered_in_json(target, code, status):
         assert json.loads(refused.value.description) == {
             "__type": code, "message": "User: arn:aws:iam::123456789012:user/learner is not authorized to "
                                        "perform: cognito-identity:X"}
+
+
+# --- The query protocol (IAM, STS): malformed requests are AWS's 4xx, never a 500 ------------------
+
+IAM = b"Version=2010-05-08&"
+STS = b"Version=2011-06-15&"
+NAN_DURATION = b"Action=AssumeRoleWithWebIdentity&RoleArn=arn:aws:iam::123456789012:role/r&RoleSessionName=s" \
+               b"&WebIdentityToken=a.b.c&DurationSeconds=NaN"
+
+
+@pytest.mark.parametrize("body, status, code, message", [
+    (IAM + b"Action=ListRoles&MaxItems=abc", 400, "ValidationError", "Value 'abc' at 'MaxItems' is not a whole number."),
+    (IAM + b"Action=ListRoles&MaxItems=NaN", 400, "ValidationError", "Value 'NaN' at 'MaxItems' is not a whole number."),
+    (IAM + b"Action=ListRoles&MaxItems=99999999999", 400, "ValidationError",
+     "Value '99999999999' at 'MaxItems' is out of range."),
+    (IAM + b"Action=ListRoles&MaxItems=0", 400, "ValidationError", "1 validation error detected: Value '0' at "
+     "'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"),
+    (IAM + b"Action=ListRoles&Marker=zzz", 400, "ValidationError",
+     "The marker is not one that an earlier page of this listing returned."),
+    (IAM + b"Action=CreateRole&RoleName=r", 400, "ValidationError", "1 validation error detected: Value null at "
+     "'assumeRolePolicyDocument' failed to satisfy constraint: Member must not be null"),
+    (IAM + b"Action=TagRole&RoleName=r&Tags.member.1.Key=a&Tags.member.99999999999.Value=b", 400,
+     "ValidationError", "'Tags.member.99999999999' is not an item number from 1 to 1000."),
+    (IAM + b"Action=TagRole&RoleName=r&Tags.member.1.Key=a", 400, "ValidationError", "1 validation error detected: "
+     "Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null"),
+    (IAM + b"Action=NoSuchThing", 400, "InvalidAction", "Could not find operation NoSuchThing for version 2010-05-08"),
+    (IAM + b"RoleName=r", 400, "MissingAction", "The request is missing an action or a required parameter."),
+    (IAM + b"Action=GetRole&RoleName=\xff\xfe", 404, "MalformedQueryString", "The query string contains a syntax error."),
+    (STS + NAN_DURATION, 400, "ValidationError", "Value 'NaN' at 'DurationSeconds' is not a whole number."),
+    (STS + b"Action=AssumeRoleWithWebIdentity&RoleArn=arn:aws:iam::123456789012:role/r&RoleSessionName=ss", 400,
+     "ValidationError", "1 validation error detected: Value null at 'webIdentityToken' failed to satisfy constraint: "
+     "Member must not be null"),
+], ids=["letters", "nan", "huge", "below-range", "foreign-marker", "missing-member", "huge-index", "item-missing-member",
+        "unknown-action", "no-action", "not-utf8", "sts-nan", "sts-missing-token"])
+def test_a_malformed_query_request_is_answered_as_aws_does_not_with_a_500(sandbox, body, status, code, message):
+    answer_status, headers, answer = send(sandbox, "POST", "/", body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+
+    assert answer_status == status and headers["content-type"].startswith("text/xml")
+    error = ElementTree.fromstring(answer).find("{*}Error")
+    assert (error.findtext("{*}Code"), error.findtext("{*}Message")) == (code, message)
+
+
+def test_boto3_reads_a_query_refusal_as_the_aws_error(session):
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    iam = session.client("iam", config=Config(parameter_validation=False, retries={"max_attempts": 1}))
+    with pytest.raises(ClientError) as refused:
+        iam.list_roles(MaxItems=0)
+    assert refused.value.response["Error"]["Code"] == "ValidationError"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@pytest.mark.parametrize("value, message", [
+    ("xx-fake-9", "'xx-fake-9' is not a region where AWS offers Cognito Identity: give REGION or REGION=PORT, "
+                  "e.g. us-west-2=4567"),
+    ("us-west-2=99999", "'99999' is not a port: give a number from 1 to 65535, or 0 for any free port"),
+], ids=["region", "port"])
+def test_sandbox_refuses_a_region_port_it_cannot_serve(value, message, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["sandbox", "--region-port", value])
+    assert capsys.readouterr().err.splitlines()[-1] == f"wildrydes-nb sandbox: error: argument --region-port: {message}"
+
+
+def test_sandbox_prints_the_port_of_each_region_it_was_asked_for():
+    process = subprocess.Popen([sys.executable, "-m", "wildrydes_nb.cli", "sandbox", "--region-port", "us-west-2"],
+                               stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        lines = [process.stdout.readline() for _ in range(8)]
+        [line] = [line for line in lines if line.startswith("# us-west-2")]
+        west = boto3.client("cognito-identity", region_name="us-west-2", endpoint_url=line.rsplit(" ", 1)[1].strip(),
+                            aws_access_key_id="t", aws_secret_access_key="t")
+        assert west.list_identity_pools(MaxResults=1)["IdentityPools"] == []
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+# --- An allowed origin (--allow-origin): the Cognito APIs as AWS's endpoints open them, nothing more --------
+
+APP = "http://localhost:8080"
+
+
+@pytest.fixture
+def allowing(session, sandbox):
+    """A second server on the same state, allowing the web app's origin."""
+    sandbox.reset()
+    with sandbox_module.start(allow_origins=[APP]) as box:
+        yield box
+
+
+def from_the_app(**headers):
+    return {"Origin": APP, "Sec-Fetch-Site": "cross-site", "Referer": f"{APP}/index.html", **headers}
+
+
+def test_an_allowed_origin_gets_its_preflight_answered(allowing):
+    status, headers, _ = send(allowing, "OPTIONS", headers=from_the_app(**{
+        "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-amz-target"}))
+
+    assert status == 200
+    assert headers["access-control-allow-origin"] == APP and headers["access-control-allow-methods"] == "POST"
+    assert headers["access-control-allow-headers"] == "content-type,x-amz-target" and headers["vary"] == "Origin"
+
+
+def test_an_allowed_origin_calls_cognito_and_may_read_the_answer(session, allowing):
+    status, headers, body = create_pool(allowing, "from_the_web_app", **from_the_app())
+
+    assert status == 200 and json.loads(body)["IdentityPoolName"] == "from_the_web_app"
+    assert headers["access-control-allow-origin"] == APP and "x-amzn-RequestId" in headers[
+        "access-control-expose-headers"]
+    assert pool_names(session) == ["from_the_web_app"]
+
+
+@pytest.mark.parametrize("origin", ["http://localhost:8081", "https://localhost:8080", "https://evil.example"])
+def test_other_origins_stay_refused(session, allowing, origin):
+    assert_refused(create_pool(allowing, "from_a_page", **from_the_app(Origin=origin)), FROM_A_WEB_PAGE)
+    assert_refused(send(allowing, "OPTIONS", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}),
+                   FROM_A_WEB_PAGE)
+    assert pool_names(session) == []
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/moto-api/data.json"), ("POST", "/moto-api/reset"),
+                                          ("GET", "/wildrydes-sandbox/codes"), ("OPTIONS", "/moto-api/reset")],
+                         ids=["moto-data", "moto-reset", "codes", "preflight-reset"])
+def test_an_allowed_origin_gets_nothing_but_the_cognito_apis(session, allowing, method, path):
+    session.client("cognito-identity").create_identity_pool(IdentityPoolName="kept",
+                                                            AllowUnauthenticatedIdentities=False)
+
+    answer = send(allowing, method, path, headers=from_the_app(**{"Access-Control-Request-Method": "POST"}))
+
+    assert_refused(answer, FROM_A_WEB_PAGE)
+    assert b"kept" not in answer[2] and pool_names(session) == ["kept"]
+
+
+def test_an_allowed_origin_cannot_call_iam(session, allowing):
+    body = b"Action=CreateRole&Version=2010-05-08&RoleName=from_a_page&AssumeRolePolicyDocument=%7B%7D"
+
+    answer = send(allowing, "POST", "/", body=body, headers=from_the_app(**{
+        "Content-Type": "application/x-www-form-urlencoded"}))
+
+    assert_refused(answer, FROM_A_WEB_PAGE)
+    assert session.client("iam").list_roles()["Roles"] == []
+
+
+def test_an_allowed_origin_under_another_host_name_is_refused(session, allowing):
+    assert_refused(create_pool(allowing, "rebound", host="localhost.evil.example:80", **from_the_app()), FOREIGN_HOST)
+    assert pool_names(session) == []
+
+
+@pytest.mark.parametrize("value", ["localhost:8080", "http://localhost:8080/app", "ftp://localhost", "*"])
+def test_sandbox_refuses_an_allow_origin_that_is_not_an_origin(value, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["sandbox", "--allow-origin", value])
+    assert f"argument --allow-origin: '{value}' is not an origin" in capsys.readouterr().err
+
+
+def test_a_taken_region_port_is_one_clear_line_naming_that_flag():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        done = sandbox_command("--region-port", f"us-west-2={port}")
+
+    assert (done.returncode, done.stdout) == (EXIT_INPUT, "")
+    assert done.stderr == (f"error: port {port} on 127.0.0.1 is taken: another program listens there. "
+                           "Fix: Stop that program, choose another port with --region-port us-west-2=PORT, "
+                           "or leave =PORT out to take any free port.\n")

@@ -16,7 +16,7 @@ import contextlib
 import ipaddress
 import os
 import urllib.request
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ def install() -> None:
     from moto.cognitoidentity.responses import CognitoIdentityResponse
     from moto.cognitoidp import models as moto_user_pools
     from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
+    from moto.cognitoidp.responses import CognitoIdpResponse
     from moto.iam.models import IAMBackend
     from moto.sts.models import STSBackend
     from moto.sts.responses import TokenResponse
@@ -57,6 +58,7 @@ def install() -> None:
     )
     from .cognitoidentity.responses import CognitoIdentityResponseExtension
     from .cognitoidp.models import CognitoIdpBackendExtension, CognitoIdpUserPoolExtension, SharedKeyImport
+    from .cognitoidp.responses import CognitoIdpResponseExtension
     from .iam.models import IAMBackendExtension
     from .sts.models import STSBackendExtension
     from .sts.responses import TokenResponseExtension
@@ -66,6 +68,7 @@ def install() -> None:
     _extend(CognitoIdentityResponse, CognitoIdentityResponseExtension)
     _extend(CognitoIdpBackend, CognitoIdpBackendExtension)
     _extend(CognitoIdpUserPool, CognitoIdpUserPoolExtension)
+    _extend(CognitoIdpResponse, CognitoIdpResponseExtension)
     _extend(IAMBackend, IAMBackendExtension)
     _extend(STSBackend, STSBackendExtension)
     _extend(TokenResponse, TokenResponseExtension)
@@ -117,10 +120,15 @@ def _extend(target: type, mixin: type) -> None:
 class Sandbox:
     """A running moto server with the extensions installed."""
 
-    def __init__(self, server: Server, endpoint_url: str, region: str):
+    def __init__(self, server: Server, endpoint_url: str, region: str,
+                 region_servers: Mapping[str, Server] | None = None):
         self._server: Server | None = server
         self.endpoint_url = endpoint_url
         self.region = region
+        self._region_servers = dict(region_servers or {})
+        # The URL of each region's own port (`start(region_ports=...)`): there every call, even an
+        # unsigned one, is for that region, as at that region's AWS endpoint.
+        self.region_endpoints = {name: _url(*server.address) for name, server in self._region_servers.items()}
 
     def env(self) -> dict[str, str]:
         """Environment variables that point boto3 at this sandbox with dummy credentials."""
@@ -151,9 +159,11 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop the server; calling it again does nothing."""
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
+        for server in [self._server, *self._region_servers.values()]:
+            if server is not None:
+                server.stop()
+        self._server = None
+        self._region_servers = {}
 
     def __enter__(self) -> Sandbox:
         return self
@@ -167,7 +177,8 @@ class Sandbox:
 
 def start(
     port: int = 0, host: str = "127.0.0.1", region: str = DEFAULT_REGION, iam_delay: float = 0,
-    latency_ms: float = 0, quotas: bool | Mapping[str, float] = False,
+    latency_ms: float = 0, quotas: bool | Mapping[str, float] = False, region_ports: Mapping[str, int] | None = None,
+    allow_origins: Iterable[str] = (),
 ) -> Sandbox:
     """Install the extensions and serve moto on `host:port` (port 0: any free port).
 
@@ -177,7 +188,8 @@ def start(
     `iam_delay` sets the IAM delay (see `set_iam_delay()`). A port that cannot be
     listened on (taken, or privileged) raises `OSError`. `latency_ms` delays every request
     (`set_latency()`, in seconds) and `quotas` enforces request-rate quotas (`set_quotas()`);
-    like the IAM delay, both apply to the whole process.
+    like the IAM delay, both apply to the whole process. `region_ports` opens one more port per
+    region named (0: any free port), where every call is for that region (`regions.py`).
     """
     if not _is_loopback_host(host):
         raise ValueError(
@@ -187,19 +199,37 @@ def start(
     if not 0 <= port <= 65535:
         raise ValueError(f"port {port!r} is not a TCP port: give 1 to 65535, or 0 for any free port")
     region = check_region(region)
+    from .guard import check_origin
+
+    origins = tuple(check_origin(origin) for origin in allow_origins)
+    region_ports = {check_region(name): port for name, port in (region_ports or {}).items()}
+    for port_asked in region_ports.values():
+        if not 0 <= port_asked <= 65535:
+            raise ValueError(f"port {port_asked!r} is not a TCP port: give 1 to 65535, or 0 for any free port")
     install()
     set_iam_delay(iam_delay)
     set_latency(latency_ms / 1000)
     set_quotas(quotas)
     from .server import Server
 
+    servers: list[Server] = []
     try:
-        server = Server(host, port)
-    except OSError as error:
-        raise OSError(error.errno, f"cannot start the sandbox on {host}:{port}: {error.strerror}") from error
-    bound_host, bound_port = server.address
-    url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
-    return Sandbox(server, f"http://{url_host}:{bound_port}", region)
+        for name, port_asked in [(None, port), *region_ports.items()]:
+            try:
+                servers.append(Server(host, port_asked, region=name, allowed_origins=origins))
+            except OSError as error:
+                failure = OSError(error.errno, f"cannot start the sandbox on {host}:{port_asked}: {error.strerror}")
+                failure.port, failure.region = port_asked, name  # which port failed: --port's or a region's
+                raise failure from error
+    except OSError:
+        for server in servers:
+            server.stop()
+        raise
+    return Sandbox(servers[0], _url(*servers[0].address), region, dict(zip(region_ports, servers[1:])))
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def check_region(region: str) -> str:

@@ -21,6 +21,8 @@ import math
 import sys
 from typing import Any, Callable, Iterable
 
+from . import query
+
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 
@@ -53,9 +55,11 @@ class Serialization:
                 _check(service, operation, body)
             except _Refused as refused:
                 return _error(start_response, "400 Bad Request", "SerializationException", str(refused))
-            environ["wsgi.input"] = _Body(body)
-            environ["CONTENT_LENGTH"] = str(len(body))
-            environ.pop("HTTP_TRANSFER_ENCODING", None)
+            _hand_on(environ, body)
+        elif _is_form(environ):
+            refused = _query_refusal(environ)
+            if refused is not None:
+                return refused(start_response)
         try:
             return self.app(environ, start_response)
         except Exception as err:  # noqa: BLE001 - a failure of the sandbox: one line, no stack trace
@@ -65,6 +69,42 @@ class Serialization:
             start_response("500 Internal Server Error", [("Content-Type", "text/html; charset=utf-8"),
                                                          ("Content-Length", str(len(page)))])
             return [page]
+
+
+def _is_form(environ: Environ) -> bool:
+    return (environ.get("REQUEST_METHOD") == "POST"
+            and environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower() == "application/x-www-form-urlencoded")
+
+
+def _query_refusal(environ: Environ):
+    """For a request of the query protocol (IAM, STS) that AWS refuses unread, what sends the refusal."""
+    try:
+        body = _read_body(environ)
+    except _Refused:
+        body = b"\xff"  # unreadable: answered as a malformed query string
+    _hand_on(environ, body)
+    service = query.service_of(body) or query.signed_for(environ.get("HTTP_AUTHORIZATION", ""))
+    if service is None:
+        return None
+    try:
+        query.check(service, body)
+    except query.QueryError as error:
+        page = query.error_body(service, error)
+        status = f"{error.status} {'Not Found' if error.status == 404 else 'Bad Request'}"
+        return lambda start_response: _send(start_response, status, "text/xml", page)
+    return None
+
+
+def _hand_on(environ: Environ, body: bytes) -> None:
+    """Give moto the body that was read, as a file of known length."""
+    environ["wsgi.input"] = _Body(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+
+
+def _send(start_response: StartResponse, status: str, content_type: str, body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 class _Body:

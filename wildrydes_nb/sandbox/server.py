@@ -6,17 +6,18 @@ import logging
 import socket
 import threading
 
-from . import guard, network, serialization
+from . import guard, network, outbox, regions, serialization
 
 
 class Server:
-    """moto's WSGI application as `moto.server.ThreadedMotoServer` serves it, with `guard.Guard` in front.
+    """moto's WSGI application as `moto.server.ThreadedMotoServer` serves it, with `guard.Guard` in front;
+    with a `region`, every call on this port is for that region (`regions.RegionPort`).
 
     The port is bound here, in the caller's thread: a taken port raises `OSError` at once
     (werkzeug, binding in the server thread, would end that thread and leave the caller waiting).
     """
 
-    def __init__(self, host: str, port: int):
+    def __init__(self, host: str, port: int, region: str | None = None, allowed_origins: tuple[str, ...] = ()):
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
@@ -30,7 +31,10 @@ class Server:
         with socket.create_server((host, port), family=family) as listener:
             # The guard first: a refused request meets neither the network's delay nor a quota.
             # Then a malformed request is refused as AWS refuses it, before moto reads it.
-            app = guard.Guard(serialization.Serialization(network.wrap(DomainDispatcherApplication(create_backend_app))))
+            # The outbox (sign-up codes) is the sandbox's own page, behind the guard too.
+            app = outbox.Outbox(serialization.Serialization(network.wrap(DomainDispatcherApplication(create_backend_app))))
+            # A port of one region marks each request with it (regions.py).
+            app = guard.Guard(regions.RegionPort(app, region), allowed_origins)
             # werkzeug serves a copy of the listening socket; this one is closed on leaving.
             self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler,
                                        fd=listener.fileno())

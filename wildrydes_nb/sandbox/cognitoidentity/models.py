@@ -26,6 +26,7 @@ from moto.utilities.paginator import Paginator
 from moto.utilities.utils import load_resource
 
 from ..iam.models import is_propagating, trust_admits_cognito
+from ..tokens import unverified_parts
 from .exceptions import (
     AmbiguousRoleMappingDeniedError,
     ClassicFlowDisabledError,
@@ -259,13 +260,13 @@ class CognitoIdentityBackendExtension:
             response["RoleMappings"] = stored["RoleMappings"]
         return json.dumps(response)
 
-    def get_id(self, identity_pool_id: str, logins: dict[str, str] | None = None) -> str:
+    def get_id(self, identity_pool_id: str, logins: dict[str, str] | None = None, region: str | None = None) -> str:
         """
         Logins are checked like AWS does for user pool ID tokens (signature, expiry, issuer,
         audience); a user always gets the same IdentityId in a pool. Only Cognito user pools
         are supported as providers.
         """
-        backend = self._backend_for(identity_pool_id)
+        backend = self._backend_for(identity_pool_id, region)
         pool = backend._get_identity_pool(identity_pool_id)
         if logins:
             identity = backend._identity_for_logins(pool, _subjects(_verify_logins(pool, logins)))
@@ -280,6 +281,7 @@ class CognitoIdentityBackendExtension:
         identity_id: str,
         logins: dict[str, str] | None = None,
         custom_role_arn: str | None = None,
+        region: str | None = None,
     ) -> str:
         """
         The credentials are those of moto's STS for the role the pool gives this identity:
@@ -288,7 +290,7 @@ class CognitoIdentityBackendExtension:
         `set_propagation_delay` in the sandbox's IAM models). CustomRoleArn is honoured where
         AWS documents it: for a Token mapping, when it is one of the token's `cognito:roles`.
         """
-        backend = self._backend_for(identity_id)
+        backend = self._backend_for(identity_id, region)
         identity, pool = backend._identity_and_pool(identity_id)
         claims = _check_identity_logins(identity, pool, logins)
         role_arn = backend._role_for(pool, claims, custom_role_arn)
@@ -321,12 +323,14 @@ class CognitoIdentityBackendExtension:
             }
         )
 
-    def get_open_id_token(self, identity_id: str, logins: dict[str, str] | None = None) -> str:
+    def get_open_id_token(
+        self, identity_id: str, logins: dict[str, str] | None = None, region: str | None = None
+    ) -> str:
         """
         The basic (classic) flow's token, signed with the sandbox's key: `aud` is the pool,
         `sub` the identity, `amr` as Cognito puts it. STS AssumeRoleWithWebIdentity verifies it.
         """
-        backend = self._backend_for(identity_id)
+        backend = self._backend_for(identity_id, region)
         identity, pool = backend._identity_and_pool(identity_id)
         if not pool.allow_classic_flow:
             raise ClassicFlowDisabledError()
@@ -378,10 +382,13 @@ class CognitoIdentityBackendExtension:
                 return _mapped_role(key, mappings[key], token_claims, roles, custom_role_arn)
         return roles.get("authenticated")
 
-    def _backend_for(self, resource_id: str) -> CognitoIdentityBackend:
-        """The backend of the region that an identity (pool) id starts with."""
-        # GetId and GetCredentialsForIdentity are unsigned, so the request does not tell
-        # the region; the id does. dict.get, unlike [], creates no backend.
+    def _backend_for(self, resource_id: str, region: str | None = None) -> CognitoIdentityBackend:
+        """The backend of the region the request is for (`regions.region_of`), as at that
+        region's endpoint; when nothing says (an unsigned call on the port all regions share),
+        the region that an identity (pool) id starts with."""
+        if region is not None:
+            return cognitoidentity_backends[self.account_id][region]
+        # dict.get, unlike [], creates no backend.
         backend = cognitoidentity_backends[self.account_id].get(resource_id.split(":")[0])
         return self if backend is None else backend
 
@@ -551,10 +558,14 @@ def _verify_login_token(
     pool: CognitoIdentityPool, provider: str, token: str
 ) -> dict[str, Any]:
     """The claims of a user pool ID token given under `provider`, once it passes the checks."""
+    if unverified_parts(token) is None:
+        raise InvalidLoginTokenError("Not a valid OpenId Connect identity token.")
     try:
         claims = jwt.decode(token, MOTO_USER_POOL_KEYS, algorithms=["RS256"]).claims
     except (JoseError, ValueError):
-        raise InvalidLoginTokenError("Not a valid OpenId Connect identity token.")
+        # A JWT whose signature is not the user pool's: changed after signing, signed by
+        # another key, or not signed at all (alg none).
+        raise InvalidLoginTokenError("Couldn't verify signed token.")
     now = int(time.time())
     if claims.get("exp", 0) <= now:
         raise InvalidLoginTokenError(f"Token expired: {now} >= {claims.get('exp')}")

@@ -9,8 +9,9 @@ from botocore.model import OperationNotFoundError
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.responses import BaseResponse
 
-from .validation import service_model
+from ..regions import region_of
 from .exceptions import ValidationError
+from .validation import service_model
 from .validation import validation_message, validation_problems
 
 
@@ -86,12 +87,14 @@ class CognitoIdentityResponseExtension:
 
     def get_id(self) -> str:
         return self.backend.get_id(
+            region=region_of(self),
             identity_pool_id=self._get_param("IdentityPoolId"),
             logins=self._get_param("Logins"),
         )
 
     def get_credentials_for_identity(self) -> str:
         return self.backend.get_credentials_for_identity(
+            region=region_of(self),
             identity_id=self._get_param("IdentityId"),
             logins=self._get_param("Logins"),
             custom_role_arn=self._get_param("CustomRoleArn"),
@@ -99,6 +102,7 @@ class CognitoIdentityResponseExtension:
 
     def get_open_id_token(self) -> str:
         return self.backend.get_open_id_token(
+            region=region_of(self),
             identity_id=self._get_param("IdentityId"),
             logins=self._get_param("Logins"),
         )

@@ -69,3 +69,53 @@ class DeletionProtectionError(JsonRESTError):
             "The user pool cannot be deleted because deletion protection is activated. "
             "Deletion protection must be inactivated first.",
         )
+
+
+class UnknownUserError(JsonRESTError):
+    """A confirmation or recovery call for a user the pool does not have (existence errors shown)."""
+
+    def __init__(self) -> None:
+        super().__init__("UserNotFoundException", "Username/client id combination not found.")
+
+
+class CodeMismatchError(JsonRESTError):
+    """A confirmation code that is not the one sent (or a user that does not exist, hidden)."""
+
+    def __init__(self) -> None:
+        super().__init__("CodeMismatchException", "Invalid verification code provided, please try again.")
+
+
+class ExpiredCodeError(JsonRESTError):
+    """ConfirmSignUp for a user that does not exist, when existence errors are hidden."""
+
+    def __init__(self) -> None:
+        super().__init__("ExpiredCodeException", "Invalid code provided, please request a code again.")
+
+
+class UserPoolClientNotFoundError(JsonRESTError):
+    """An app client id this region does not have (a typo, or another region's client)."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
+
+
+class AlreadyConfirmedError(JsonRESTError):
+    """ResendConfirmationCode for a user who confirmed already."""
+
+    def __init__(self) -> None:
+        super().__init__("InvalidParameterException", "User is already confirmed.")
+
+
+class NoCodeDestinationError(JsonRESTError):
+    """ResendConfirmationCode where the pool verifies nothing the user has (inferred wording)."""
+
+    def __init__(self) -> None:
+        super().__init__("InvalidParameterException",
+                         "Cannot resend codes. Auto verification not turned on.")
+
+
+class NotUnconfirmedError(JsonRESTError):
+    """ConfirmSignUp for a user who is not waiting for confirmation (keboola/developer-portal#186)."""
+
+    def __init__(self) -> None:
+        super().__init__("NotAuthorizedException", "User cannot confirm because user status is not UNCONFIRMED.")

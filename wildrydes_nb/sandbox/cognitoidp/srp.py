@@ -57,12 +57,14 @@ class PasswordVerifierChallenge:
 
     @classmethod
     def start(
-        cls, pool_id: str, user_id_for_srp: str, password: str, srp_a: str
+        cls, pool_id: str, user_id_for_srp: str, password: str, srp_a: str, salt: int | None = None
     ) -> PasswordVerifierChallenge:
-        """Answer a client's SRP_A for this user: fresh salt, server secret and secret block."""
+        """Answer a client's SRP_A for this user: server secret and secret block, and a fresh salt
+        unless one is given (`SALT_BYTES` bytes, as a number)."""
         # The salt goes out as minimal hex: the JavaScript client reads it as a number and
         # pads it again, so hex with leading zeros would hash differently on the two sides.
-        salt_hex = long_to_hex(secrets.randbits(SALT_BYTES * 8) | 1 << (SALT_BYTES * 8 - 1))
+        salt = secrets.randbits(SALT_BYTES * 8) if salt is None else salt
+        salt_hex = long_to_hex(salt | 1 << (SALT_BYTES * 8 - 1))
         verifier = password_verifier(pool_id, user_id_for_srp, password, salt_hex)
         while True:
             small_b = secrets.randbits(SERVER_SECRET_BYTES * 8)

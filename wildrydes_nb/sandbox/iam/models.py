@@ -84,6 +84,18 @@ def _role(role_arn: str) -> Role | None:
         return None
 
 
+def has_oidc_provider(role_arn: str, issuer: str) -> bool:
+    """Whether the role's account has an IAM OpenID Connect provider for this token issuer."""
+    parts = role_arn.split(":")
+    if len(parts) < 6:
+        return False
+    backend = iam_backends[parts[4]][parts[1]] if parts[4] in iam_backends else None
+    url = issuer.split("://", 1)[-1].rstrip("/")
+    return backend is not None and any(
+        provider.url.rstrip("/") == url for provider in backend.open_id_providers.values()
+    )
+
+
 def is_propagating(role_arn: str) -> bool:
     """Whether the role was created, or its trust changed, less than the IAM delay ago."""
     role = _role(role_arn)

@@ -30,6 +30,19 @@ class InvalidIdentityTokenError(_RESTError):
         )
 
 
+class NoOpenIdConnectProviderError(_RESTError):
+    """A token of an issuer for which the account has no IAM OpenID Connect provider.
+
+    The message is the one public reports quote (aws-actions/configure-aws-credentials#721,
+    mozilla-iam/mozilla-aws-cli#127).
+    """
+
+    code = 400
+
+    def __init__(self, issuer: str) -> None:
+        super().__init__("InvalidIdentityToken", f"No OpenIDConnect provider found in your account for {issuer}")
+
+
 class ExpiredIdentityTokenError(_RESTError):
     """The web identity token has expired."""
 

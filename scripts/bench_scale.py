@@ -1,6 +1,7 @@
 """Benchmark: a class of hundreds on one machine (issue 21). CPU per learner, wall time, peak memory.
 
-Run: .venv/bin/python scripts/bench_scale.py [--learners 200] [--workers 8] [--compare 16] [--iam-delay 5]
+Run: .venv/bin/python scripts/bench_scale.py [--learners 200] [--workers 8] [--compare 16] [--serial N]
+     [--iam-delay 5]
 
 The sandbox runs in a process of its own (``wildrydes-nb sandbox``), so its CPU is not counted.
 ``wildrydes-nb batch`` runs as a child of this script; ``os.wait4`` then gives the CPU of the
@@ -153,9 +154,10 @@ def show(name: str, learners: int, run: dict, workers: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--learners", type=int, default=200)
+    parser.add_argument("--learners", type=int, default=200, help="the class (0: only the comparisons)")
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--compare", type=int, default=16, help="learners for the comparisons (0: none)")
+    parser.add_argument("--serial", type=int, default=0, help="learners for the serial loop (default: compare / 4)")
     parser.add_argument("--iam-delay", type=float, default=5.0)
     args = parser.parse_args()
     from wildrydes_nb.batch import NOTEBOOK
@@ -168,15 +170,17 @@ def main() -> None:
               f"{args.workers} workers")
         print(f"{'run':<34} {'learners':>8} {'passed':>7} {'wall s':>8} {'per min':>9} {'CPU s/l':>9} "
               f"{'peak MB':>8} {'tree MB':>8} {'MB/worker':>9}")
-        show("wildrydes-nb batch", args.learners,
-             batch(make_roster(folder, args.learners, "c"), folder / "class", args.workers), args.workers)
+        if args.learners:
+            show("wildrydes-nb batch", args.learners,
+                 batch(make_roster(folder, args.learners, "c"), folder / "class", args.workers), args.workers)
         if args.compare:
-            show("wildrydes-nb batch", args.compare,
-                 batch(make_roster(folder, args.compare, "b"), folder / "again", args.workers), args.workers)
+            if args.compare != args.learners:  # else the class above is the batch side of the comparison
+                show("wildrydes-nb batch", args.compare,
+                     batch(make_roster(folder, args.compare, "b"), folder / "again", args.workers), args.workers)
             show(f"xargs -P {args.workers} papermill", args.compare,
                  xargs_papermill(make_roster(folder, args.compare, "x"), folder / "xargs", NOTEBOOK, args.workers),
                  args.workers)
-            few = max(2, args.compare // 4)
+            few = args.serial or max(2, args.compare // 4)
             show("serial papermill loop", few, serial_papermill(make_roster(folder, few, "s"), folder / "serial",
                                                                  NOTEBOOK), 1)
         print("CPU s/l: CPU seconds per learner, the runner and every learner and kernel counted, the sandbox not. "

@@ -319,8 +319,10 @@ def _remember_service(made, session, http_response, parsed, model, **_):
             enabled_elsewhere = _works_elsewhere(made, session)
             if enabled_elsewhere:  # aws_errors.explain: the region, not the credentials
                 metadata.update(CredentialsWorkIn=enabled_elsewhere, RegionName=made.meta.region_name)
-            elif metadata["ServiceName"] == "iam" and _user_session(session):
-                metadata["SessionTokenOfUser"] = _user_session(session)
+            elif metadata["ServiceName"] == "iam":
+                user = _user_session(session)
+                if user:
+                    metadata["SessionTokenOfUser"] = user
 
 
 def _user_session(session) -> str | None:

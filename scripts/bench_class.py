@@ -37,7 +37,7 @@ def make_roster(folder: Path, count: int, tag: str) -> Path:
         client = idp.create_user_pool_client(
             UserPoolId=pool, ClientName="wildrydes-web-app",
             ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
-        lines.append(f"{tag}{i},us-east-2,{pool},{client},pool_{tag}_{i}")
+        lines.append(f"{tag}{i},{idp.meta.region_name},{pool},{client},pool_{tag}_{i}")
     path = folder / f"roster-{tag}.csv"
     path.write_text("\n".join(lines) + "\n")
     return path

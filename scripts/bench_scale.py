@@ -26,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-import boto3
+from bench_class import make_roster  # the same learners: a user pool and an SRP app client each
 
 BIN = Path(sys.executable).parent
 
@@ -42,21 +42,6 @@ def start_sandbox(iam_delay: float) -> tuple[subprocess.Popen, dict]:
         if "AWS_REGION" in env:
             break
     return sandbox, env
-
-
-def make_roster(folder: Path, count: int, tag: str) -> Path:
-    """``count`` learners, each with a user pool and an SRP app client, as the workshop makes them."""
-    idp = boto3.client("cognito-idp")
-    lines = ["learner,region,user_pool_id,app_client_id,identity_pool_name"]
-    for i in range(count):
-        pool = idp.create_user_pool(PoolName=f"WildRydes-{tag}-{i}")["UserPool"]["Id"]
-        client = idp.create_user_pool_client(
-            UserPoolId=pool, ClientName="wildrydes-web-app",
-            ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
-        lines.append(f"{tag}{i},{idp.meta.region_name},{pool},{client},pool_{tag}_{i}")
-    path = folder / f"roster-{tag}.csv"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def measured(command: list[str], **kwargs) -> dict:

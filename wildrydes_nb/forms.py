@@ -611,8 +611,7 @@ class IdentityPoolForm(FieldsForm):
             self.messages[name] = View()
         # Shown on the learner's word (a checkbox: a label every reader reads), or when given.
         self.restricted = widgets.Checkbox(value=bool(permissions_boundary or role_path), indent=False,
-                                           description="My account restricts IAM (a permissions boundary or a "
-                                                       "role path is required)", layout=_WIDE)
+                                           description="My account restricts IAM roles", layout=_WIDE)
         self.restrictions = widgets.VBox(self._field_rows(self.RESTRICTIONS))
         self.restricted.observe(self._show_restrictions, names="value")
         self._watch(self.restricted)

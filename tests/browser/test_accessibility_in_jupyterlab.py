@@ -110,7 +110,7 @@ def test_the_whole_step_can_be_done_with_the_keyboard_alone(page, jupyterlab, ex
     expect(identity.locator(".widget-html-content", has_text="✘")).to_have_count(0)
     assert tab_to(page, "Region", most=1) == 1
     assert tab_to(page, "Allow unauthenticated identities", most=1) == 1
-    assert tab_to(page, "My account restricts IAM (a permissions boundary or a role path is required)", most=1) == 1
+    assert tab_to(page, "My account restricts IAM roles", most=1) == 1
     assert tab_to(page, "Preview", most=1) == 1  # the boundary and path fields are hidden until it is ticked
     assert tab_to(page, "Create identity pool", most=1) == 1
     page.keyboard.press("Enter")

@@ -63,7 +63,11 @@ def fill_in(form, expect, user_pool_id: str, app_client_id: str) -> None:
 
 
 def snap(locator, artifacts, name: str) -> None:
-    """Screenshot one element (a form) to the test artifacts."""
+    """Screenshot one element (a form) to the test artifacts. Scrolled to first, and given a moment:
+    JupyterLab lays out a notebook's cells as they come into view, and a shot taken while it moves
+    them caught another cell."""
+    locator.scroll_into_view_if_needed()
+    locator.page.wait_for_timeout(300)
     locator.screenshot(path=artifacts / f"{name}.png", animations="disabled")
 
 

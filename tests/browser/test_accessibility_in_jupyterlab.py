@@ -22,6 +22,22 @@ FOCUSED = """() => { const a = document.activeElement;
   return (label ? label.innerText : (a.getAttribute('aria-label') || a.innerText || a.title || a.tagName)).trim(); }"""
 
 
+def kernel_has_caught_up(page, jupyterlab, within: float = 30) -> None:
+    """Wait until the kernel has every keystroke typed so far. ipywidgets sends a field's later
+    keystrokes only once the kernel has answered the earlier ones, while a button's click goes at
+    once: typed fast, a value and then Tab, Tab, Enter can reach the kernel after the click. (A
+    learner types slower than the test; the form then says the values changed since the result.)
+    Idle three times in a row, a quarter of a second apart, means nothing is left on the way."""
+    import time
+
+    deadline, idle = time.monotonic() + within, 0
+    while idle < 3:
+        assert time.monotonic() < deadline, "the kernel stayed busy"
+        page.wait_for_timeout(250)
+        sessions = jupyterlab.api("GET", "sessions") or []
+        idle = idle + 1 if all(s["kernel"]["execution_state"] == "idle" for s in sessions) else 0
+
+
 def axe_violations(page, axe, form) -> list[str]:
     """The serious and critical violations of WCAG 2 A/AA that axe-core finds in ``form``, one line each."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
@@ -107,6 +123,7 @@ def test_the_whole_step_can_be_done_with_the_keyboard_alone(page, jupyterlab, ex
     page.keyboard.type(workshop_account.user_pool_id)
     assert tab_to(page, "App client ID", most=1) == 1
     page.keyboard.type(workshop_account.app_client_id)
+    kernel_has_caught_up(page, jupyterlab)
     expect(identity.locator(".widget-html-content", has_text="✘")).to_have_count(0)
     assert tab_to(page, "Region", most=1) == 1
     assert tab_to(page, "Allow unauthenticated identities", most=1) == 1

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 from .aws import client
 from .aws_errors import calling, unless_missing
+from .inputs import region_of
 
 # The federated principal of Cognito identity pools, whose name is also the prefix of the trust's
 # condition keys (…:aud, …:amr): the commercial partition's. AWS GovCloud (US) has its own (AWS
@@ -36,8 +37,6 @@ def cognito_principal(region: str | None) -> str:
     return FEDERATED_PRINCIPAL
 
 
-def _region_of_pool(identity_pool_id: str, region: str | None) -> str | None:
-    return region or (identity_pool_id.split(":", 1)[0] if ":" in identity_pool_id else None)
 AUTHENTICATED = "authenticated"
 UNAUTHENTICATED = "unauthenticated"
 MANAGED_TAG = {"Key": "managed-by", "Value": "wildrydes-nb"}
@@ -71,7 +70,7 @@ def role_name(identity_pool_name: str, kind: str = AUTHENTICATED, region: str | 
 def trust_policy(identity_pool_id: str, kind: str = AUTHENTICATED, region: str | None = None) -> dict:
     """The trust policy that lets only this identity pool's ``kind`` identities assume the role, in
     the partition of ``region`` (default: the pool id's)."""
-    principal = cognito_principal(_region_of_pool(identity_pool_id, region))
+    principal = cognito_principal(region or region_of(identity_pool_id))
     return {"Version": "2012-10-17",
             "Statement": [{"Effect": "Allow",
                            "Principal": {"Federated": principal},
@@ -120,7 +119,7 @@ def trust_problems(document, identity_pool_id: str, kind: str = AUTHENTICATED) -
     Keys: ``principal``, ``aud``, ``amr``; an empty dict means the trust is right. A
     statement only counts if it allows the Cognito federated principal to assume the role.
     """
-    region = _region_of_pool(identity_pool_id, None)
+    region = region_of(identity_pool_id)
     wanted = cognito_principal(region)
     statements = _cognito_statements(document, (wanted,))
     if not statements:
